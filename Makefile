@@ -1,0 +1,49 @@
+# HuCares backend. `make run` serves the whole app; `make test` runs the suite.
+SHELL := /bin/bash
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+# The test suite talks to the real services on localhost; each can be overridden.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hucares
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: install run serve test lint typecheck schema check clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	scripts/run.sh
+
+serve: install
+	scripts/serve.sh
+
+test: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+schema: install
+	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+check: lint typecheck schema test
+
+clean:
+	rm -rf $(VENV) staticfiles .coverage htmlcov

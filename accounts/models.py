@@ -1,0 +1,77 @@
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+
+from .preferences import default_notification_preferences, default_privacy_settings
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # Admin and `createsuperuser` sign in by email, case-insensitively.
+        return self.get(email__iexact=username)
+
+    def create_user(self, email: str, username: str, password: str | None = None, **extra: Any) -> "User":
+        user = self.model(email=normalize_email(email), username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, username: str, password: str | None = None, **extra: Any) -> "User":
+        extra.update(is_staff=True, is_superuser=True, email_verified=True)
+        return self.create_user(email, username, password, **extra)
+
+
+def normalize_email(email: str) -> str:
+    """Addresses are compared and stored lower-cased and trimmed (CONTRACT §2)."""
+    return email.strip().lower()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(max_length=20)
+    email = models.EmailField(max_length=255)
+    email_verified = models.BooleanField(default=False)
+    avatar = models.FileField(upload_to="avatars/", blank=True, default="")
+    timezone = models.CharField(max_length=64, default="UTC")
+    notification_preferences = models.JSONField(default=default_notification_preferences)
+    privacy_settings = models.JSONField(default=default_privacy_settings)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_active_at = models.DateTimeField(null=True, blank=True)
+    email_verification_token_hash = models.CharField(max_length=64, blank=True, default="")
+    email_verification_expires_at = models.DateTimeField(null=True, blank=True)
+    password_reset_token_hash = models.CharField(max_length=64, blank=True, default="")
+    password_reset_expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    class Meta:
+        db_table = "users"
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="users_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="users_username_ci_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["email_verification_token_hash"], name="users_verify_hash_idx"),
+            models.Index(fields=["password_reset_token_hash"], name="users_reset_hash_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def role(self) -> str:
+        return "admin" if self.is_staff else "user"

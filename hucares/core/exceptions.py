@@ -1,0 +1,103 @@
+"""The one exception handler: every error becomes the envelope of CONTRACT §1."""
+
+import logging
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from django_ratelimit.exceptions import Ratelimited
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from .envelope import error_envelope
+from .errors import ApplicationError
+
+logger = logging.getLogger("hucares.errors")
+
+_CAMEL = re.compile(r"_([a-z0-9])")
+
+# DRF exception class -> (status, code). Checked in order, so subclasses first.
+_DRF_CODES: list[tuple[type[Exception], str]] = [
+    (drf.ParseError, "MALFORMED_REQUEST"),
+    (drf.NotAuthenticated, "NOT_AUTHENTICATED"),
+    (drf.AuthenticationFailed, "TOKEN_INVALID"),
+    (drf.PermissionDenied, "PERMISSION_DENIED"),
+    (drf.NotFound, "NOT_FOUND"),
+    (drf.MethodNotAllowed, "METHOD_NOT_ALLOWED"),
+    (drf.NotAcceptable, "NOT_ACCEPTABLE"),
+    (drf.UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"),
+    (drf.Throttled, "RATE_LIMITED"),
+]
+
+
+def camel_path(path: str) -> str:
+    return _CAMEL.sub(lambda m: m.group(1).upper(), path)
+
+
+def flatten_validation_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """``{"scores": {"care": ["..."]}}`` -> ``[{"field": "scores.care", "message": "..."}]``."""
+    if isinstance(detail, dict):
+        items: list[dict[str, str]] = []
+        for key, value in detail.items():
+            if key == api_settings.NON_FIELD_ERRORS_KEY:
+                items += flatten_validation_errors(value, prefix)
+            else:
+                name = camel_path(str(key))
+                items += flatten_validation_errors(value, f"{prefix}.{name}" if prefix else name)
+        return items
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [{"field": prefix or "body", "message": str(item)} for item in detail]
+        items = []
+        for index, value in enumerate(detail):
+            if value:
+                items += flatten_validation_errors(value, f"{prefix}[{index}]")
+        return items
+    return [{"field": prefix or "body", "message": str(detail)}]
+
+
+def _error(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> Response:
+    response = Response(error_envelope(code, message, details), status=status, headers=headers)
+    response.envelope_is_error = True  # type: ignore[attr-defined]
+    return response
+
+
+def _drf_error(exc: drf.APIException) -> Response:
+    headers: dict[str, str] = {}
+    if isinstance(exc, drf.ValidationError):
+        details = flatten_validation_errors(exc.detail)
+        return _error(400, "VALIDATION_ERROR", "The request is invalid.", details)
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, drf.Throttled) and wait is not None:
+        headers["Retry-After"] = str(int(wait) + 1)
+    if isinstance(exc, InvalidToken):
+        return _error(401, "TOKEN_INVALID", "The token is invalid or expired.")
+    code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), "ERROR")
+    detail = exc.detail if isinstance(exc.detail, str) else "The request failed."
+    custom_code = getattr(exc, "hucares_code", None)
+    return _error(exc.status_code, custom_code or code, str(detail), headers=headers)
+
+
+def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    if isinstance(exc, ApplicationError):
+        return _error(exc.status, exc.code, exc.detail_message, exc.details, exc.headers)
+    if isinstance(exc, Http404):
+        return _error(404, "NOT_FOUND", "Not found.")
+    if isinstance(exc, Ratelimited):
+        return _error(429, "RATE_LIMITED", "Too many requests. Try again later.")
+    if isinstance(exc, DjangoPermissionDenied):
+        return _error(403, "PERMISSION_DENIED", "You do not have permission to do this.")
+    if isinstance(exc, RequestDataTooBig):
+        return _error(413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
+    if isinstance(exc, TokenError):
+        return _error(401, "TOKEN_INVALID", "The token is invalid or expired.")
+    if isinstance(exc, drf.APIException):
+        return _drf_error(exc)
+    logger.exception("Unhandled error in %s", type(context.get("view")).__name__)
+    return _error(500, "INTERNAL_ERROR", "An unexpected error occurred.")

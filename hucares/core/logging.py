@@ -1,0 +1,35 @@
+"""JSON log lines carrying the request id and user id; secrets redacted."""
+
+import logging
+import re
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+
+from .context import request_id_var, user_id_var
+
+_SECRET = re.compile(r"((?:access_?|refresh_?)?token|password|secret)=([^&\s\"']+)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``/ws/?token=abc`` -> ``/ws/?token=[redacted]``."""
+    return _SECRET.sub(r"\1=[redacted]", text)
+
+
+class RequestContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.requestId = request_id_var.get()
+        if not hasattr(record, "userId"):
+            record.userId = user_id_var.get()
+        if isinstance(record.msg, str) and "=" in record.msg:
+            record.msg = redact(record.msg)
+        if record.args:
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+class JsonFormatter(_JsonFormatter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s")
+        kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,73 @@
+"""``?page=`` (from 1) and ``?limit=`` (default 20, max 100) with ``meta.pagination``."""
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+
+from .errors import ValidationFailed
+from .responses import ApiResponse
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def _positive_int(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed.for_field(name, f"{name} must be a whole number.") from None
+    if value < 1:
+        raise ValidationFailed.for_field(name, f"{name} must be at least 1.")
+    return value
+
+
+class PageLimitPagination(BasePagination):
+    def paginate_queryset(
+        self, queryset: QuerySet[Any] | list[Any], request: Request, view: "APIView | None" = None
+    ) -> list[Any]:
+        self.page = _positive_int(request, "page", 1)
+        self.limit = min(_positive_int(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
+        self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        start = (self.page - 1) * self.limit
+        return list(queryset[start : start + self.limit])
+
+    def pagination_meta(self) -> dict[str, int]:
+        return {
+            "page": self.page,
+            "limit": self.limit,
+            "total": self.total,
+            "totalPages": math.ceil(self.total / self.limit) if self.total else 0,
+        }
+
+    def get_paginated_response(self, data: Any, meta: dict[str, Any] | None = None) -> ApiResponse:
+        return ApiResponse(data, meta={"pagination": self.pagination_meta(), **(meta or {})})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        # The envelope hook in hucares.core.schema wraps this and documents meta.pagination.
+        return {**schema, "x-paginated": True}
+
+    def get_schema_operation_parameters(self, view: "APIView") -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": OpenApiParameter.QUERY,
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": "limit",
+                "required": False,
+                "in": OpenApiParameter.QUERY,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            },
+        ]

@@ -1,0 +1,27 @@
+"""Test settings: the real PostgreSQL and Redis on localhost, as production runs.
+
+``make test`` points ``DATABASE_URL`` and ``REDIS_URL`` at the local services;
+pytest-django creates and drops its own ``test_<name>`` database.
+"""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hucares")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+
+from .base import *  # noqa: F403
+from .base import CHANNEL_LAYERS, LOGGING, PASSWORD_HASHERS
+
+# Tasks run inline so a test sees their effect; the worker itself is covered
+# by the end-to-end tests that start one.
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Rate limits are exercised by their own tests, which switch them on.
+RATELIMIT_ENABLE = False
+# Hashing cost is measured in bench/auth.py; tests that check the real hasher override this.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+WHITENOISE_USE_FINDERS = True
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = os.environ.get("CHANNEL_LAYER_PREFIX", "hucares-test")
+LOGGING["root"]["level"] = "WARNING"
+STATIC_ROOT = None  # type: ignore[assignment]  # assets come from the finders in tests

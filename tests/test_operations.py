@@ -1,0 +1,146 @@
+"""Health, metrics, the OpenAPI schema and production settings (CONTRACT §10)."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from realtime.models import UserSession
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
+
+
+def test_health_reports_every_dependency(api_client: APIClient) -> None:
+    response = api_client.get("/api/v1/health")
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["status"] == "ok"
+    assert data["checks"] == {"database": "ok", "cache": "ok", "channelLayer": "ok"}
+    assert data["version"]
+
+
+def test_health_is_503_naming_a_cache_on_a_closed_port(api_client: APIClient, settings) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CLOSED_PORT_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    response = api_client.get("/api/v1/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "cache" in body["error"]["message"]
+    assert body["error"]["details"]["checks"]["cache"] == "error"
+    assert body["error"]["details"]["checks"]["database"] == "ok"
+
+
+def test_health_is_503_naming_a_channel_layer_on_a_closed_port(api_client: APIClient, settings) -> None:
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CLOSED_PORT_URL]}}
+    }
+    channel_layers.backends.clear()
+    try:
+        response = api_client.get("/api/v1/health")
+    finally:
+        channel_layers.backends.clear()
+    assert response.status_code == 503
+    assert response.json()["error"]["details"]["checks"]["channelLayer"] == "error"
+
+
+def test_schema_is_valid_openapi_without_warnings() -> None:
+    out = StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", stdout=out)
+    assert '"openapi"' in out.getvalue()
+
+
+def test_schema_documents_the_envelope(api_client: APIClient) -> None:
+    schema = api_client.get("/api/v1/schema/?format=json").json()
+    health = schema["paths"]["/api/v1/health"]["get"]["responses"]
+    ok = health["200"]["content"]["application/json"]["schema"]
+    assert set(ok["required"]) == {"success", "data", "meta"}
+    assert health["default"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")
+    assert "/api/v1/health/" not in schema["paths"]
+
+
+def test_redoc_page_is_served_locally(api_client: APIClient) -> None:
+    response = api_client.get("/api/v1/redoc/")
+    assert response.status_code == 200
+    assert "/static/drf_spectacular_sidecar/redoc" in response.content.decode()
+
+
+def test_metrics_use_route_templates_not_raw_paths(api_client: APIClient, user) -> None:
+    UserSession.objects.create(user=user, socket_id="specific.abc")
+    api_client.get("/api/v1/health")
+    api_client.get("/api/v1/health", HTTP_X_REQUEST_ID="x")
+    response = api_client.get("/metrics")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'http_request_duration_seconds_count{method="GET",route="/api/v1/health",status_code="200"}' in text
+    assert "checkins_total" in text
+    assert "websocket_connections 1.0" in text
+    assert "active_users" in text
+
+
+def test_unmatched_paths_share_one_metrics_label(api_client: APIClient) -> None:
+    api_client.get("/api/v1/groups/3f0e7c8e-0000-4000-8000-000000000000/nothing")
+    text = api_client.get("/metrics").content.decode()
+    assert "3f0e7c8e" not in text
+    assert 'route="unmatched"' in text
+
+
+def test_metrics_are_refused_to_other_addresses(api_client: APIClient) -> None:
+    response = api_client.get("/metrics", REMOTE_ADDR="203.0.113.5")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "PERMISSION_DENIED"
+
+
+def test_metrics_token_opens_metrics_to_any_address(api_client: APIClient, settings) -> None:
+    settings.METRICS_TOKEN = "scrape-me"
+    assert api_client.get("/metrics", REMOTE_ADDR="203.0.113.5", HTTP_AUTHORIZATION="Bearer nope").status_code == 403
+    ok = api_client.get("/metrics", REMOTE_ADDR="203.0.113.5", HTTP_AUTHORIZATION="Bearer scrape-me")
+    assert ok.status_code == 200
+
+
+def _run_manage(args: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "DEBUG"))}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+PRODUCTION = {"DJANGO_SETTINGS_MODULE": "hucares.settings.production"}
+GOOD_KEY = "k" * 20 + "q8Zr2-Lm9Xv4Tn7Wb1Yc5Pd3Hs6Jf0Ga!"
+
+
+def test_production_refuses_the_embedded_secret_key() -> None:
+    result = _run_manage(["check"], PRODUCTION)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_debug() -> None:
+    result = _run_manage(["check"], {**PRODUCTION, "SECRET_KEY": GOOD_KEY, "DEBUG": "true"})
+    assert result.returncode != 0
+    assert "DEBUG" in result.stderr
+
+
+def test_production_settings_pass_check_deploy() -> None:
+    result = _run_manage(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION, "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "api.hucares.example"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
