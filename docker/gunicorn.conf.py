@@ -5,7 +5,8 @@ import os
 
 from prometheus_client import multiprocess
 
-bind = f"{os.environ.get('HTTP_BIND', '0.0.0.0')}:{os.environ.get('HTTP_PORT', '8000')}"
+# Inside the container the port is only reachable through compose's network.
+bind = f"{os.environ.get('HTTP_BIND', '0.0.0.0')}:{os.environ.get('HTTP_PORT', '8000')}"  # noqa: S104
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
 worker_class = "sync"
 timeout = 30
