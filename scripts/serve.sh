@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `make serve`: the production layout on one machine, chosen by measurement
+# (see README "Serving"): nginx on HOST:PORT in front of gunicorn (sync
+# workers, HTTP API) and daphne (only /ws/), plus a Celery worker and beat
+# when a broker is configured. Reads the same environment as `make run`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=$PWD/.venv/bin
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+HTTP_PORT=${HTTP_PORT:-$((PORT + 101))}
+WS_PORT=${WS_PORT:-$((PORT + 102))}
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-hucares.settings.production}
+# nginx is the only client of the app servers, so the address it forwards is the client's.
+export TRUSTED_PROXY_COUNT=${TRUSTED_PROXY_COUNT:-1}
+
+if ! command -v nginx >/dev/null 2>&1; then
+  echo "make serve needs nginx (Debian/Ubuntu: apt-get install nginx)." >&2
+  exit 1
+fi
+if [[ -z "${SECRET_KEY:-}" ]]; then
+  # A key kept on this machine only, so sessions and tokens survive restarts.
+  [[ -s .secret_key ]] || "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(64))" > .secret_key
+  SECRET_KEY=$(cat .secret_key)
+  export SECRET_KEY
+fi
+
+RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hucares-serve.XXXXXX")
+export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+
+"$BIN/python" manage.py migrate --noinput
+"$BIN/python" manage.py collectstatic --noinput --verbosity 0
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT INT TERM
+
+HTTP_BIND=127.0.0.1 HTTP_PORT=$HTTP_PORT "$BIN/gunicorn" hucares.wsgi:application --config docker/gunicorn.conf.py &
+pids+=($!)
+"$BIN/daphne" --verbosity 0 --bind 127.0.0.1 --port "$WS_PORT" hucares.asgi:application &
+pids+=($!)
+if [[ -n "${REDIS_URL:-}${CELERY_BROKER_URL:-}" ]]; then
+  "$BIN/celery" -A hucares worker --loglevel "${LOG_LEVEL:-INFO}" --concurrency 2 &
+  pids+=($!)
+  "$BIN/celery" -A hucares beat --loglevel "${LOG_LEVEL:-INFO}" --schedule "$RUN_DIR/celerybeat-schedule" &
+  pids+=($!)
+fi
+sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@HOST@|$HOST|g" -e "s|@PORT@|$PORT|g" \
+    -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@WS_PORT@|$WS_PORT|g" scripts/nginx.local.conf > "$RUN_DIR/nginx.conf"
+nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -g "daemon off;" &
+pids+=($!)
+
+echo "HuCares (production layout) on http://$HOST:$PORT: gunicorn :$HTTP_PORT, daphne :$WS_PORT (/ws/)"
+wait -n "${pids[@]}"
