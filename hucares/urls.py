@@ -5,10 +5,11 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from hucares.core.urls import api_path
-from hucares.core.views import HealthView, metrics_view
+from hucares.core.views import HealthView, LivenessView, metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
     *api_path("health", HealthView.as_view(), "health"),
+    *api_path("health/live", LivenessView.as_view(), "health-live"),
     path("auth/", include("accounts.api.auth_urls")),
     path("users/", include("accounts.api.user_urls")),
     path("", include("groups.api.urls")),

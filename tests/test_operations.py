@@ -27,6 +27,13 @@ def test_health_reports_every_dependency(api_client: APIClient) -> None:
     assert data["version"]
 
 
+def test_liveness_answers_without_touching_dependencies(api_client: APIClient, django_assert_num_queries) -> None:
+    with django_assert_num_queries(0):
+        response = api_client.get("/api/v1/health/live")
+    assert response.status_code == 200
+    assert response.json()["data"] == {"status": "ok"}
+
+
 def test_health_is_503_naming_a_cache_on_a_closed_port(api_client: APIClient, settings) -> None:
     settings.CACHES = {
         "default": {

@@ -111,6 +111,22 @@ class HealthView(APIView):
         return response
 
 
+LivenessSerializer = inline_serializer("Liveness", {"status": serializers.ChoiceField(choices=["ok"])})
+
+
+class LivenessView(APIView):
+    """Liveness: the process answers. No dependency is touched, so a load
+    balancer does not restart healthy servers while the database is down."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+
+    @extend_schema(operation_id="health_live", responses={200: LivenessSerializer}, tags=["health"])
+    def get(self, request: Request) -> ApiResponse:
+        return ApiResponse({"status": "ok"})
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
     token = settings.METRICS_TOKEN
     supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
