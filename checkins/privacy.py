@@ -1,26 +1,39 @@
 """The one rule of who sees a check-in's scores (CONTRACT §5).
 
-A check-in's scores, note and emoji are hidden from everyone but its owner
-when the check-in is private or its owner's ``privacySettings.scores`` is
-``private``. Every read path (REST, live events, analytics) uses these two
-functions, so the rule lives here only.
+A check-in's scores, energy level, note and emoji are hidden from everyone
+but its owner when the check-in is private or its owner's
+``privacySettings.scores`` is ``private``. Every read path (REST, live
+events, analytics) uses these two functions, so the rule lives here only.
 """
 
 from typing import Any
 
 from django.db.models import Q
 
-HIDDEN_FIELDS = ("productive", "satisfied", "body", "care", "hu_cares_score", "reflection_note", "mood_emoji")
+HIDDEN_FIELDS = (
+    "productive",
+    "satisfied",
+    "body",
+    "care",
+    "hu_cares_score",
+    "energy_level",
+    "reflection_note",
+    "mood_emoji",
+)
 
 
 def scores_visible_q(viewer_id: Any, prefix: str = "") -> Q:
-    """Rows whose scores ``viewer_id`` may see; ``prefix`` for a relation path (``"check_ins__"``)."""
-    return Q(**{f"{prefix}user_id": viewer_id}) | Q(**{f"{prefix}is_private": False}) & ~Q(
-        **{f"{prefix}user__privacy_settings__scores": "private"}
-    )
+    """Rows whose scores ``viewer_id`` may see; ``prefix`` for a relation path (``"check_ins__"``).
+
+    Containment (``@>``) rather than ``scores = 'private'``: for a settings
+    blob without the key the key lookup is NULL, and ``NOT (NULL = ...)`` would
+    drop the row, hiding the scores of someone who never chose to hide them.
+    """
+    owner_hides = Q(**{f"{prefix}user__privacy_settings__contains": {"scores": "private"}})
+    return Q(**{f"{prefix}user_id": viewer_id}) | (Q(**{f"{prefix}is_private": False}) & ~owner_hides)
 
 
-def scores_hidden(*, owner_id: Any, viewer_id: Any, is_private: bool, owner_privacy: dict[str, Any]) -> bool:
+def scores_hidden(*, owner_id: Any, viewer_id: Any, is_private: bool, owner_privacy: dict[str, Any] | None) -> bool:
     if owner_id == viewer_id:
         return False
-    return is_private or owner_privacy.get("scores") == "private"
+    return is_private or (owner_privacy or {}).get("scores") == "private"

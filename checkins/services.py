@@ -1,0 +1,131 @@
+"""Every write to check-ins (CONTRACT §5).
+
+One check-in per user, group and period is guaranteed by the database's
+unique constraint; a concurrent duplicate becomes ``DUPLICATE_CHECKIN``, never
+a 500. The group's ``total_check_ins`` moves with ``F()`` in the same
+transaction, and signals leave only after commit.
+"""
+
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.dispatch import Signal
+
+from accounts.models import User
+from groups.cache import invalidate_group
+from groups.integrity import violated_constraint
+from groups.models import Group
+from groups.selectors import active_membership
+from hucares.core.errors import NotFound
+
+from . import signals
+from .cache import invalidate_period
+from .errors import CheckInPeriodClosed, DuplicateCheckIn
+from .models import CheckIn
+from .selectors import current_period_start
+
+logger = logging.getLogger(__name__)
+
+UNIQUE_PERIOD_CONSTRAINT = "check_ins_user_group_period_unique"
+EDITABLE_FIELDS = frozenset(
+    {"productive", "satisfied", "body", "care", "reflection_note", "mood_emoji", "energy_level", "is_private"}
+)
+
+
+def send_on_commit(signal: Signal, **kwargs: Any) -> None:
+    """Send a domain signal once the transaction commits; a failing receiver is logged, not raised."""
+
+    def send() -> None:
+        for receiver, result in signal.send_robust(sender=CheckIn, **kwargs):
+            if isinstance(result, Exception):
+                logger.error("receiver %r failed", receiver, exc_info=result)
+
+    transaction.on_commit(send)
+
+
+def checkin_submit(
+    *,
+    user: User,
+    group: Group,
+    productive: int,
+    satisfied: int,
+    body: int,
+    care: int,
+    reflection_note: str = "",
+    mood_emoji: str = "",
+    energy_level: int | None = None,
+    is_private: bool = False,
+) -> CheckIn:
+    """The member's check-in for the group's current period."""
+    with transaction.atomic():
+        if active_membership(group_id=group.pk, user=user) is None:
+            raise NotFound()
+        start = current_period_start(group)
+        try:
+            with transaction.atomic():
+                check_in = CheckIn.objects.create(
+                    user=user,
+                    group=group,
+                    week_start_date=start,
+                    productive=productive,
+                    satisfied=satisfied,
+                    body=body,
+                    care=care,
+                    reflection_note=reflection_note,
+                    mood_emoji=mood_emoji,
+                    energy_level=energy_level,
+                    is_private=is_private,
+                )
+        except IntegrityError as exc:
+            if violated_constraint(exc) == UNIQUE_PERIOD_CONSTRAINT:
+                raise DuplicateCheckIn() from None
+            raise
+        Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + 1)
+        invalidate_group(group.pk)
+        invalidate_period(group.pk, start)
+        send_on_commit(signals.checkin_submitted, check_in=check_in)
+    return check_in
+
+
+def _own_locked(check_in: CheckIn, user: User) -> CheckIn:
+    """The check-in's row, locked; someone else's check-in is a 404, as if it did not exist."""
+    if check_in.user_id != user.pk:
+        raise NotFound()
+    locked = CheckIn.objects.select_for_update().select_related("user", "group").filter(pk=check_in.pk).first()
+    if locked is None:
+        raise NotFound()
+    return locked
+
+
+def checkin_update(*, check_in: CheckIn, user: User, **changes: Any) -> CheckIn:
+    """Change one's own check-in while its period is the group's current one."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        check_in = _own_locked(check_in, user)
+        if check_in.week_start_date != current_period_start(check_in.group):
+            raise CheckInPeriodClosed()
+        for name, value in changes.items():
+            setattr(check_in, name, value)
+        check_in.save(update_fields=[*changes, "updated_at"])
+        # The score is computed by the database: read it back.
+        check_in.refresh_from_db(fields=["hu_cares_score"])
+        invalidate_period(check_in.group_id, check_in.week_start_date)
+        send_on_commit(signals.checkin_updated, check_in=check_in)
+    return check_in
+
+
+def checkin_delete(*, check_in: CheckIn, user: User) -> None:
+    """Delete one's own check-in, of any period."""
+    with transaction.atomic():
+        check_in = _own_locked(check_in, user)
+        ids = {"check_in_id": check_in.pk, "user_id": check_in.user_id, "group_id": check_in.group_id}
+        week_start_date = check_in.week_start_date
+        check_in.delete()
+        Group.objects.filter(pk=ids["group_id"], total_check_ins__gt=0).update(total_check_ins=F("total_check_ins") - 1)
+        invalidate_group(ids["group_id"])
+        invalidate_period(ids["group_id"], week_start_date)
+        send_on_commit(signals.checkin_deleted, **ids, week_start_date=week_start_date)

@@ -1,0 +1,58 @@
+"""Reads of groups and memberships."""
+
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+
+from .models import Group, GroupMembership, MembershipStatus
+
+
+def active_membership(*, group_id: UUID | str, user: User) -> GroupMembership | None:
+    """The user's active membership of an active group, with the group loaded."""
+    return (
+        GroupMembership.objects.select_related("group")
+        .filter(group_id=group_id, user=user, status=MembershipStatus.ACTIVE, group__is_active=True)
+        .first()
+    )
+
+
+def user_group_ids(*, user: User) -> list[UUID]:
+    """Ids of the active groups the user is an active member of."""
+    return list(
+        GroupMembership.objects.filter(user=user, status=MembershipStatus.ACTIVE, group__is_active=True).values_list(
+            "group_id", flat=True
+        )
+    )
+
+
+def group_member_ids(*, group_id: UUID | str) -> list[UUID]:
+    """Ids of the group's active members."""
+    return list(
+        GroupMembership.objects.filter(group_id=group_id, status=MembershipStatus.ACTIVE).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def user_memberships(*, user: User) -> QuerySet[GroupMembership]:
+    """The user's active memberships of active groups, groups loaded, by group name."""
+    return (
+        GroupMembership.objects.select_related("group")
+        .filter(user=user, status=MembershipStatus.ACTIVE, group__is_active=True)
+        .order_by("group__name", "group_id")
+    )
+
+
+def group_members(*, group_id: UUID | str) -> QuerySet[GroupMembership]:
+    """The group's active members, users loaded, longest-standing first."""
+    return (
+        GroupMembership.objects.select_related("user")
+        .filter(group_id=group_id, status=MembershipStatus.ACTIVE)
+        .order_by("joined_at", "id")
+    )
+
+
+def group_by_id(*, group_id: UUID | str) -> Group | None:
+    return Group.objects.filter(id=group_id, is_active=True).first()

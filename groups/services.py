@@ -1,0 +1,300 @@
+"""Every write to groups and memberships.
+
+Rules of the contract (§4) live here; views only translate HTTP. Domain
+signals leave through ``transaction.on_commit``, so nothing is announced for
+a transaction that rolls back.
+"""
+
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.dispatch import Signal
+from django.utils import timezone
+
+from accounts.models import User
+from checkins.cache import invalidate_group_checkins
+from hucares.core.errors import NotFound, PermissionDenied, ValidationFailed
+
+from . import signals
+from .access_codes import generate_access_code, normalize_access_code
+from .cache import invalidate_group
+from .errors import AlreadyMember, BannedFromGroup, GroupFull, InvalidAccessCode, UserNotFound
+from .integrity import violated_constraint
+from .models import Group, GroupMembership, MembershipStatus, Role
+from .periods import local_date, monday_of
+
+logger = logging.getLogger(__name__)
+
+GROUP_SETTINGS = frozenset({"is_private", "max_members", "allow_member_invite", "check_in_frequency", "timezone"})
+ACCESS_CODE_CONSTRAINT = "groups_active_access_code_unique"
+# With 27^8 codes a collision is rare; a handful of retries is plenty.
+ACCESS_CODE_ATTEMPTS = 5
+
+
+def send_on_commit(signal: Signal, **kwargs: Any) -> None:
+    """Send a domain signal once the transaction commits; a failing receiver is logged, not raised."""
+
+    def send() -> None:
+        for receiver, result in signal.send_robust(sender=Group, **kwargs):
+            if isinstance(result, Exception):
+                logger.error("receiver %r failed", receiver, exc_info=result)
+
+    transaction.on_commit(send)
+
+
+def _with_unique_code(write: Any) -> Any:
+    """Run ``write(code)`` in a savepoint, retrying with a new code when it collides."""
+    for _ in range(ACCESS_CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return write(generate_access_code())
+        except IntegrityError as exc:
+            if violated_constraint(exc) != ACCESS_CODE_CONSTRAINT:
+                raise
+    raise RuntimeError("could not find a free access code")
+
+
+def group_create(*, user: User, name: str, description: str = "", **settings: Any) -> Group:
+    """Create a group with ``user`` as its admin and a fresh access code."""
+    unknown = set(settings) - GROUP_SETTINGS
+    if unknown:
+        raise TypeError(f"unknown group settings: {sorted(unknown)}")
+    tz_name = settings.get("timezone", "UTC")
+    anchor = monday_of(local_date(timezone.now(), tz_name))
+
+    def create(code: str) -> Group:
+        group = Group.objects.create(
+            name=name,
+            description=description,
+            access_code=code,
+            period_anchor=anchor,
+            created_by=user,
+            member_count=1,
+            **settings,
+        )
+        GroupMembership.objects.create(group=group, user=user, role=Role.ADMIN)
+        return group
+
+    with transaction.atomic():
+        group: Group = _with_unique_code(create)
+    return group
+
+
+def _lock_group(group: Group) -> Group:
+    """The group's row, locked until the transaction ends; 404 if it is gone."""
+    locked = Group.objects.select_for_update().filter(pk=group.pk, is_active=True).first()
+    if locked is None:
+        raise NotFound()
+    return locked
+
+
+def _require_role(group: Group, user: User, roles: set[str]) -> GroupMembership:
+    """The actor's active membership: 404 for non-members, 403 for a role outside ``roles``."""
+    membership = GroupMembership.objects.filter(group=group, user=user, status=MembershipStatus.ACTIVE).first()
+    if membership is None:
+        raise NotFound()
+    if membership.role not in roles:
+        raise PermissionDenied()
+    return membership
+
+
+def group_update(*, group: Group, by: User, **changes: Any) -> Group:
+    """Change a group's settings (admin only); ``maxMembers`` never below the member count."""
+    unknown = set(changes) - GROUP_SETTINGS - {"name", "description"}
+    if unknown:
+        raise TypeError(f"unknown group fields: {sorted(unknown)}")
+    with transaction.atomic():
+        group = _lock_group(group)
+        _require_role(group, by, {Role.ADMIN})
+        if changes.get("max_members", group.max_members) < group.member_count:
+            raise ValidationFailed.for_field(
+                "maxMembers", f"maxMembers cannot be below the current member count ({group.member_count})."
+            )
+        changed = [name for name, value in changes.items() if getattr(group, name) != value]
+        for name in changed:
+            setattr(group, name, changes[name])
+        if changed:
+            group.save(update_fields=[*changed, "updated_at"])
+            invalidate_group(group.pk)
+            send_on_commit(signals.group_settings_changed, group=group, changed=changed, by=by)
+    return group
+
+
+def _delete_group(group: Group, *, by: User | None) -> None:
+    member_ids = list(
+        group.memberships.filter(status=MembershipStatus.ACTIVE).values_list("user_id", flat=True).order_by("joined_at")
+    )
+    group_id, group_name = group.pk, group.name
+    group.delete()
+    invalidate_group(group_id)
+    invalidate_group_checkins(group_id)
+    send_on_commit(signals.group_deleted, group_id=group_id, group_name=group_name, member_ids=member_ids, by=by)
+
+
+def group_delete(*, group: Group, by: User) -> None:
+    """Delete a group with its memberships and check-ins (admin only)."""
+    with transaction.atomic():
+        group = _lock_group(group)
+        _require_role(group, by, {Role.ADMIN})
+        _delete_group(group, by=by)
+
+
+def group_join(*, user: User, access_code: str) -> Group:
+    """Join the active group with that code; the row lock makes ``GROUP_FULL`` exact under concurrency."""
+    code = normalize_access_code(access_code)
+    with transaction.atomic():
+        group = Group.objects.select_for_update().filter(access_code=code, is_active=True).first()
+        if group is None:
+            raise InvalidAccessCode()
+        membership = GroupMembership.objects.filter(group=group, user=user).first()
+        if membership is not None and membership.status == MembershipStatus.BANNED:
+            raise BannedFromGroup()
+        if membership is not None and membership.status == MembershipStatus.ACTIVE:
+            raise AlreadyMember("You are already a member of this group.")
+        if group.member_count >= group.max_members:
+            raise GroupFull()
+        if membership is None:
+            membership = GroupMembership.objects.create(group=group, user=user, role=Role.MEMBER)
+        else:
+            # A member who left comes back as a plain member, standing counted from now.
+            membership.status, membership.role = MembershipStatus.ACTIVE, Role.MEMBER
+            membership.joined_at, membership.left_at = timezone.now(), None
+            membership.save(update_fields=["status", "role", "joined_at", "left_at", "updated_at"])
+        Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
+        group.member_count += 1
+        invalidate_group(group.pk)
+        send_on_commit(signals.member_joined, group=group, membership=membership)
+    return group
+
+
+def _hand_over_admin(group: Group, leaving: User) -> None:
+    """A leaving last admin passes the role to the longest-standing active member."""
+    others = group.memberships.filter(status=MembershipStatus.ACTIVE).exclude(user=leaving)
+    if others.filter(role=Role.ADMIN).exists():
+        return
+    heir = others.select_related("user").order_by("joined_at", "id").first()
+    if heir is None:
+        return
+    old_role = heir.role
+    heir.role = Role.ADMIN
+    heir.save(update_fields=["role", "updated_at"])
+    send_on_commit(signals.role_changed, group=group, membership=heir, old_role=old_role, by=leaving)
+
+
+def group_leave(*, group: Group, user: User) -> None:
+    """The member leaves; the last member leaving deletes the group."""
+    with transaction.atomic():
+        group = _lock_group(group)
+        membership = GroupMembership.objects.filter(group=group, user=user, status=MembershipStatus.ACTIVE).first()
+        if membership is None:
+            raise NotFound()
+        if not group.memberships.filter(status=MembershipStatus.ACTIVE).exclude(user=user).exists():
+            _delete_group(group, by=user)
+            return
+        if membership.role == Role.ADMIN:
+            _hand_over_admin(group, user)
+        membership.status, membership.role, membership.left_at = MembershipStatus.INACTIVE, Role.MEMBER, timezone.now()
+        membership.save(update_fields=["status", "role", "left_at", "updated_at"])
+        Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
+        group.member_count -= 1
+        invalidate_group(group.pk)
+        invalidate_group_checkins(group.pk)
+        send_on_commit(signals.member_left, group=group, user=user)
+
+
+def member_remove(*, group: Group, user: User, by: User, ban: bool = False) -> None:
+    """Remove (or ban) a member: admins remove anyone else, moderators plain members only."""
+    with transaction.atomic():
+        group = _lock_group(group)
+        actor = _require_role(group, by, {Role.ADMIN, Role.MODERATOR})
+        if user.pk == by.pk:
+            raise PermissionDenied("Use leave to leave a group.")
+        target = GroupMembership.objects.filter(group=group, user=user).first()
+        # Banning someone who already left keeps them from rejoining.
+        removable = target is not None and (
+            target.status == MembershipStatus.ACTIVE or (ban and target.status == MembershipStatus.INACTIVE)
+        )
+        if target is None or not removable:
+            raise NotFound()
+        if actor.role == Role.MODERATOR and target.role != Role.MEMBER:
+            raise PermissionDenied("Moderators can only remove members.")
+        was_active = target.status == MembershipStatus.ACTIVE
+        target.status = MembershipStatus.BANNED if ban else MembershipStatus.INACTIVE
+        target.role = Role.MEMBER
+        if was_active:
+            target.left_at = timezone.now()
+        target.save(update_fields=["status", "role", "left_at", "updated_at"])
+        if was_active:
+            Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
+            group.member_count -= 1
+        invalidate_group(group.pk)
+        invalidate_group_checkins(group.pk)
+        send_on_commit(signals.member_removed, group=group, user=user, by=by, banned=ban)
+
+
+def member_role_change(*, group: Group, user: User, role: str, by: User) -> GroupMembership:
+    """Set a member's role (admin only); a group always keeps at least one admin."""
+    with transaction.atomic():
+        group = _lock_group(group)
+        _require_role(group, by, {Role.ADMIN})
+        target = (
+            GroupMembership.objects.select_related("user")
+            .filter(group=group, user=user, status=MembershipStatus.ACTIVE)
+            .first()
+        )
+        if target is None:
+            raise NotFound()
+        old_role = target.role
+        if old_role == role:
+            return target
+        admins = group.memberships.filter(status=MembershipStatus.ACTIVE, role=Role.ADMIN)
+        if old_role == Role.ADMIN and not admins.exclude(pk=target.pk).exists():
+            raise ValidationFailed.for_field("role", "A group needs at least one admin.")
+        target.role = role
+        target.save(update_fields=["role", "updated_at"])
+        send_on_commit(signals.role_changed, group=group, membership=target, old_role=old_role, by=by)
+    return target
+
+
+def _find_invitee(username: str | None, email: str | None) -> User:
+    users = User.objects.filter(is_active=True)
+    found = users.filter(username__iexact=username).first() if username else None
+    if found is None and email:
+        found = users.filter(email__iexact=email.strip()).first()
+    if found is None:
+        raise UserNotFound()
+    return found
+
+
+def group_invite(*, group: Group, by: User, username: str | None = None, email: str | None = None) -> User:
+    """Invite a user by username or email; the notification is made by a receiver of ``member_invited``."""
+    with transaction.atomic():
+        actor = _require_role(group, by, {Role.ADMIN, Role.MODERATOR, Role.MEMBER})
+        if actor.role == Role.MEMBER and not group.allow_member_invite:
+            raise PermissionDenied("Only admins and moderators can invite to this group.")
+        invitee = _find_invitee(username, email)
+        membership = GroupMembership.objects.filter(group=group, user=invitee).first()
+        if membership is not None and membership.status == MembershipStatus.ACTIVE:
+            raise AlreadyMember()
+        if membership is not None and membership.status == MembershipStatus.BANNED:
+            raise BannedFromGroup("That user was banned from this group.")
+        send_on_commit(signals.member_invited, group=group, invitee=invitee, by=by)
+    return invitee
+
+
+def group_access_code_regenerate(*, group: Group, by: User) -> Group:
+    """Give the group a new code (admin only); the old one stops working at once."""
+    with transaction.atomic():
+        group = _lock_group(group)
+        _require_role(group, by, {Role.ADMIN})
+
+        def write(code: str) -> Group:
+            group.access_code = code
+            group.save(update_fields=["access_code", "updated_at"])
+            return group
+
+        _with_unique_code(write)
+        invalidate_group(group.pk)
+    return group
