@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -15,14 +16,14 @@ from hucares.core.errors import NotFound
 
 pytestmark = pytest.mark.django_db
 
-SCORES = {"productive": 8, "satisfied": 7, "body": 6, "care": 9}
+SCORES: dict[str, Any] = {"productive": 8, "satisfied": 7, "body": 6, "care": 9}
 # A Wednesday: the weekly period starts Monday 2026-03-02.
 NOW = datetime.datetime(2026, 3, 4, 12, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
 def member():
-    return MembershipFactory(group=GroupFactory(member_count=1))
+    return MembershipFactory.create(group=GroupFactory.create(member_count=1))
 
 
 @time_machine.travel(NOW, tick=False)
@@ -46,7 +47,7 @@ def test_second_checkin_same_period_is_rejected(member):
 
 def test_submit_by_non_member_or_former_member_is_not_found(member):
     with pytest.raises(NotFound):
-        checkin_submit(user=UserFactory(), group=member.group, **SCORES)
+        checkin_submit(user=UserFactory.create(), group=member.group, **SCORES)
     member.status = MembershipStatus.INACTIVE
     member.save()
     with pytest.raises(NotFound):
@@ -79,7 +80,7 @@ def test_update_after_period_is_closed(member):
 @time_machine.travel(NOW, tick=False)
 def test_update_or_delete_of_someone_elses_checkin_is_not_found(member):
     check_in = checkin_submit(user=member.user, group=member.group, **SCORES)
-    stranger = UserFactory()
+    stranger = UserFactory.create()
     with pytest.raises(NotFound):
         checkin_update(check_in=check_in, user=stranger, care=1)
     with pytest.raises(NotFound):

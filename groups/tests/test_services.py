@@ -25,7 +25,7 @@ def test_access_codes_are_eight_unambiguous_characters():
 
 @time_machine.travel(datetime.datetime(2026, 3, 1, 12, 30, tzinfo=datetime.UTC), tick=False)
 def test_group_create_makes_the_creator_admin_with_a_monday_anchor_in_the_group_timezone():
-    creator = UserFactory()
+    creator = UserFactory.create()
     # Sunday 12:30 UTC is already Monday in Kiritimati (UTC+14).
     group = group_create(user=creator, name="Crew", timezone="Pacific/Kiritimati", max_members=5)
     assert group.period_anchor == datetime.date(2026, 3, 2)
@@ -38,21 +38,21 @@ def test_group_create_makes_the_creator_admin_with_a_monday_anchor_in_the_group_
 
 def test_group_create_rejects_unknown_settings():
     with pytest.raises(TypeError):
-        group_create(user=UserFactory(), name="x", colour="red")
+        group_create(user=UserFactory.create(), name="x", colour="red")
 
 
 def test_group_create_retries_when_the_access_code_is_taken(monkeypatch):
-    GroupFactory(access_code="AAAAAAAA")
+    GroupFactory.create(access_code="AAAAAAAA")
     codes = iter(["AAAAAAAA", "BBBBBBBB"])
     monkeypatch.setattr("groups.services.generate_access_code", lambda: next(codes))
-    group = group_create(user=UserFactory(), name="Second")
+    group = group_create(user=UserFactory.create(), name="Second")
     assert group.access_code == "BBBBBBBB"
 
 
 def test_leaving_last_admin_hands_role_to_longest_standing_member(django_capture_on_commit_callbacks):
-    admin = UserFactory()
+    admin = UserFactory.create()
     group = group_create(user=admin, name="Crew")
-    first, second = UserFactory(), UserFactory()
+    first, second = UserFactory.create(), UserFactory.create()
     group_join(user=first, access_code=group.access_code.lower())
     group_join(user=second, access_code=group.access_code)
     with (
@@ -72,9 +72,9 @@ def test_leaving_last_admin_hands_role_to_longest_standing_member(django_capture
 
 
 def test_last_member_leaving_deletes_the_group_and_announces_it(django_capture_on_commit_callbacks):
-    admin = UserFactory()
+    admin = UserFactory.create()
     group = group_create(user=admin, name="Solo")
-    CheckInFactory(user=admin, group=group)
+    CheckInFactory.create(user=admin, group=group)
     with (
         recording(signals.group_deleted, signals.member_left) as (deleted, left),
         django_capture_on_commit_callbacks(execute=True),
@@ -87,9 +87,9 @@ def test_last_member_leaving_deletes_the_group_and_announces_it(django_capture_o
 
 
 def test_rejoining_after_leaving_restores_membership_as_plain_member():
-    group = GroupFactory(member_count=2)
-    MembershipFactory(group=group, role=Role.ADMIN)
-    leaver = MembershipFactory(group=group, role=Role.MODERATOR).user
+    group = GroupFactory.create(member_count=2)
+    MembershipFactory.create(group=group, role=Role.ADMIN)
+    leaver = MembershipFactory.create(group=group, role=Role.MODERATOR).user
     group_leave(group=group, user=leaver)
     group_join(user=leaver, access_code=group.access_code)
     membership = GroupMembership.objects.get(group=group, user=leaver)
@@ -98,9 +98,9 @@ def test_rejoining_after_leaving_restores_membership_as_plain_member():
 
 
 def test_leave_inside_a_rolled_back_transaction_sends_nothing(django_capture_on_commit_callbacks):
-    group = GroupFactory(member_count=2)
-    MembershipFactory(group=group, role=Role.ADMIN)
-    leaver = MembershipFactory(group=group).user
+    group = GroupFactory.create(member_count=2)
+    MembershipFactory.create(group=group, role=Role.ADMIN)
+    leaver = MembershipFactory.create(group=group).user
     with recording(signals.member_left) as (left,), django_capture_on_commit_callbacks(execute=True) as callbacks:
         run_then_roll_back(lambda: group_leave(group=group, user=leaver))
     assert callbacks == []
