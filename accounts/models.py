@@ -5,6 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.timezone import now
 
 from .preferences import default_notification_preferences, default_privacy_settings
 
@@ -75,3 +76,37 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def role(self) -> str:
         return "admin" if self.is_staff else "user"
+
+
+class AuthSession(models.Model):
+    """One refresh-token family: a login and every refresh rotated from it.
+
+    The id is the ``sid`` claim of each token of the family. Only the refresh
+    token whose ``jti`` is ``refresh_jti`` may rotate; an older one proves the
+    family leaked and revokes it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    refresh_jti = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        db_table = "auth_sessions"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "revoked_at"], name="auth_sessions_user_idx"),
+            models.Index(fields=["expires_at"], name="auth_sessions_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.id} of {self.user_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > now()
