@@ -1,0 +1,66 @@
+"""Cached analytics results, invalidated by version tokens (no key scans).
+
+Each user and each group has a version token in the cache. A result's key
+contains the tokens of everything it was computed from; a write replaces the
+token, so the next read misses and recomputes. Stale entries are never read
+again and expire on their own. A token that was evicted is simply re-created,
+which also only causes a miss.
+"""
+
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+
+def _version_key(kind: str, object_id: Any) -> str:
+    return f"analytics:v:{kind}:{object_id}"
+
+
+def bump_user(user_id: Any) -> None:
+    cache.set(_version_key("user", user_id), uuid.uuid4().hex, timeout=None)
+
+
+def bump_group(group_id: Any) -> None:
+    cache.set(_version_key("group", group_id), uuid.uuid4().hex, timeout=None)
+
+
+def bump_many(*, user_ids: Iterable[Any] = (), group_ids: Iterable[Any] = ()) -> None:
+    fresh = {_version_key("user", uid): uuid.uuid4().hex for uid in set(user_ids)}
+    fresh.update({_version_key("group", gid): uuid.uuid4().hex for gid in set(group_ids)})
+    if fresh:
+        cache.set_many(fresh, timeout=None)
+
+
+def _versions(keys: list[str]) -> list[str]:
+    found = cache.get_many(keys)
+    missing = {key: uuid.uuid4().hex for key in keys if key not in found}
+    for key, token in missing.items():
+        # add, not set: a concurrent reader that created it first wins.
+        cache.add(key, token, timeout=None)
+    if missing:
+        found.update(cache.get_many(list(missing)))
+    return [str(found.get(key, "x")) for key in keys]
+
+
+def cached(
+    name: str,
+    params: Iterable[Any],
+    compute: Callable[[], T],
+    *,
+    user_ids: Iterable[Any] = (),
+    group_ids: Iterable[Any] = (),
+) -> T:
+    """The cached result of ``compute`` for ``params`` at the current versions of the given users and groups."""
+    version_keys = [_version_key("user", u) for u in user_ids] + [_version_key("group", g) for g in sorted(group_ids)]
+    tokens = _versions(version_keys)
+    key = ":".join(["analytics", name, *map(str, params), *tokens])
+    result = cache.get(key)
+    if result is None:
+        result = compute()
+        cache.set(key, result, timeout=settings.ANALYTICS_CACHE_SECONDS)
+    return result

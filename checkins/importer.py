@@ -1,0 +1,445 @@
+"""Import the old localStorage client's data, and roll an import back (CONTRACT §9).
+
+The payload is either the old export object ``{userProfile, checkIns, groups,
+friends, exportedAt}`` or the raw key map (``hucares_check_ins`` etc., each
+value a JSON string). Parsing never trusts a type: a malformed part of the
+document is a ``VALIDATION_ERROR`` naming the field, a malformed check-in is
+skipped with its index and reason. Writing is one transaction: all or
+nothing; a dry run does the same work and rolls it back, so it reports the
+same figures. Imported check-ins send no ``checkin_submitted`` signals: they
+are history, not news for friends; the caches are invalidated directly.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from analytics import cache as analytics_cache
+from groups.access_codes import ALPHABET as CODE_ALPHABET
+from groups.access_codes import LENGTH as CODE_LENGTH
+from groups.access_codes import normalize_access_code
+from groups.cache import invalidate_group
+from groups.models import Group, GroupMembership, MembershipStatus
+from groups.periods import period_start_for_date
+from groups.services import group_create
+from hucares.core.errors import ApplicationError, NotFound, PayloadTooLarge, ValidationFailed
+
+from .cache import invalidate_group_checkins
+from .models import CheckIn, LocalStorageImport
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_CHECK_INS = 10_000
+FALLBACK_GROUP_NAME = "My check-ins"
+SCORE_NAMES = ("productive", "satisfied", "body", "care")
+RAW_KEYS = {
+    "hucares_user_profile": "userProfile",
+    "hucares_check_ins": "checkIns",
+    "hucares_groups": "groups",
+    "hucares_friends": "friends",
+}
+EARLIEST_DAY = date(2000, 1, 1)
+MAX_TEXT = 100
+
+
+class ImportAlreadyRolledBack(ApplicationError):
+    code = "ALREADY_ROLLED_BACK"
+    status = 409
+    message = "This import has already been rolled back."
+
+
+@dataclass(frozen=True)
+class OldGroup:
+    key: str
+    name: str
+    description: str
+    access_code: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    index: int
+    group_key: str | None
+    local_day: date
+    scores: dict[str, int]
+    submitted_at: datetime | None
+
+
+@dataclass
+class Parsed:
+    groups: dict[str, OldGroup]
+    entries: list[Entry] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def skip(self, index: int, reason: str) -> None:
+        self.skipped.append({"index": index, "reason": reason})
+
+    def warn(self, index: int | None, message: str) -> None:
+        self.warnings.append({"index": index, "message": message})
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _decode_raw_value(key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValidationFailed.for_field(
+            key, f"must be a JSON string, as localStorage holds it, not {_type_name(value)}."
+        )
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):
+        raise ValidationFailed.for_field(key, "is not valid JSON.") from None
+
+
+def normalize_payload(payload: Any) -> dict[str, Any]:
+    """Either accepted form as the export object; anything else is a validation error."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed.for_field("body", "must be a JSON object: the export or the localStorage key map.")
+    if any(key in payload for key in RAW_KEYS):
+        return {name: _decode_raw_value(key, payload[key]) for key, name in RAW_KEYS.items() if key in payload}
+    if "checkIns" in payload or "userProfile" in payload:
+        return payload
+    raise ValidationFailed.for_field(
+        "body", "is neither an export ({userProfile, checkIns, groups}) nor the localStorage key map (hucares_*)."
+    )
+
+
+def resolve_timezone(requested: Any, fallback: str) -> str:
+    name = fallback if requested is None else requested
+    if not isinstance(name, str) or not name or len(name) > 64:
+        raise ValidationFailed.for_field("timezone", "must be an IANA timezone name such as Europe/Berlin.")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed.for_field("timezone", f"{name[:64]!r} is not a known IANA timezone.") from None
+    return name
+
+
+def _profile_id(data: dict[str, Any]) -> str:
+    profile = data.get("userProfile")
+    if not isinstance(profile, dict):
+        raise ValidationFailed.for_field("userProfile", "is required and must be an object.")
+    profile_id = profile.get("id")
+    if not isinstance(profile_id, str) or not profile_id.strip():
+        raise ValidationFailed.for_field("userProfile.id", "is required and must be a non-empty string.")
+    return profile_id
+
+
+def _text(value: Any, where: str, *, required: bool, limit: int) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ValidationFailed.for_field(where, "must be a non-empty string." if required else "must be a string.")
+    if len(value) > limit:
+        raise ValidationFailed.for_field(where, f"must be at most {limit} characters.")
+    return value.strip()
+
+
+def _parse_groups(raw: Any) -> dict[str, OldGroup]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise ValidationFailed.for_field("groups", "must be an array.")
+    groups: dict[str, OldGroup] = {}
+    for index, item in enumerate(raw):
+        where = f"groups[{index}]"
+        if not isinstance(item, dict):
+            raise ValidationFailed.for_field(where, "must be an object.")
+        key = _text(item.get("id"), f"{where}.id", required=True, limit=MAX_TEXT)
+        if key in groups:
+            raise ValidationFailed.for_field(f"{where}.id", "appears twice in groups.")
+        groups[key] = OldGroup(
+            key=key,
+            name=_text(item.get("name"), f"{where}.name", required=True, limit=100),
+            description=_text(item.get("description"), f"{where}.description", required=False, limit=1000),
+            access_code=_text(item.get("accessCode"), f"{where}.accessCode", required=False, limit=MAX_TEXT),
+        )
+    return groups
+
+
+def _score_problem(name: str, value: Any) -> str | None:
+    if value is None:
+        return f"{name} is missing"
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{name} must be a whole number from 1 to 10, not {_type_name(value)}"
+    if not 1 <= value <= 10:
+        shown = str(value) if abs(value) < 10**6 else "a huge number"
+        return f"{name} must be from 1 to 10, not {shown}"
+    return None
+
+
+def _parse_instant(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _local_day(value: Any, tz: ZoneInfo, today: date) -> date | str:
+    """The local calendar day of an old ``weekStartDate`` (a UTC instant of local midnight), or why not."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return "weekStartDate is not a valid date"
+    else:
+        instant = _parse_instant(value)
+        if instant is None:
+            return "weekStartDate must be an ISO 8601 date-time string"
+        day = instant.astimezone(tz).date()
+    if not EARLIEST_DAY <= day <= today + timedelta(days=1):
+        return f"weekStartDate {day.isoformat()} is out of range"
+    return day
+
+
+def _parse_entry(index: int, raw: Any, profile_id: str, tz: ZoneInfo, parsed: Parsed) -> Entry | str:
+    if not isinstance(raw, dict):
+        return f"must be an object, not {_type_name(raw)}"
+    if raw.get("userId") != profile_id:
+        return "not the profile's own check-in (userId differs from userProfile.id)"
+    group_key = raw.get("groupId")
+    if group_key is not None and not isinstance(group_key, str):
+        return "groupId must be a string"
+    for name in SCORE_NAMES:
+        problem = _score_problem(name, raw.get(name))
+        if problem:
+            return problem
+    day = _local_day(raw.get("weekStartDate"), tz, timezone.now().astimezone(tz).date())
+    if isinstance(day, str):
+        return day
+    scores = {name: int(raw[name]) for name in SCORE_NAMES}
+    expected = scores["productive"] + scores["satisfied"] + scores["body"] - scores["care"]
+    if "huCaresScore" in raw and raw["huCaresScore"] != expected:
+        parsed.warn(index, f"huCaresScore {str(raw['huCaresScore'])[:20]} did not match the scores; stored {expected}")
+    submitted = _parse_instant(raw.get("submittedAt"))
+    if raw.get("submittedAt") is not None and submitted is None:
+        parsed.warn(index, "submittedAt is not a valid date-time; the import time is used")
+    return Entry(index=index, group_key=group_key, local_day=day, scores=scores, submitted_at=submitted)
+
+
+def parse_export(data: dict[str, Any], tz_name: str) -> Parsed:
+    """Validate the document and the caller's check-ins in it; nothing is written."""
+    profile_id = _profile_id(data)
+    raw_check_ins = data.get("checkIns", [])
+    if not isinstance(raw_check_ins, list):
+        raise ValidationFailed.for_field("checkIns", "must be an array.")
+    if len(raw_check_ins) > MAX_CHECK_INS:
+        raise PayloadTooLarge(f"An import holds at most {MAX_CHECK_INS} check-ins.")
+    parsed = Parsed(groups=_parse_groups(data.get("groups")))
+    tz = ZoneInfo(tz_name)
+    seen_ids: set[str] = set()
+    for index, raw in enumerate(raw_check_ins):
+        old_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(old_id, str) and old_id in seen_ids:
+            parsed.skip(index, "duplicate id: the same check-in appears earlier in the file")
+            continue
+        result = _parse_entry(index, raw, profile_id, tz, parsed)
+        if isinstance(result, str):
+            parsed.skip(index, result)
+            continue
+        if isinstance(old_id, str):
+            seen_ids.add(old_id)
+        parsed.entries.append(result)
+    if isinstance(data.get("friends"), list) and data["friends"]:
+        parsed.warn(None, "friends are sample data of the old app and were not imported")
+    return parsed
+
+
+class _DryRunDone(Exception):
+    """Raised inside the transaction of a dry run so that everything it wrote is rolled back."""
+
+
+def _match_group(user: User, old: OldGroup) -> Group | None:
+    """A group the caller is already an active member of, with the old access code."""
+    if not old.access_code:
+        return None
+    membership = (
+        GroupMembership.objects.select_related("group")
+        .filter(
+            user=user,
+            status=MembershipStatus.ACTIVE,
+            group__is_active=True,
+            group__access_code=normalize_access_code(old.access_code),
+        )
+        .first()
+    )
+    return membership.group if membership else None
+
+
+def _keep_old_code(group: Group, code: str) -> None:
+    """Reuse the old access code when it fits today's format and no active group has it."""
+    code = normalize_access_code(code)
+    if len(code) != CODE_LENGTH or set(code) - set(CODE_ALPHABET):
+        return
+    try:
+        with transaction.atomic():
+            Group.objects.filter(pk=group.pk).update(access_code=code)
+    except IntegrityError:
+        return
+
+
+def _create_group(user: User, name: str, description: str, tz_name: str, since: date) -> Group:
+    group = group_create(user=user, name=name, description=description, timezone=tz_name)
+    # Backdate the group and the membership to the first imported period, so
+    # the group's history (participation, analytics) covers the imported data.
+    started = datetime.combine(since, datetime.min.time(), ZoneInfo(tz_name))
+    if started < group.created_at:
+        Group.objects.filter(pk=group.pk).update(created_at=started)
+        GroupMembership.objects.filter(group=group, user=user).update(joined_at=started)
+    group.refresh_from_db()
+    return group
+
+
+@dataclass
+class _Targets:
+    groups: dict[str | None, Group] = field(default_factory=dict)
+    created: list[Group] = field(default_factory=list)
+    matched: list[Group] = field(default_factory=list)
+
+
+def _resolve_groups(user: User, parsed: Parsed, tz_name: str) -> _Targets:
+    """Map each old group key (``None`` = not in the export) to a matched or new group."""
+    targets = _Targets()
+    first_day: dict[str | None, date] = {}
+    for entry in parsed.entries:
+        key = entry.group_key if entry.group_key in parsed.groups else None
+        first_day[key] = min(first_day.get(key, entry.local_day), entry.local_day)
+    for key, since in first_day.items():
+        old = parsed.groups.get(key) if key is not None else None
+        group = _match_group(user, old) if old else None
+        if group is not None:
+            targets.matched.append(group)
+        elif old is not None:
+            group = _create_group(user, old.name, old.description, tz_name, since)
+            _keep_old_code(group, old.access_code)
+            targets.created.append(group)
+        else:
+            group = _create_group(user, FALLBACK_GROUP_NAME, "", tz_name, since)
+            targets.created.append(group)
+        targets.groups[key] = group
+    return targets
+
+
+def _new_check_ins(user: User, parsed: Parsed, targets: _Targets) -> list[CheckIn]:
+    """One row per entry whose group and period hold no check-in yet (in the database or earlier in the file)."""
+    taken = set(
+        CheckIn.objects.filter(user=user, group__in=list(targets.groups.values())).values_list(
+            "group_id", "week_start_date"
+        )
+    )
+    rows = []
+    for entry in parsed.entries:
+        group = targets.groups[entry.group_key if entry.group_key in parsed.groups else None]
+        start = period_start_for_date(group.check_in_frequency, entry.local_day, group.period_anchor)
+        if (group.pk, start) in taken:
+            parsed.skip(entry.index, f"a check-in for this group and the period of {start.isoformat()} already exists")
+            continue
+        if start != entry.local_day:
+            parsed.warn(entry.index, f"weekStartDate {entry.local_day.isoformat()} filed under the period {start}")
+        taken.add((group.pk, start))
+        submitted = entry.submitted_at or timezone.now()
+        rows.append(CheckIn(user=user, group=group, week_start_date=start, submitted_at=submitted, **entry.scores))
+    return rows
+
+
+def _invalidate_caches(user: User, group_ids: list[Any]) -> None:
+    for group_id in group_ids:
+        invalidate_group(group_id)
+        invalidate_group_checkins(group_id)
+    transaction.on_commit(lambda: analytics_cache.bump_many(user_ids=[user.pk], group_ids=group_ids))
+
+
+def _write(user: User, parsed: Parsed, tz_name: str) -> tuple[dict[str, Any], LocalStorageImport]:
+    targets = _resolve_groups(user, parsed, tz_name)
+    rows = CheckIn.objects.bulk_create(_new_check_ins(user, parsed, targets))
+    for group in targets.groups.values():
+        added = sum(1 for row in rows if row.group_id == group.pk)
+        Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + added)
+    _invalidate_caches(user, [group.pk for group in targets.groups.values()])
+    report = {
+        "dry_run": False,
+        "timezone": tz_name,
+        "groups_created": len(targets.created),
+        "groups_matched": len(targets.matched),
+        "check_ins_imported": len(rows),
+        "check_ins_skipped": sorted(parsed.skipped, key=lambda item: item["index"]),
+        "warnings": parsed.warnings,
+    }
+    record = LocalStorageImport.objects.create(
+        user=user,
+        created_group_ids=[str(group.pk) for group in targets.created],
+        created_check_in_ids=[str(row.pk) for row in rows],
+        report=report,
+    )
+    return {"import_id": record.pk, **report}, record
+
+
+def localstorage_import(
+    *, user: User, payload: Any, tz_name: str | None = None, dry_run: bool = False
+) -> dict[str, Any]:
+    """Import the caller's old check-ins and their groups; all or nothing. Returns the report."""
+    data = normalize_payload(payload)
+    zone = resolve_timezone(tz_name if tz_name is not None else payload.get("timezone"), user.timezone)
+    parsed = parse_export(data, zone)
+    try:
+        with transaction.atomic():
+            report, _ = _write(user, parsed, zone)
+            if dry_run:
+                raise _DryRunDone
+    except _DryRunDone:
+        return {**report, "import_id": None, "dry_run": True}
+    return report
+
+
+def _group_still_needed(group_id: Any, user: User, created_ids: set[str]) -> str | None:
+    """Why a group this import created must stay, or ``None`` when only the import's own data is in it."""
+    if GroupMembership.objects.filter(group_id=group_id).exclude(user=user).exists():
+        return "other users have joined this group since the import"
+    others = CheckIn.objects.filter(group_id=group_id).exclude(pk__in=created_ids)
+    if others.exclude(user=user).exists():
+        return "other users have checked in to this group since the import"
+    if others.exists():
+        return "you have checked in to this group since the import"
+    return None
+
+
+def localstorage_import_rollback(*, user: User, import_id: Any) -> dict[str, Any]:
+    """Remove exactly what one of the caller's imports created; groups others now use are kept."""
+    with transaction.atomic():
+        record = LocalStorageImport.objects.select_for_update().filter(pk=import_id, user=user).first()
+        if record is None:
+            raise NotFound("Import not found.")
+        if record.rolled_back_at is not None:
+            raise ImportAlreadyRolledBack()
+        created_ids = set(record.created_check_in_ids)
+        touched = list(
+            CheckIn.objects.filter(pk__in=created_ids, user=user).values_list("group_id", flat=True).distinct()
+        )
+        removed, _ = CheckIn.objects.filter(pk__in=created_ids, user=user).delete()
+        kept, deleted = [], 0
+        for group_id in record.created_group_ids:
+            reason = _group_still_needed(group_id, user, created_ids)
+            if reason is not None:
+                kept.append({"group_id": group_id, "reason": reason})
+            else:
+                deleted += Group.objects.filter(pk=group_id).delete()[1].get("groups.Group", 0)
+        for group_id in touched:
+            Group.objects.filter(pk=group_id).update(total_check_ins=CheckIn.objects.filter(group_id=group_id).count())
+        record.rolled_back_at = timezone.now()
+        record.save(update_fields=["rolled_back_at"])
+        _invalidate_caches(user, [*touched, *record.created_group_ids])
+    return {"import_id": record.pk, "check_ins_removed": removed, "groups_removed": deleted, "groups_kept": kept}
