@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from .consumers import RealtimeConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/", RealtimeConsumer.as_asgi()),
+    path("ws", RealtimeConsumer.as_asgi()),
+]

@@ -1,0 +1,69 @@
+"""HTTP for notifications (CONTRACT §7): one's own only; anyone else's is a 404."""
+
+from typing import cast
+from uuid import UUID
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from accounts.models import User
+from hucares.core.pagination import PageLimitPagination
+from hucares.core.responses import ApiResponse
+
+from .. import selectors, services
+from .serializers import NotificationListQuerySerializer, NotificationSerializer, ReadAllResultSerializer
+
+TAG = ["notifications"]
+
+
+def _user(request: Request) -> User:
+    # IsAuthenticated (the default permission) has run: never anonymous here.
+    return cast(User, request.user)
+
+
+class NotificationListView(APIView):
+    @extend_schema(
+        operation_id="notifications_list",
+        tags=TAG,
+        parameters=[
+            OpenApiParameter("unread", bool, description="Only unread notifications."),
+            OpenApiParameter("page", int),
+            OpenApiParameter("limit", int),
+        ],
+        responses={200: NotificationSerializer(many=True)},
+        description="The caller's notifications, newest first; `meta.unreadCount` counts all unread ones.",
+    )
+    def get(self, request: Request) -> ApiResponse:
+        query = NotificationListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        notifications = selectors.notification_list(user=_user(request), unread_only=query.validated_data["unread"])
+        paginator = PageLimitPagination()
+        page = paginator.paginate_queryset(notifications, request, view=self)
+        data = NotificationSerializer(page, many=True).data
+        return paginator.get_paginated_response(data, meta={"unreadCount": selectors.unread_count(user=_user(request))})
+
+
+class NotificationReadView(APIView):
+    @extend_schema(operation_id="notifications_read", tags=TAG, request=None, responses={200: NotificationSerializer})
+    def put(self, request: Request, notification_id: UUID) -> ApiResponse:
+        notification = services.notification_mark_read(user=_user(request), notification_id=notification_id)
+        return ApiResponse(NotificationSerializer(notification).data)
+
+
+class NotificationReadAllView(APIView):
+    @extend_schema(
+        operation_id="notifications_read_all", tags=TAG, request=None, responses={200: ReadAllResultSerializer}
+    )
+    def post(self, request: Request) -> ApiResponse:
+        updated = services.notifications_mark_all_read(user=_user(request))
+        return ApiResponse({"updated": updated})
+
+
+class NotificationDetailView(APIView):
+    @extend_schema(
+        operation_id="notifications_delete", tags=TAG, responses={204: OpenApiResponse(description="Deleted.")}
+    )
+    def delete(self, request: Request, notification_id: UUID) -> ApiResponse:
+        services.notification_delete(user=_user(request), notification_id=notification_id)
+        return ApiResponse(status=204)

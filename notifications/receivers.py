@@ -1,0 +1,64 @@
+"""Queue notification fan-out for domain events (sent after commit by the services).
+
+Each receiver picks the ``event_id`` that makes the task's notifications
+unique, then queues the task once the current transaction (if any) commits.
+"""
+
+import uuid
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from accounts.models import User
+from checkins import signals as checkin_signals
+from checkins.models import CheckIn
+from groups import signals as group_signals
+from groups.models import Group, GroupMembership
+
+from . import tasks
+
+
+def _id(value: Any) -> str | None:
+    return str(value.pk if hasattr(value, "pk") else value) if value is not None else None
+
+
+@receiver(checkin_signals.checkin_submitted, dispatch_uid="notifications.checkin_submitted")
+def on_checkin_submitted(sender: Any, *, check_in: CheckIn, **kwargs: Any) -> None:
+    check_in_id = str(check_in.pk)
+    transaction.on_commit(lambda: tasks.notify_friend_check_in.delay(check_in_id))
+
+
+@receiver(group_signals.member_joined, dispatch_uid="notifications.member_joined")
+def on_member_joined(sender: Any, *, group: Group, membership: GroupMembership, **kwargs: Any) -> None:
+    args = (str(group.pk), str(membership.user_id), True, str(uuid.uuid4()))
+    transaction.on_commit(lambda: tasks.notify_membership_change.delay(*args))
+
+
+@receiver(group_signals.member_left, dispatch_uid="notifications.member_left")
+def on_member_left(sender: Any, *, group: Group, user: User, **kwargs: Any) -> None:
+    args = (str(group.pk), str(user.pk), False, str(uuid.uuid4()))
+    transaction.on_commit(lambda: tasks.notify_membership_change.delay(*args))
+
+
+@receiver(group_signals.role_changed, dispatch_uid="notifications.role_changed")
+def on_role_changed(
+    sender: Any, *, group: Group, membership: GroupMembership, old_role: str, by: Any = None, **kwargs: Any
+) -> None:
+    args = (str(membership.pk), old_role, _id(by), str(uuid.uuid4()))
+    transaction.on_commit(lambda: tasks.notify_role_changed.delay(*args))
+
+
+@receiver(group_signals.group_deleted, dispatch_uid="notifications.group_deleted")
+def on_group_deleted(
+    sender: Any, *, group_id: UUID, group_name: str, member_ids: list[UUID], by: Any = None, **kwargs: Any
+) -> None:
+    args = (str(group_id), group_name, [str(m) for m in member_ids], _id(by), str(uuid.uuid4()))
+    transaction.on_commit(lambda: tasks.notify_group_deleted.delay(*args))
+
+
+@receiver(group_signals.member_invited, dispatch_uid="notifications.member_invited")
+def on_member_invited(sender: Any, *, group: Group, invitee: User, by: User, **kwargs: Any) -> None:
+    args = (str(group.pk), str(invitee.pk), str(by.pk), str(uuid.uuid4()))
+    transaction.on_commit(lambda: tasks.notify_group_invitation.delay(*args))

@@ -1,0 +1,343 @@
+"""The ``/ws/`` socket (CONTRACT §8): authenticate, check membership, forward.
+
+Frames are ``{"event", "data", "ref"?}`` both ways. Everything a client can
+send is validated here; a bad frame gets an ``error`` frame and the socket
+stays open, and nothing a client sends can raise out of this consumer.
+
+Close codes:
+
+- 4401: missing, bad, expired or revoked token; no ``authenticate`` as first
+  frame within ``REALTIME_AUTH_TIMEOUT``; the access token expired and was
+  not renewed with ``authenticate``.
+- 4408: no ``heartbeat`` for ``REALTIME_PRESENCE_TTL`` seconds.
+- 4429: flooding (frames keep arriving while the frame budget is spent).
+- 1009: a frame over 64 KB.
+- An Origin not in ``ALLOWED_HOSTS`` is refused at the handshake (HTTP 403).
+"""
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from accounts.models import User
+from groups.selectors import active_membership, group_member_ids
+
+from . import events, presence, services
+from .middleware import authenticate_token
+from .publish import Message, apublish_many, event_message, room_group, user_group
+from .selectors import co_member_ids
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_HEARTBEAT_TIMEOUT = 4408
+CLOSE_FLOODING = 4429
+CLOSE_TOO_BIG = 1009
+# Frames refused for the budget in a row before the socket is closed.
+FLOOD_LIMIT = 50
+
+
+class FrameError(Exception):
+    """A client frame that cannot be served; becomes an ``error`` frame."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class FrameBudget:
+    """A token bucket: ``rate`` frames a second on average, ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+        self.refused_in_a_row = 0
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.refused_in_a_row = 0
+            return True
+        self.refused_in_a_row += 1
+        return False
+
+
+def _group_id(data: dict[str, Any]) -> str:
+    value = data.get("groupId")
+    if not isinstance(value, str):
+        _invalid("groupId must be a UUID string.")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        _invalid("groupId must be a UUID string.")
+
+
+def _invalid(message: str) -> NoReturn:
+    raise FrameError("VALIDATION_ERROR", message)
+
+
+def _client_address(scope: dict[str, Any]) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+class RealtimeConsumer(AsyncWebsocketConsumer):
+    user: User | None
+    claims: dict[str, Any]
+
+    async def connect(self) -> None:
+        self.user, self.claims, self.token = None, {}, ""
+        self.session_id: uuid.UUID | None = None
+        self.rooms: set[str] = set()
+        self.typing: dict[str, tuple[float, bool]] = {}
+        self.budget = FrameBudget(settings.REALTIME_FRAME_RATE, settings.REALTIME_FRAME_BURST)
+        self.opened_at = self.last_heartbeat = time.monotonic()
+        self.heartbeat_written = time.monotonic()
+        self.watchdog: asyncio.Task[None] | None = None
+        await self.accept()
+        auth = self.scope.get("auth")
+        if auth is False:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if auth:
+            await self._start(*auth)
+        self.watchdog = asyncio.create_task(self._watch())
+
+    async def _start(self, user: User, claims: dict[str, Any], token: str) -> None:
+        self.user, self.claims, self.token = user, claims, token
+        self.last_heartbeat = time.monotonic()
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        session = await database_sync_to_async(services.session_open)(
+            user_id=user.pk,
+            socket_id=self.channel_name,
+            user_agent=_header(self.scope, b"user-agent"),
+            ip_address=_client_address(self.scope),
+        )
+        self.session_id = session.pk
+        await self.send_frame(events.connected(user_id=user.pk, session_id=session.pk))
+        if await sync_to_async(presence.socket_connected, thread_sensitive=False)(user.pk, self.channel_name):
+            await self._announce(online=True)
+
+    async def _announce(self, *, online: bool) -> None:
+        assert self.user is not None
+        user_id = self.user.pk
+        audience = await database_sync_to_async(co_member_ids)(user_id=user_id)
+        event = events.user_online(user_id=user_id) if online else events.user_offline(user_id=user_id)
+        await apublish_many((user_group(member), event_message(event)) for member in audience)
+
+    async def _watch(self) -> None:
+        """Close the socket at the first deadline: authentication, token expiry, heartbeat."""
+        while True:
+            now = time.monotonic()
+            if self.user is None:
+                deadline, code = self.opened_at + settings.REALTIME_AUTH_TIMEOUT, CLOSE_UNAUTHENTICATED
+            else:
+                expires_in = float(self.claims.get("exp", 0)) - time.time()
+                token_deadline = now + expires_in
+                beat_deadline = self.last_heartbeat + settings.REALTIME_PRESENCE_TTL
+                deadline, code = min((token_deadline, CLOSE_UNAUTHENTICATED), (beat_deadline, CLOSE_HEARTBEAT_TIMEOUT))
+            if now >= deadline:
+                await self.close(code=code)
+                return
+            await asyncio.sleep(deadline - now)
+
+    async def disconnect(self, code: int) -> None:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+        for room in list(self.rooms):
+            await self.channel_layer.group_discard(room, self.channel_name)
+        if self.user is None:
+            return
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        await database_sync_to_async(services.session_close)(socket_id=self.channel_name)
+        if await sync_to_async(presence.socket_gone, thread_sensitive=False)(self.user.pk, self.channel_name):
+            await self._announce(online=False)
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+
+    # --- client frames ---------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        if not self.budget.take():
+            if self.budget.refused_in_a_row >= FLOOD_LIMIT:
+                await self.close(code=CLOSE_FLOODING)
+            else:
+                await self.send_frame(events.error(code="RATE_LIMITED", message="Too many frames; slow down."))
+            return
+        ref: Any = None
+        try:
+            name, data, ref = self._parse(text_data)
+            await self._dispatch(name, data, ref)
+        except FrameError as exc:
+            await self.send_frame(events.error(code=exc.code, message=exc.message, ref=ref))
+        except Exception:
+            logger.exception("websocket frame failed")
+            await self.send_frame(events.error(code="INTERNAL_ERROR", message="Something went wrong.", ref=ref))
+
+    @staticmethod
+    def _parse(text_data: str | None) -> tuple[str, dict[str, Any], Any]:
+        if text_data is None:
+            raise FrameError("MALFORMED_FRAME", "Frames must be JSON text.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError as exc:
+            raise FrameError("MALFORMED_FRAME", "Frames must be JSON text.") from exc
+        if not isinstance(frame, dict) or not isinstance(frame.get("event"), str):
+            raise FrameError("INVALID_FRAME", 'A frame is an object {"event": string, "data": object}.')
+        ref = frame.get("ref")
+        if ref is not None and not isinstance(ref, str | int):
+            raise FrameError("INVALID_FRAME", "ref must be a string or a number.")
+        data = frame.get("data", {})
+        if not isinstance(data, dict):
+            raise FrameError("VALIDATION_ERROR", "data must be an object.")
+        return frame["event"], data, ref
+
+    def _handlers(self) -> dict[str, Callable[[dict[str, Any], Any], Awaitable[None]]]:
+        return {
+            "authenticate": self._authenticate,
+            "heartbeat": self._heartbeat,
+            "join-group": self._join_group,
+            "leave-group": self._leave_group,
+            "user-typing": self._user_typing,
+        }
+
+    async def _dispatch(self, name: str, data: dict[str, Any], ref: Any) -> None:
+        handler = self._handlers().get(name)
+        if handler is None:
+            raise FrameError("UNKNOWN_EVENT", f"Unknown event {name[:50]!r}.")
+        if self.user is None and name != "authenticate":
+            # The first frame of a socket without ?token= must authenticate it.
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        await handler(data, ref)
+
+    async def _authenticate(self, data: dict[str, Any], ref: Any) -> None:
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            _invalid("token must be a non-empty string.")
+        result = await authenticate_token(token)
+        if self.user is None:
+            if result is None:
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            await self._start(result[0], result[1], token)
+        else:
+            if result is None:
+                raise FrameError("TOKEN_INVALID", "The token is invalid or expired.")
+            if result[0].pk != self.user.pk:
+                raise FrameError("PERMISSION_DENIED", "The token belongs to another user.")
+            self.claims, self.token = result[1], token
+        if ref is not None:
+            await self.send_frame(events.ack(ref=ref))
+
+    async def _heartbeat(self, data: dict[str, Any], ref: Any) -> None:
+        assert self.user is not None
+        self.last_heartbeat = time.monotonic()
+        await sync_to_async(presence.socket_alive, thread_sensitive=False)(self.user.pk, self.channel_name)
+        if time.monotonic() - self.heartbeat_written >= settings.REALTIME_HEARTBEAT_WRITE_INTERVAL:
+            self.heartbeat_written = time.monotonic()
+            # Also the moment to notice a token revoked by logout since connect.
+            if await authenticate_token(self.token) is None:
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            await database_sync_to_async(services.session_heartbeat)(socket_id=self.channel_name)
+        await self.send_frame(events.heartbeat_ack(ref=ref))
+
+    async def _join_group(self, data: dict[str, Any], ref: Any) -> None:
+        group_id = _group_id(data)
+        if not await self._is_member(group_id):
+            raise FrameError("NOT_FOUND", "Group not found.")
+        room = room_group(group_id)
+        await self.channel_layer.group_add(room, self.channel_name)
+        self.rooms.add(room)
+        members = await database_sync_to_async(group_member_ids)(group_id=group_id)
+        online = await sync_to_async(presence.online_user_ids, thread_sensitive=False)(members)
+        await self.send_frame(events.group_joined(group_id=group_id, online_user_ids=list(online), ref=ref))
+
+    @database_sync_to_async
+    def _is_member(self, group_id: str) -> bool:
+        assert self.user is not None
+        return active_membership(group_id=group_id, user=self.user) is not None
+
+    async def _leave_group(self, data: dict[str, Any], ref: Any) -> None:
+        room = room_group(_group_id(data))
+        await self._drop_room(room)
+        if ref is not None:
+            await self.send_frame(events.ack(ref=ref))
+
+    async def _drop_room(self, room: str) -> None:
+        self.rooms.discard(room)
+        await self.channel_layer.group_discard(room, self.channel_name)
+
+    async def _user_typing(self, data: dict[str, Any], ref: Any) -> None:
+        assert self.user is not None
+        group_id = _group_id(data)
+        is_typing = data.get("isTyping")
+        if not isinstance(is_typing, bool):
+            _invalid("isTyping must be a boolean.")
+        room = room_group(group_id)
+        if room not in self.rooms:
+            raise FrameError("NOT_JOINED", "Join the group before typing in it.")
+        if self._typing_allowed(room, is_typing):
+            event = events.user_typing(
+                group_id=group_id, user_id=self.user.pk, username=self.user.username, is_typing=is_typing
+            )
+            await apublish_many([(room, event_message(event, room=room, exclude_user=str(self.user.pk)))])
+        if ref is not None:
+            await self.send_frame(events.ack(ref=ref))
+
+    def _typing_allowed(self, room: str, is_typing: bool) -> bool:
+        """A change of state always passes; a repeat at most once per ``REALTIME_TYPING_INTERVAL``."""
+        now = time.monotonic()
+        last = self.typing.get(room)
+        if last is not None and last[1] == is_typing and now - last[0] < settings.REALTIME_TYPING_INTERVAL:
+            return False
+        self.typing[room] = (now, is_typing)
+        return True
+
+    # --- channel-layer messages (types realtime.event / realtime.control of publish.py) ---
+
+    async def realtime_event(self, message: Message) -> None:
+        room = message.get("room")
+        if room is not None and room not in self.rooms:
+            # Sent to the room just before this socket left it.
+            return
+        if self.user is not None and message.get("exclude_user") == str(self.user.pk):
+            return
+        event = message["event"]
+        await self.send_frame(event)
+        if room is not None and event["event"] == "group-updated" and event["data"]["type"] == "group-deleted":
+            await self._drop_room(room)
+
+    async def realtime_control(self, message: Message) -> None:
+        if message.get("action") == "leave-room":
+            await self._drop_room(message["room"])
+            if message.get("event"):
+                await self.send_frame(message["event"])

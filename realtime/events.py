@@ -1,0 +1,122 @@
+"""One builder per WebSocket event (CONTRACT §8).
+
+Each returns a JSON-safe ``{"event", "data"}`` frame with camelCase keys:
+UUIDs and instants are already strings, so the frame can cross the channel
+layer and ``json.dumps`` unchanged.
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.utils import timezone
+
+Frame = dict[str, Any]
+
+GROUP_UPDATE_TYPES = (
+    "member-joined",
+    "member-left",
+    "member-removed",
+    "role-changed",
+    "settings-changed",
+    "group-deleted",
+)
+
+
+def _frame(event: str, data: dict[str, Any], ref: Any = None) -> Frame:
+    frame: Frame = {"event": event, "data": data}
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
+
+
+def _instant(value: datetime | None = None) -> str:
+    return (value or timezone.now()).isoformat()
+
+
+def connected(*, user_id: UUID | str, session_id: UUID | str) -> Frame:
+    return _frame("connected", {"userId": str(user_id), "sessionId": str(session_id), "serverTime": _instant()})
+
+
+def ack(*, ref: Any) -> Frame:
+    return _frame("ack", {"ref": ref}, ref)
+
+
+def error(*, code: str, message: str, ref: Any = None) -> Frame:
+    return _frame("error", {"ref": ref, "code": code, "message": message}, ref)
+
+
+def heartbeat_ack(*, ref: Any = None) -> Frame:
+    return _frame("heartbeat-ack", {"serverTime": _instant()}, ref)
+
+
+def group_joined(*, group_id: UUID | str, online_user_ids: list[UUID], ref: Any = None) -> Frame:
+    online = sorted(str(user_id) for user_id in online_user_ids)
+    return _frame("group-joined", {"groupId": str(group_id), "onlineUserIds": online}, ref)
+
+
+def friend_checked_in(
+    *,
+    user_id: UUID | str,
+    username: str,
+    group_id: UUID | str,
+    check_in_id: UUID | str,
+    hu_cares_score: int | None,
+    timestamp: datetime,
+    updated: bool,
+) -> Frame:
+    return _frame(
+        "friend-checked-in",
+        {
+            "userId": str(user_id),
+            "username": username,
+            "groupId": str(group_id),
+            "checkInId": str(check_in_id),
+            "huCaresScore": hu_cares_score,
+            "timestamp": _instant(timestamp),
+            "updated": updated,
+        },
+    )
+
+
+def group_updated(*, group_id: UUID | str, type: str, data: dict[str, Any]) -> Frame:
+    if type not in GROUP_UPDATE_TYPES:
+        raise ValueError(f"unknown group update type: {type!r}")
+    return _frame("group-updated", {"groupId": str(group_id), "type": type, "data": data})
+
+
+def notification(
+    *,
+    id: UUID | str,
+    type: str,
+    title: str,
+    message: str,
+    data: dict[str, Any],
+    created_at: datetime,
+) -> Frame:
+    return _frame(
+        "notification",
+        {
+            "id": str(id),
+            "type": type,
+            "title": title,
+            "message": message,
+            "data": data,
+            "createdAt": _instant(created_at),
+        },
+    )
+
+
+def user_online(*, user_id: UUID | str) -> Frame:
+    return _frame("user-online", {"userId": str(user_id)})
+
+
+def user_offline(*, user_id: UUID | str) -> Frame:
+    return _frame("user-offline", {"userId": str(user_id)})
+
+
+def user_typing(*, group_id: UUID | str, user_id: UUID | str, username: str, is_typing: bool) -> Frame:
+    return _frame(
+        "user-typing",
+        {"groupId": str(group_id), "userId": str(user_id), "username": username, "isTyping": is_typing},
+    )

@@ -1,0 +1,156 @@
+"""Who is online, shared by every server process through Redis.
+
+Each user has a sorted set of their open sockets, scored by the instant the
+socket lapses (``REALTIME_PRESENCE_TTL`` after its last heartbeat). A user is
+online while one score is in the future; a process that dies stops
+refreshing its sockets, so they lapse on their own and the periodic sweep
+announces the user offline. Without ``REDIS_URL`` (the embedded default, one
+process) the same structure lives in this process's memory.
+"""
+
+import threading
+import time
+from collections.abc import Iterable
+from typing import Protocol
+from uuid import UUID
+
+import redis
+from django.conf import settings
+
+# Returns how many live sockets the user had before this one was added.
+_CONNECT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local before = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return before
+"""
+# Returns {removed (0/1), live sockets left}.
+_DISCONNECT = """
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+return {removed, redis.call('ZCARD', KEYS[1])}
+"""
+
+
+class PresenceStore(Protocol):
+    def connect(self, user_id: str, socket_id: str) -> bool: ...
+    def refresh(self, user_id: str, socket_id: str) -> None: ...
+    def disconnect(self, user_id: str, socket_id: str) -> bool: ...
+    def online(self, user_ids: list[str]) -> set[str]: ...
+
+
+def _ttl() -> int:
+    return int(settings.REALTIME_PRESENCE_TTL)
+
+
+def _key_lifetime() -> int:
+    # Only garbage collection: the key must outlive the sweep that announces
+    # a lapsed socket's user offline, so it is kept well past one TTL.
+    return _ttl() * 10
+
+
+class RedisPresence:
+    def __init__(self, url: str, prefix: str) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.prefix = prefix
+        self._connect = self.client.register_script(_CONNECT)
+        self._disconnect = self.client.register_script(_DISCONNECT)
+
+    def _key(self, user_id: str) -> str:
+        return f"{self.prefix}:presence:{user_id}"
+
+    def connect(self, user_id: str, socket_id: str) -> bool:
+        now = time.time()
+        before = self._connect(keys=[self._key(user_id)], args=[socket_id, now, now + _ttl(), _key_lifetime()])
+        return int(before) == 0
+
+    def refresh(self, user_id: str, socket_id: str) -> None:
+        key = self._key(user_id)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zadd(key, {socket_id: time.time() + _ttl()})
+        pipe.expire(key, _key_lifetime())
+        pipe.execute()
+
+    def disconnect(self, user_id: str, socket_id: str) -> bool:
+        removed, left = self._disconnect(keys=[self._key(user_id)], args=[socket_id, time.time()])
+        return int(removed) == 1 and int(left) == 0
+
+    def online(self, user_ids: list[str]) -> set[str]:
+        pipe = self.client.pipeline(transaction=False)
+        now = time.time()
+        for user_id in user_ids:
+            pipe.zcount(self._key(user_id), f"({now}", "+inf")
+        return {user_id for user_id, count in zip(user_ids, pipe.execute(), strict=True) if count}
+
+
+class LocalPresence:
+    """The single-process stand-in for the embedded default."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: dict[str, dict[str, float]] = {}
+
+    def _live(self, user_id: str, now: float) -> dict[str, float]:
+        sockets = self._sockets.setdefault(user_id, {})
+        for socket_id in [s for s, expiry in sockets.items() if expiry <= now]:
+            del sockets[socket_id]
+        return sockets
+
+    def connect(self, user_id: str, socket_id: str) -> bool:
+        with self._lock:
+            sockets = self._live(user_id, time.time())
+            first = not sockets
+            sockets[socket_id] = time.time() + _ttl()
+            return first
+
+    def refresh(self, user_id: str, socket_id: str) -> None:
+        with self._lock:
+            self._sockets.setdefault(user_id, {})[socket_id] = time.time() + _ttl()
+
+    def disconnect(self, user_id: str, socket_id: str) -> bool:
+        with self._lock:
+            removed = self._sockets.get(user_id, {}).pop(socket_id, None) is not None
+            return removed and not self._live(user_id, time.time())
+
+    def online(self, user_ids: list[str]) -> set[str]:
+        with self._lock:
+            now = time.time()
+            return {user_id for user_id in user_ids if self._live(user_id, now)}
+
+
+_store_lock = threading.Lock()
+_stores: dict[tuple[str, str], PresenceStore] = {}
+
+
+def store() -> PresenceStore:
+    """The presence store of the configured Redis (cached per URL and prefix)."""
+    prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "hucares")
+    key = (settings.REDIS_URL, prefix)
+    with _store_lock:
+        if key not in _stores:
+            _stores[key] = RedisPresence(settings.REDIS_URL, prefix) if settings.REDIS_URL else LocalPresence()
+        return _stores[key]
+
+
+def socket_connected(user_id: UUID | str, socket_id: str) -> bool:
+    """Count a new socket; ``True`` when it is the user's first live one."""
+    return store().connect(str(user_id), socket_id)
+
+
+def socket_alive(user_id: UUID | str, socket_id: str) -> None:
+    """A heartbeat: keep the socket from lapsing for another TTL."""
+    store().refresh(str(user_id), socket_id)
+
+
+def socket_gone(user_id: UUID | str, socket_id: str) -> bool:
+    """Forget a socket; ``True`` when the user has no live socket left."""
+    return store().disconnect(str(user_id), socket_id)
+
+
+def online_user_ids(user_ids: Iterable[UUID | str]) -> set[UUID]:
+    """Which of these users have a live socket on any server process."""
+    wanted = [str(user_id) for user_id in user_ids]
+    if not wanted:
+        return set()
+    return {UUID(user_id) for user_id in store().online(wanted)}

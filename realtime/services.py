@@ -1,0 +1,60 @@
+"""Writes of the real-time layer: socket rows and presence announcements."""
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import events, presence
+from .models import UserSession
+from .publish import publish_to_users
+from .selectors import co_member_ids, stale_sessions
+
+logger = logging.getLogger(__name__)
+
+
+def session_open(*, user_id: UUID | str, socket_id: str, user_agent: str, ip_address: str | None) -> UserSession:
+    """Record an open socket (one ``user_sessions`` row per socket)."""
+    return UserSession.objects.create(
+        user_id=user_id, socket_id=socket_id, user_agent=user_agent[:512], ip_address=ip_address
+    )
+
+
+def session_heartbeat(*, socket_id: str) -> None:
+    UserSession.objects.filter(socket_id=socket_id).update(last_heartbeat=timezone.now())
+
+
+def session_close(*, socket_id: str) -> None:
+    UserSession.objects.filter(socket_id=socket_id).delete()
+
+
+def stale_after() -> timedelta:
+    """A row is stale once its socket would have lapsed even with the slowest heartbeat write."""
+    return timedelta(seconds=settings.REALTIME_PRESENCE_TTL + settings.REALTIME_HEARTBEAT_WRITE_INTERVAL)
+
+
+def announce_presence(*, user_id: UUID | str, online: bool) -> None:
+    """``user-online`` / ``user-offline`` to the personal stream of everyone sharing a group."""
+    event = events.user_online(user_id=user_id) if online else events.user_offline(user_id=user_id)
+    publish_to_users(co_member_ids(user_id=user_id), event)
+
+
+def sessions_sweep_stale() -> int:
+    """Delete rows of sockets that stopped heartbeating (a dead process) and announce who went offline."""
+    with transaction.atomic():
+        rows = list(stale_sessions(before=timezone.now() - stale_after()).select_for_update(skip_locked=True))
+        UserSession.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    sockets: dict[UUID, list[str]] = defaultdict(list)
+    for row in rows:
+        sockets[row.user_id].append(row.socket_id)
+    for user_id, socket_ids in sockets.items():
+        went_offline = [presence.socket_gone(user_id, socket_id) for socket_id in socket_ids]
+        if any(went_offline):
+            announce_presence(user_id=user_id, online=False)
+    if rows:
+        logger.info("swept %d stale socket(s)", len(rows))
+    return len(rows)

@@ -1,0 +1,68 @@
+"""Helpers for socket tests: tokens, connected communicators, a recorder of published messages."""
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.models import User
+from accounts.tokens import issue_pair
+from hucares.asgi import application
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def access_token(user: User, *, lifetime: timedelta | None = None, sid: uuid.UUID | None = None) -> str:
+    """A real access token of the user; ``lifetime`` for one that expires soon."""
+    if lifetime is None:
+        return issue_pair(user=user, session_id=sid or uuid.uuid4()).access
+    token = AccessToken()
+    token.set_exp(lifetime=lifetime)
+    for claim, value in {
+        "userId": str(user.pk),
+        "username": user.username,
+        "email": user.email,
+        "role": user.role,
+        "sid": str(sid or uuid.uuid4()),
+    }.items():
+        token[claim] = value
+    return str(token)
+
+
+def communicator(path: str = "/ws/", headers: list[tuple[bytes, bytes]] | None = None) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, path, headers=headers if headers is not None else [ORIGIN])
+
+
+async def connect(user: User, *, token: str | None = None) -> tuple[WebsocketCommunicator, dict[str, Any]]:
+    """An authenticated socket of ``user`` and its ``connected`` frame."""
+    socket = communicator(f"/ws/?token={token or await _token(user)}")
+    accepted, _ = await socket.connect()
+    assert accepted
+    frame = await socket.receive_json_from(timeout=5)
+    assert frame["event"] == "connected", frame
+    return socket, frame
+
+
+async def _token(user: User) -> str:
+    from channels.db import database_sync_to_async
+
+    return str(await database_sync_to_async(access_token)(user))
+
+
+async def receive_event(socket: WebsocketCommunicator, event: str, timeout: float = 5) -> dict[str, Any]:
+    """The next frame named ``event``, skipping presence chatter."""
+    while True:
+        frame = await socket.receive_json_from(timeout=timeout)
+        if frame["event"] == event:
+            return frame
+        assert frame["event"] in {"user-online", "user-offline"}, frame
+
+
+async def send(socket: WebsocketCommunicator, event: str, data: Any = None, ref: Any = None) -> None:
+    frame: dict[str, Any] = {"event": event, "data": data if data is not None else {}}
+    if ref is not None:
+        frame["ref"] = ref
+    await socket.send_to(text_data=json.dumps(frame))
