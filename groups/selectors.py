@@ -56,3 +56,13 @@ def group_members(*, group_id: UUID | str) -> QuerySet[GroupMembership]:
 
 def group_by_id(*, group_id: UUID | str) -> Group | None:
     return Group.objects.filter(id=group_id, is_active=True).first()
+
+
+def member_role(*, group_id: UUID | str, user: User) -> str | None:
+    """The user's role in the group if they are an active member, else ``None``."""
+    role: str | None = (
+        GroupMembership.objects.filter(group_id=group_id, user=user, status=MembershipStatus.ACTIVE)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role

@@ -265,7 +265,11 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hucares.core.schema.wrap_in_envelope",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CheckInFrequencyEnum": "groups.models.CheckInFrequency",
+        "GroupRoleEnum": "groups.models.Role",
+        "MembershipStatusEnum": "groups.models.MembershipStatus",
+    },
 }
 
 # --- CORS / security -----------------------------------------------------------------
