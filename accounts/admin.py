@@ -1,0 +1,73 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import AuthSession, User
+
+
+class AccountCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "username")
+
+
+class AccountChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Accounts for staff: the password hash is never listed, only the change-password form."""
+
+    form = AccountChangeForm
+    add_form = AccountCreationForm
+
+    ordering = ["username"]
+    list_display = ["username", "email", "email_verified", "is_active", "is_staff", "created_at", "last_active_at"]
+    list_filter = ["email_verified", "is_active", "is_staff"]
+    search_fields = ["username", "email"]
+    readonly_fields = ["id", "created_at", "updated_at", "last_login", "last_active_at"]
+    fieldsets = (
+        (None, {"fields": ("id", "email", "username", "password")}),
+        (
+            "Profile",
+            {"fields": ("email_verified", "avatar", "timezone", "notification_preferences", "privacy_settings")},
+        ),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Activity", {"fields": ("created_at", "updated_at", "last_login", "last_active_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
+    actions = ["deactivate", "resend_verification"]
+
+    @admin.action(description="Deactivate selected users and end their sessions")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset.filter(is_active=True))
+        for user in users:
+            services.user_deactivate(user=user)
+        self.message_user(request, f"Deactivated {len(users)} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Resend the verification email")
+    def resend_verification(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset.filter(is_active=True, email_verified=False))
+        for user in users:
+            services.email_verification_request(user=user)
+        self.message_user(request, f"Queued {len(users)} verification email(s).", messages.SUCCESS)
+
+
+@admin.register(AuthSession)
+class AuthSessionAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "created_at", "last_used_at", "expires_at", "revoked_at", "ip_address"]
+    list_filter = ["revoked_at"]
+    search_fields = ["user__username", "user__email", "ip_address"]
+    readonly_fields = [f.name for f in AuthSession._meta.fields]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,25 @@
+"""Reads of accounts."""
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+
+from .models import User
+
+SEARCH_MIN_LENGTH = 2
+SEARCH_MAX_RESULTS = 20
+
+
+def user_search(*, query: str, viewer: User) -> QuerySet[User]:
+    """Active users whose username starts with ``query``, case-insensitively.
+
+    ``LOWER(username) LIKE 'q%'`` is served by the index
+    ``users_username_prefix_idx``. Users whose ``privacySettings.profile`` is
+    ``private`` are not findable, nor is the viewer.
+    """
+    return (
+        User.objects.annotate(username_lower=Lower("username"))
+        .filter(username_lower__startswith=query.lower(), is_active=True)
+        .exclude(pk=viewer.pk)
+        .exclude(Q(privacy_settings__contains={"profile": "private"}))
+        .order_by("username_lower")
+    )
