@@ -237,3 +237,27 @@ def test_duplicate_ids_and_duplicate_periods_in_one_file(user, client_for) -> No
 
 def test_import_requires_authentication(api_client) -> None:
     assert api_client.post(URL, {}, format="json").status_code == 401
+
+
+def test_imported_and_rolled_back_data_is_visible_to_the_next_analytics_read(
+    user, client_for, django_capture_on_commit_callbacks
+) -> None:
+    client = client_for(user)
+    analytics = reverse("analytics-personal")
+    assert client.get(analytics, {"weeks": 104}).json()["data"]["checkInCount"] == 0
+    entry = {
+        "userId": "me",
+        "weekStartDate": datetime.date.today().isoformat(),
+        "productive": 5,
+        "satisfied": 5,
+        "body": 5,
+        "care": 5,
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_id = post(client, {"userProfile": {"id": "me"}, "checkIns": [entry]}).json()["data"]["importId"]
+    assert client.get(analytics, {"weeks": 104}).json()["data"]["checkInCount"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("migration-rollback", kwargs={"import_id": import_id}))
+    assert client.get(analytics, {"weeks": 104}).json()["data"]["checkInCount"] == 0
