@@ -81,7 +81,7 @@ def test_berlin_export_is_imported_entry_by_entry(user, client_for) -> None:
     assert group.access_code != "6ZC4PZ"
     assert len(group.access_code) == 8
     assert group.created_at.date() <= datetime.date(2025, 9, 1)
-    first = CheckIn.objects.filter(user=user).order_by("week_start_date").first()
+    first = CheckIn.objects.filter(user=user).order_by("week_start_date")[0]
     assert first.hu_cares_score == 7
     assert first.submitted_at == datetime.datetime(2025, 9, 6, 16, 5, tzinfo=datetime.UTC)
     record = LocalStorageImport.objects.get()
