@@ -1,0 +1,35 @@
+"""Periodic jobs of groups."""
+
+import logging
+
+from celery import shared_task
+
+from .cache import invalidate_group
+from .models import Group
+from .stats import participation_rate
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="groups.tasks.rollup_participation_rates")
+def rollup_participation_rates() -> int:
+    """Recompute ``average_participation_rate`` of every active group; returns how many changed.
+    Idempotent: a second run over the same data changes nothing."""
+    changed = 0
+    groups = Group.objects.filter(is_active=True).only(
+        "id",
+        "check_in_frequency",
+        "timezone",
+        "period_anchor",
+        "created_at",
+        "member_count",
+        "average_participation_rate",
+    )
+    for group in groups.iterator(chunk_size=200):
+        rate = participation_rate(group)
+        if rate != group.average_participation_rate:
+            Group.objects.filter(pk=group.pk).update(average_participation_rate=rate)
+            invalidate_group(group.pk)
+            changed += 1
+    logger.info("participation rates recomputed", extra={"changed": changed})
+    return changed
