@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -158,7 +159,23 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+# Static schedule (UTC). Each task is idempotent, so a beat restart that
+# fires one twice does no harm.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # Hourly: users whose local reminderDay/reminderHour has come.
+    "weekly-reminders": {"task": "notifications.tasks.send_weekly_reminders", "schedule": crontab(minute=0)},
+    "expire-notifications": {
+        "task": "notifications.tasks.delete_expired_notifications",
+        "schedule": crontab(hour=3, minute=10),
+    },
+    # Rows of sockets whose process died without closing them.
+    "sweep-stale-sockets": {"task": "realtime.tasks.sweep_stale_sessions", "schedule": 60.0},
+    "cleanup-expired-tokens": {"task": "accounts.tasks.cleanup_expired_tokens", "schedule": crontab(hour=3, minute=30)},
+    "rollup-participation-rates": {
+        "task": "groups.tasks.rollup_participation_rates",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")

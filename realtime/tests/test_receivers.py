@@ -1,0 +1,210 @@
+"""Which live events the domain services send, to whom, with what payload, and only after commit."""
+
+import json
+
+import pytest
+from django.db import transaction
+
+from accounts.tests.factories import UserFactory
+from checkins import services as checkin_services
+from groups import services as group_services
+from groups.models import Role
+from groups.tests.factories import GroupFactory, MembershipFactory
+
+from .conftest import events_named
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trio():
+    group = GroupFactory.create(member_count=3)
+    admin = MembershipFactory.create(group=group, role=Role.ADMIN).user
+    members = [MembershipFactory.create(group=group).user for _ in range(2)]
+    return group, admin, members
+
+
+class Rollback(Exception):
+    pass
+
+
+def rolled_back(action) -> None:
+    """Run ``action`` in a transaction that is then rolled back."""
+    try:
+        with transaction.atomic():
+            action()
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def submit(user, group, **extra):
+    return checkin_services.checkin_submit(user=user, group=group, productive=8, satisfied=7, body=6, care=3, **extra)
+
+
+def test_checkin_sends_friend_checked_in_to_every_other_member(trio, published, django_capture_on_commit_callbacks):
+    group, admin, members = trio
+    MembershipFactory.create()  # someone in another group
+    with django_capture_on_commit_callbacks(execute=True):
+        check_in = submit(admin, group)
+    sent = events_named(published, "friend-checked-in")
+    assert sorted(target for target, _ in sent) == sorted(f"user.{m.pk}" for m in members)
+    _, message = sent[0]
+    assert message["type"] == "realtime.event"
+    assert message["room"] is None
+    assert json.loads(json.dumps(message["event"])) == {
+        "event": "friend-checked-in",
+        "data": {
+            "userId": str(admin.pk),
+            "username": admin.username,
+            "groupId": str(group.pk),
+            "checkInId": str(check_in.pk),
+            "huCaresScore": 18,
+            "timestamp": check_in.submitted_at.isoformat(),
+            "updated": False,
+        },
+    }
+
+
+def test_checkin_rolled_back_sends_nothing(trio, published, django_capture_on_commit_callbacks):
+    group, admin, _ = trio
+    with django_capture_on_commit_callbacks(execute=True):
+        rolled_back(lambda: submit(admin, group))
+    assert published == []
+
+
+@pytest.mark.parametrize("private_how", ["check-in", "profile"])
+def test_hidden_scores_are_null_in_friend_checked_in(trio, published, django_capture_on_commit_callbacks, private_how):
+    group, admin, _ = trio
+    if private_how == "profile":
+        admin.privacy_settings = {"profile": "friends", "scores": "private"}
+        admin.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(admin, group, is_private=private_how == "check-in")
+    sent = events_named(published, "friend-checked-in")
+    assert len(sent) == 2
+    assert {message["event"]["data"]["huCaresScore"] for _, message in sent} == {None}
+
+
+def test_checkin_update_sends_friend_checked_in_marked_updated(trio, published, django_capture_on_commit_callbacks):
+    group, admin, _ = trio
+    check_in = submit(admin, group)
+    with django_capture_on_commit_callbacks(execute=True):
+        checkin_services.checkin_update(check_in=check_in, user=admin, care=1)
+    sent = events_named(published, "friend-checked-in")
+    assert len(sent) == 2
+    assert all(m["event"]["data"]["updated"] is True and m["event"]["data"]["huCaresScore"] == 20 for _, m in sent)
+
+
+def room_events(published, group):
+    return [(target, m) for target, m in events_named(published, "group-updated") if target == f"group.{group.pk}"]
+
+
+def test_join_sends_member_joined_to_the_room(published, django_capture_on_commit_callbacks):
+    group = GroupFactory.create(member_count=1)
+    MembershipFactory.create(group=group, role=Role.ADMIN)
+    joiner = UserFactory.create()
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.group_join(user=joiner, access_code=group.access_code)
+    [(_, message)] = room_events(published, group)
+    assert message["room"] == f"group.{group.pk}"
+    assert message["event"] == {
+        "event": "group-updated",
+        "data": {
+            "groupId": str(group.pk),
+            "type": "member-joined",
+            "data": {"userId": str(joiner.pk), "username": joiner.username, "role": "member"},
+        },
+    }
+
+
+def test_leave_sends_member_left_and_takes_the_leaver_out_of_the_room(
+    trio, published, django_capture_on_commit_callbacks
+):
+    group, _, (leaver, _) = trio
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.group_leave(group=group, user=leaver)
+    control = [(t, m) for t, m in published if m["type"] == "realtime.control"]
+    assert control == [
+        (
+            f"user.{leaver.pk}",
+            {"type": "realtime.control", "action": "leave-room", "room": f"group.{group.pk}", "event": None},
+        )
+    ]
+    [(_, message)] = room_events(published, group)
+    assert message["event"]["data"]["type"] == "member-left"
+    assert message["event"]["data"]["data"] == {"userId": str(leaver.pk), "username": leaver.username}
+
+
+@pytest.mark.parametrize("ban", [False, True])
+def test_removal_sends_the_member_out_before_telling_the_room(trio, published, django_capture_on_commit_callbacks, ban):
+    group, admin, (removed, _) = trio
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.member_remove(group=group, user=removed, by=admin, ban=ban)
+    event = {
+        "event": "group-updated",
+        "data": {
+            "groupId": str(group.pk),
+            "type": "member-removed",
+            "data": {"userId": str(removed.pk), "username": removed.username, "banned": ban},
+        },
+    }
+    relevant = [(t, m) for t, m in published if m["type"] == "realtime.control" or t.startswith("group.")]
+    assert relevant == [
+        (
+            f"user.{removed.pk}",
+            {"type": "realtime.control", "action": "leave-room", "room": f"group.{group.pk}", "event": event},
+        ),
+        (
+            f"group.{group.pk}",
+            {"type": "realtime.event", "event": event, "room": f"group.{group.pk}", "exclude_user": None},
+        ),
+    ]
+
+
+def test_role_change_sends_role_changed(trio, published, django_capture_on_commit_callbacks):
+    group, admin, (member, _) = trio
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.member_role_change(group=group, user=member, role=Role.MODERATOR, by=admin)
+    [(_, message)] = room_events(published, group)
+    assert message["event"]["data"] == {
+        "groupId": str(group.pk),
+        "type": "role-changed",
+        "data": {"userId": str(member.pk), "username": member.username, "role": "moderator", "oldRole": "member"},
+    }
+
+
+def test_settings_change_names_the_changed_fields_in_camel_case(trio, published, django_capture_on_commit_callbacks):
+    group, admin, _ = trio
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.group_update(group=group, by=admin, max_members=30, allow_member_invite=True)
+    [(_, message)] = room_events(published, group)
+    assert message["event"]["data"]["type"] == "settings-changed"
+    assert sorted(message["event"]["data"]["data"]["changed"]) == ["allowMemberInvite", "maxMembers"]
+
+
+def test_delete_sends_group_deleted(trio, published, django_capture_on_commit_callbacks):
+    group, admin, _ = trio
+    group_id, name = group.pk, group.name
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.group_delete(group=group, by=admin)
+    [(target, message)] = [(t, m) for t, m in events_named(published, "group-updated")]
+    assert target == f"group.{group_id}"
+    assert message["event"]["data"] == {"groupId": str(group_id), "type": "group-deleted", "data": {"groupName": name}}
+
+
+@pytest.mark.parametrize("action", ["join", "leave", "remove", "role", "settings", "delete"])
+def test_group_changes_rolled_back_send_nothing(trio, published, django_capture_on_commit_callbacks, action):
+    group, admin, (member, _) = trio
+    outsider = UserFactory.create()
+    calls = {
+        "join": lambda: group_services.group_join(user=outsider, access_code=group.access_code),
+        "leave": lambda: group_services.group_leave(group=group, user=member),
+        "remove": lambda: group_services.member_remove(group=group, user=member, by=admin),
+        "role": lambda: group_services.member_role_change(group=group, user=member, role=Role.MODERATOR, by=admin),
+        "settings": lambda: group_services.group_update(group=group, by=admin, name="Renamed"),
+        "delete": lambda: group_services.group_delete(group=group, by=admin),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        rolled_back(calls[action])
+    assert published == []
