@@ -21,14 +21,6 @@ def _version_key(kind: str, object_id: Any) -> str:
     return f"analytics:v:{kind}:{object_id}"
 
 
-def bump_user(user_id: Any) -> None:
-    cache.set(_version_key("user", user_id), uuid.uuid4().hex, timeout=None)
-
-
-def bump_group(group_id: Any) -> None:
-    cache.set(_version_key("group", group_id), uuid.uuid4().hex, timeout=None)
-
-
 def bump_many(*, user_ids: Iterable[Any] = (), group_ids: Iterable[Any] = ()) -> None:
     fresh = {_version_key("user", uid): uuid.uuid4().hex for uid in set(user_ids)}
     fresh.update({_version_key("group", gid): uuid.uuid4().hex for gid in set(group_ids)})

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from checkins import services as checkin_services
+from groups import services as group_services
 from groups.models import CheckInFrequency
 
 from .conftest import THIS_WEEK, check_in, make_group, week
@@ -283,3 +284,25 @@ def test_insights_from_real_data(members, client_for) -> None:
 
 def test_insights_for_a_new_user_are_empty(user_client) -> None:
     assert user_client.get(INSIGHTS).json()["data"] == []
+
+
+def test_membership_changes_are_visible_to_the_next_read(members, client_for, django_capture_on_commit_callbacks):
+    alice, bob, carol = members
+    group = make_group(alice, bob)
+    check_in(bob, group, 0, (5, 5, 5, 5))
+    client = client_for(alice)
+    assert client.get(group_url(group)).json()["data"]["periods"][-1]["memberCount"] == 2
+    assert client.get(COMPARISON, {"groupId": str(group.id)}).json()["data"]["membersCompared"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.group_join(user=carol, access_code=group.access_code)
+    assert client.get(group_url(group)).json()["data"]["periods"][-1]["memberCount"] == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.group_leave(group=group, user=bob)
+    comparison = client.get(COMPARISON, {"groupId": str(group.id)}).json()["data"]
+    assert comparison["membersCompared"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.group_delete(group=group, by=alice)
+    assert client.get(group_url(group)).status_code == 404
