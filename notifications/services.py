@@ -19,7 +19,7 @@ from realtime import events
 from realtime.publish import event_message, publish_many, user_group
 
 from .errors import NotificationNotFound
-from .models import Notification
+from .models import NOTIFICATION_LIFETIME, Notification
 from .selectors import notification_list
 
 
@@ -69,6 +69,7 @@ def notifications_create(*, drafts: list[Draft]) -> list[Notification]:
             data=d.data,
             dedupe_key=d.dedupe_key,
             created_at=now,
+            expires_at=now + NOTIFICATION_LIFETIME,
         )
         for d in drafts
     ]

@@ -23,13 +23,14 @@ def _user(request: Request) -> User:
 
 
 class NotificationListView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     @extend_schema(
         operation_id="notifications_list",
         tags=TAG,
         parameters=[
             OpenApiParameter("unread", bool, description="Only unread notifications."),
-            OpenApiParameter("page", int),
-            OpenApiParameter("limit", int),
         ],
         responses={200: NotificationSerializer(many=True)},
         description="The caller's notifications, newest first; `meta.unreadCount` counts all unread ones.",
@@ -38,7 +39,7 @@ class NotificationListView(APIView):
         query = NotificationListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         notifications = selectors.notification_list(user=_user(request), unread_only=query.validated_data["unread"])
-        paginator = PageLimitPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(notifications, request, view=self)
         data = NotificationSerializer(page, many=True).data
         return paginator.get_paginated_response(data, meta={"unreadCount": selectors.unread_count(user=_user(request))})
