@@ -143,6 +143,9 @@ def _text(value: Any, where: str, *, required: bool, limit: int) -> str:
         raise ValidationFailed.for_field(where, "must be a non-empty string." if required else "must be a string.")
     if len(value) > limit:
         raise ValidationFailed.for_field(where, f"must be at most {limit} characters.")
+    if "\x00" in value:
+        # PostgreSQL text cannot hold NUL: reject it here rather than fail on write.
+        raise ValidationFailed.for_field(where, "must not contain NUL characters.")
     return value.strip()
 
 

@@ -40,6 +40,8 @@ def export(*check_ins: Any, **extra: Any) -> dict[str, Any]:
         (export(GOOD, groups=[{"id": "g1", "name": "x" * 101}]), "groups[0].name"),
         (export(GOOD, groups=[{"id": "g", "name": "A"}, {"id": "g", "name": "B"}]), "groups[1].id"),
         (export(GOOD, groups=[["nested"]]), "groups[0]"),
+        (export(GOOD, groups=[{"id": "g1", "name": "a\x00b"}]), "groups[0].name"),
+        (export(GOOD, groups=[{"id": "g1", "name": "A", "accessCode": "\x00"}]), "groups[0].accessCode"),
         (export(GOOD, timezone="Mars/Olympus"), "timezone"),
         (export(GOOD, timezone=7), "timezone"),
         ({"hucares_check_ins": "[not json", "hucares_user_profile": '{"id": "me"}'}, "hucares_check_ins"),
