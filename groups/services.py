@@ -298,3 +298,32 @@ def group_access_code_regenerate(*, group: Group, by: User) -> Group:
         _with_unique_code(write)
         invalidate_group(group.pk)
     return group
+
+
+def membership_ban(*, membership: GroupMembership, by: User) -> None:
+    """Staff moderation: ban a membership whatever its role (the Django admin's action)."""
+    with transaction.atomic():
+        group = _lock_group(membership.group)
+        membership = GroupMembership.objects.select_for_update().get(pk=membership.pk)
+        if membership.status == MembershipStatus.BANNED:
+            return
+        was_active = membership.status == MembershipStatus.ACTIVE
+        membership.status, membership.role = MembershipStatus.BANNED, Role.MEMBER
+        membership.left_at = timezone.now() if was_active else membership.left_at
+        membership.save(update_fields=["status", "role", "left_at", "updated_at"])
+        if was_active:
+            Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
+        invalidate_group(group.pk)
+        invalidate_group_checkins(group.pk)
+        send_on_commit(signals.member_removed, group=group, user=membership.user, by=by, banned=True)
+
+
+def group_deactivate(*, group: Group, by: User) -> None:
+    """Staff moderation: hide a group from everyone without deleting its data."""
+    with transaction.atomic():
+        group = _lock_group(group)
+        group.is_active = False
+        group.save(update_fields=["is_active", "updated_at"])
+        invalidate_group(group.pk)
+        invalidate_group_checkins(group.pk)
+        send_on_commit(signals.group_settings_changed, group=group, changed=["is_active"], by=by)

@@ -101,3 +101,25 @@ def test_delete_announces_ids_and_keeps_count_exact(member, django_capture_on_co
         }
     ]
     assert Group.objects.get(pk=member.group_id).total_check_ins == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_update_and_delete_in_rolled_back_transaction_send_nothing(member, django_capture_on_commit_callbacks):
+    check_in = checkin_submit(user=member.user, group=member.group, **SCORES)
+    with (
+        recording(signals.checkin_updated, signals.checkin_deleted) as (updated, deleted),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        run_then_roll_back(lambda: checkin_update(check_in=check_in, user=member.user, care=1))
+        run_then_roll_back(lambda: checkin_delete(check_in=check_in, user=member.user))
+    assert callbacks == []
+    assert (updated, deleted) == ([], [])
+    assert CheckIn.objects.get(pk=check_in.pk).care == 9
+
+
+def test_unknown_update_fields_are_refused(member):
+    check_in = CheckIn.objects.create(
+        user=member.user, group=member.group, week_start_date=datetime.date(2026, 3, 2), **SCORES
+    )
+    with pytest.raises(TypeError):
+        checkin_update(check_in=check_in, user=member.user, week_start_date=datetime.date(2020, 1, 6))

@@ -365,3 +365,18 @@ def test_deactivated_group_is_gone_for_members(crew, client_for):
 
     invalidate_group(crew.group.pk)
     assert client_for(crew.member).get(f"/api/v1/groups/{crew.group.pk}").status_code == 404
+
+
+def test_a_cache_outage_degrades_to_the_database(crew, client_for, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    for name in ("get", "set", "delete_many", "add", "incr"):
+        monkeypatch.setattr(cache, name, down)
+    client = client_for(crew.member)
+    assert client.get(f"/api/v1/groups/{crew.group.pk}").json()["data"]["name"] == crew.group.name
+    response = client.post("/api/v1/checkins", {"groupId": str(crew.group.pk), **SCORES}, format="json")
+    assert response.status_code == 201
+    assert len(client.get(f"/api/v1/checkins/group/{crew.group.pk}").json()["data"]) == 1
