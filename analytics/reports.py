@@ -21,6 +21,7 @@ from .insights import Facts, GroupFacts, evaluate
 from .stats import Streak, percentile_rank
 
 INSIGHT_WEEKS = 12
+WIRE_NAMES = {name: name for name in selectors.DIMENSIONS} | {"hu_cares_score": "huCaresScore"}
 
 
 def _hour(now: datetime) -> str:
@@ -79,7 +80,8 @@ def comparison_report(*, group: Group, viewer: User, weeks: int, now: datetime |
             group_value = overall[name]
             dimensions.append(
                 {
-                    "dimension": name,
+                    # A value, not a key: the renderer would not camelize it.
+                    "dimension": WIRE_NAMES[name],
                     "mine": my_value,
                     "group": group_value,
                     "difference": _difference(my_value, group_value),

@@ -217,6 +217,14 @@ def test_comparison_of_my_averages_with_the_group(members, client_for) -> None:
         "percentile": 100.0,
     }
     assert rows["care"]["percentile"] == 0.0
+    assert [row["dimension"] for row in data["dimensions"]] == [
+        "productive",
+        "satisfied",
+        "body",
+        "care",
+        "huCaresScore",
+    ]
+    assert rows["huCaresScore"]["mine"] == 19.0
     assert data["myCheckIns"] == 2
     assert data["groupCheckIns"] == 4
     assert data["membersCompared"] == 3
