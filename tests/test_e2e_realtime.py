@@ -20,6 +20,7 @@ import httpx
 import pytest
 import websockets
 from django.conf import settings
+from websockets.typing import Origin
 
 from groups.tests.factories import GroupFactory, MembershipFactory
 from realtime.tests.helpers import access_token
@@ -106,7 +107,7 @@ def test_check_in_on_one_process_reaches_a_socket_on_another(two_servers: tuple[
 
     async def scenario() -> tuple[httpx.Response, dict[str, Any]]:
         url = f"ws://127.0.0.1:{ws_port}/ws/?token={friend_token}"
-        async with websockets.connect(url, origin="http://localhost") as ws:
+        async with websockets.connect(url, origin=Origin("http://localhost")) as ws:
             connected = await next_event(ws, "connected")
             assert connected["data"]["userId"] == str(friend.pk)
             response = await asyncio.to_thread(
