@@ -7,6 +7,7 @@ again and expire on their own. A token that was evicted is simply re-created,
 which also only causes a miss.
 """
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def _version_key(kind: str, object_id: Any) -> str:
@@ -22,10 +24,15 @@ def _version_key(kind: str, object_id: Any) -> str:
 
 
 def bump_many(*, user_ids: Iterable[Any] = (), group_ids: Iterable[Any] = ()) -> None:
+    """New version tokens: every result computed from these users or groups is stale from now on."""
     fresh = {_version_key("user", uid): uuid.uuid4().hex for uid in set(user_ids)}
     fresh.update({_version_key("group", gid): uuid.uuid4().hex for gid in set(group_ids)})
-    if fresh:
+    if not fresh:
+        return
+    try:
         cache.set_many(fresh, timeout=None)
+    except Exception as exc:  # noqa: BLE001 - results then live until their TTL; the write itself succeeded
+        logger.error("analytics cache invalidation failed: %s", exc.__class__.__name__)
 
 
 def _versions(keys: list[str]) -> list[str]:
@@ -47,12 +54,21 @@ def cached(
     user_ids: Iterable[Any] = (),
     group_ids: Iterable[Any] = (),
 ) -> T:
-    """The cached result of ``compute`` for ``params`` at the current versions of the given users and groups."""
+    """The cached result of ``compute`` for ``params`` at the current versions of the given users and groups.
+
+    A cache outage degrades to computing every time, never to an error.
+    """
     version_keys = [_version_key("user", u) for u in user_ids] + [_version_key("group", g) for g in sorted(group_ids)]
-    tokens = _versions(version_keys)
-    key = ":".join(["analytics", name, *map(str, params), *tokens])
-    result = cache.get(key)
+    try:
+        key = ":".join(["analytics", name, *map(str, params), *_versions(version_keys)])
+        result = cache.get(key)
+    except Exception as exc:  # noqa: BLE001 - any cache failure means "no cache"
+        logger.warning("analytics cache unavailable: %s", exc.__class__.__name__)
+        return compute()
     if result is None:
         result = compute()
-        cache.set(key, result, timeout=settings.ANALYTICS_CACHE_SECONDS)
+        try:
+            cache.set(key, result, timeout=settings.ANALYTICS_CACHE_SECONDS)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("analytics cache unavailable: %s", exc.__class__.__name__)
     return result

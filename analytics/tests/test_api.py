@@ -314,3 +314,20 @@ def test_membership_changes_are_visible_to_the_next_read(members, client_for, dj
     with django_capture_on_commit_callbacks(execute=True):
         group_services.group_delete(group=group, by=alice)
     assert client.get(group_url(group)).status_code == 404
+
+
+def test_a_cache_outage_degrades_to_computing(user, client_for, settings, django_capture_on_commit_callbacks) -> None:
+    group = make_group(user)
+    check_in(user, group, 0, (5, 5, 5, 5))
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    client = client_for(user)
+    assert client.get(group_url(group)).json()["data"]["overall"]["totalCheckIns"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        checkin_services.checkin_update(check_in=group.check_ins.get(), user=user, productive=9)
+    assert client.get(PERSONAL).json()["data"]["averages"]["productive"] == 9.0
