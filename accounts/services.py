@@ -413,7 +413,9 @@ def account_delete(*, user: User, password: str) -> None:
             group_leave(group=membership.group, user=user)
         sessions_revoke_all(user=user)
         _delete_file_on_commit(user.avatar.name)
-        user.delete()
+        # A queryset delete leaves ``user.pk`` intact (Model.delete() would set
+        # it to None) for the domain events of group_leave sent after commit.
+        User.objects.filter(pk=user.pk).delete()
 
 
 def user_deactivate(*, user: User) -> None:

@@ -162,7 +162,7 @@ def test_invalid_profile_change_writes_nothing(user_client: APIClient, user: Use
 
 
 def test_delete_account_removes_the_user_and_everything_they_own(
-    signed_in: tuple[APIClient, Tokens], user: User
+    signed_in: tuple[APIClient, Tokens], user: User, django_capture_on_commit_callbacks
 ) -> None:
     client, _ = signed_in
     group = GroupFactory.create(member_count=3)
@@ -171,10 +171,12 @@ def test_delete_account_removes_the_user_and_everything_they_own(
     heir = MembershipFactory.create(group=group, user=UserFactory.create()).user
     MembershipFactory.create(group=group, user=UserFactory.create())
 
-    response = client.delete("/api/v1/users/account", {"password": DEFAULT_PASSWORD})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.delete("/api/v1/users/account", {"password": DEFAULT_PASSWORD})
 
     assert response.status_code == 204
     assert response.content == b""
+    assert callbacks  # the groups' domain events of the hand-over still go out
     assert not User.objects.filter(pk=user.pk).exists()
     assert not GroupMembership.objects.filter(pk=membership.pk).exists()
     assert not AuthSession.objects.filter(user_id=user.pk).exists()
