@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.dispatch import Signal
 
 from accounts.models import User
@@ -129,3 +130,22 @@ def checkin_delete(*, check_in: CheckIn, user: User) -> None:
         invalidate_group(ids["group_id"])
         invalidate_period(ids["group_id"], week_start_date)
         send_on_commit(signals.checkin_deleted, **ids, week_start_date=week_start_date)
+
+
+def checkins_delete_for_user(*, user: User) -> int:
+    """Delete every check-in of a user (account deletion), keeping group totals and caches right.
+
+    No ``checkin_deleted`` per row: the account is going, and a signal per
+    historical check-in would flood the live channels. Returns how many went.
+    """
+    with transaction.atomic():
+        rows = list(CheckIn.objects.filter(user=user).values_list("group_id", "week_start_date"))
+        per_group: dict[Any, int] = {}
+        for group_id, week_start_date in rows:
+            per_group[group_id] = per_group.get(group_id, 0) + 1
+            invalidate_period(group_id, week_start_date)
+        CheckIn.objects.filter(user=user).delete()
+        for group_id, count in per_group.items():
+            Group.objects.filter(pk=group_id).update(total_check_ins=Greatest(F("total_check_ins") - count, 0))
+            invalidate_group(group_id)
+    return len(rows)

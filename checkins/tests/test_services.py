@@ -8,7 +8,7 @@ from accounts.tests.factories import UserFactory
 from checkins import signals
 from checkins.errors import CheckInPeriodClosed, DuplicateCheckIn
 from checkins.models import CheckIn
-from checkins.services import checkin_delete, checkin_submit, checkin_update
+from checkins.services import checkin_delete, checkin_submit, checkin_update, checkins_delete_for_user
 from groups.models import Group, MembershipStatus
 from groups.tests.factories import GroupFactory, MembershipFactory
 from groups.tests.helpers import recording, run_then_roll_back
@@ -123,3 +123,22 @@ def test_unknown_update_fields_are_refused(member):
     )
     with pytest.raises(TypeError):
         checkin_update(check_in=check_in, user=member.user, week_start_date=datetime.date(2020, 1, 6))
+
+
+def test_deleting_all_checkins_of_a_user_keeps_group_totals_exact(member, client_for):
+    other = MembershipFactory.create(group=member.group)
+    for week in range(3):
+        CheckIn.objects.create(
+            user=member.user,
+            group=member.group,
+            week_start_date=datetime.date(2026, 3, 2) - datetime.timedelta(weeks=week),
+            **SCORES,
+        )
+    CheckIn.objects.create(user=other.user, group=member.group, week_start_date=datetime.date(2026, 3, 2), **SCORES)
+    Group.objects.filter(pk=member.group_id).update(total_check_ins=4)
+    url = f"/api/v1/checkins/group/{member.group_id}?week=2026-03-02"
+    with time_machine.travel(NOW, tick=False):
+        assert len(client_for(other.user).get(url).json()["data"]) == 2
+        assert checkins_delete_for_user(user=member.user) == 3
+        assert len(client_for(other.user).get(url).json()["data"]) == 1
+    assert Group.objects.get(pk=member.group_id).total_check_ins == 1
