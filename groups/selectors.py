@@ -59,9 +59,11 @@ def group_by_id(*, group_id: UUID | str) -> Group | None:
 
 
 def member_role(*, group_id: UUID | str, user: User) -> str | None:
-    """The user's role in the group if they are an active member, else ``None``."""
+    """The user's role in the active group if they are an active member, else ``None``."""
     role: str | None = (
-        GroupMembership.objects.filter(group_id=group_id, user=user, status=MembershipStatus.ACTIVE)
+        GroupMembership.objects.filter(
+            group_id=group_id, user=user, status=MembershipStatus.ACTIVE, group__is_active=True
+        )
         .values_list("role", flat=True)
         .first()
     )

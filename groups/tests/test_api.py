@@ -380,3 +380,11 @@ def test_a_cache_outage_degrades_to_the_database(crew, client_for, monkeypatch):
     response = client.post("/api/v1/checkins", {"groupId": str(crew.group.pk), **SCORES}, format="json")
     assert response.status_code == 201
     assert len(client.get(f"/api/v1/checkins/group/{crew.group.pk}").json()["data"]) == 1
+
+
+def test_deactivated_group_hides_its_members_and_checkins(crew, client_for):
+    Group.objects.filter(pk=crew.group.pk).update(is_active=False)
+    client = client_for(crew.admin)
+    assert client.get(f"/api/v1/groups/{crew.group.pk}/members").status_code == 404
+    assert client.get(f"/api/v1/checkins/group/{crew.group.pk}").status_code == 404
+    assert client.get("/api/v1/groups").json()["data"] == []
