@@ -403,11 +403,14 @@ def avatar_set(*, user: User, upload: UploadedFile) -> User:
 
 def account_delete(*, user: User, password: str) -> None:
     """Leave every group (handing over admin roles), then delete the user and all they own."""
+    from checkins.services import checkins_delete_for_user
     from groups.models import GroupMembership, MembershipStatus
     from groups.services import group_leave
 
     _require_password(user, password, "password")
     with transaction.atomic():
+        # Through the service, so the groups' check-in totals and cached periods stay right.
+        checkins_delete_for_user(user=user)
         memberships = GroupMembership.objects.filter(user=user, status=MembershipStatus.ACTIVE).select_related("group")
         for membership in memberships:
             group_leave(group=membership.group, user=user)

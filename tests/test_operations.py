@@ -151,3 +151,11 @@ def test_production_settings_pass_check_deploy() -> None:
         {**PRODUCTION, "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "api.hucares.example"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_leaves_the_export_download_unwrapped(api_client: APIClient) -> None:
+    schema = api_client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/checkins/export"]["get"]
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body["type"] == "array"
+    assert "x-no-envelope" not in operation

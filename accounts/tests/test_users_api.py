@@ -184,6 +184,21 @@ def test_delete_account_removes_the_user_and_everything_they_own(
     assert client.get("/api/v1/users/profile").status_code == 401
 
 
+def test_delete_account_keeps_the_groups_check_in_totals_exact(signed_in: tuple[APIClient, Tokens], user: User) -> None:
+    client, _ = signed_in
+    group = GroupFactory.create(member_count=2, total_check_ins=2)
+    MembershipFactory.create(group=group, user=user)
+    friend = MembershipFactory.create(group=group, user=UserFactory.create()).user
+    CheckInFactory.create(user=user, group=group)
+    CheckInFactory.create(user=friend, group=group)
+
+    assert client.delete("/api/v1/users/account", {"password": DEFAULT_PASSWORD}).status_code == 204
+
+    group.refresh_from_db()
+    assert group.total_check_ins == 1
+    assert group.member_count == 1
+
+
 def test_delete_account_deletes_a_group_left_empty(signed_in: tuple[APIClient, Tokens], user: User) -> None:
     client, _ = signed_in
     alone = GroupFactory.create(member_count=1)

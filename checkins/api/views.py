@@ -28,6 +28,7 @@ from groups.selectors import group_by_id, member_role
 from hucares.core.errors import NotFound, ValidationFailed
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.responses import ApiResponse
+from hucares.core.schema import NO_ENVELOPE
 
 from .. import selectors, services
 from ..models import CheckIn
@@ -188,6 +189,7 @@ class CheckInExportView(APIView):
     @extend_schema(
         operation_id="checkins_export",
         tags=TAG,
+        extensions={NO_ENVELOPE: True},
         parameters=[OpenApiParameter("format", str, enum=["csv", "json"], default="json")],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every own check-in as CSV."),

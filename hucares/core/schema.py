@@ -2,12 +2,16 @@
 
 Views describe only their payload; this hook wraps each JSON success response
 in ``{success, data, message?, meta}`` (with ``meta.pagination`` on lists) and
-gives every operation the error envelope as its ``default`` response.
+gives every operation the error envelope as its ``default`` response. A view
+whose success body is a plain download marks its operation with
+``extensions={NO_ENVELOPE: True}``.
 """
 
 from typing import Any
 
 Schema = dict[str, Any]
+
+NO_ENVELOPE = "x-no-envelope"
 
 META: Schema = {
     "type": "object",
@@ -81,9 +85,10 @@ def wrap_in_envelope(result: Schema, generator: Any, request: Any, public: bool)
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.get("responses", {})
+            wrap = not operation.pop(NO_ENVELOPE, False)
             for status, response in responses.items():
                 content = response.get("content", {}).get("application/json")
-                if not content or not str(status).startswith("2"):
+                if not wrap or not content or not str(status).startswith("2"):
                     continue
                 schema = content["schema"]
                 meta = "PaginatedMeta" if _is_paginated(schema, components) else "Meta"
