@@ -5,11 +5,14 @@ Used by tests/test_api_plumbing.py through ``@pytest.mark.urls``.
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from django.urls import include, path
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
 
 from hucares.core.errors import ApplicationError
 from hucares.core.pagination import PageLimitPagination
@@ -25,6 +28,9 @@ class TeapotError(ApplicationError):
 class EchoSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=5)
     score_card = serializers.DictField(child=serializers.IntegerField(min_value=1, max_value=10), required=False)
+    entries = serializers.ListField(
+        child=serializers.DictField(child=serializers.IntegerField(max_value=10)), required=False
+    )
 
 
 class EchoView(APIView):
@@ -49,8 +55,15 @@ class FailView(APIView):
     permission_classes = [AllowAny]
 
     def get(self, request: Request) -> Any:
-        if request.query_params.get("kind") == "domain":
+        kind = request.query_params.get("kind")
+        if kind == "domain":
             raise TeapotError()
+        if kind == "http404":
+            raise Http404("secret path")
+        if kind == "denied":
+            raise DjangoPermissionDenied()
+        if kind == "token":
+            raise TokenError("bad token")
         raise RuntimeError("SELECT secret FROM users")
 
 

@@ -42,6 +42,21 @@ def test_validation_error_lists_camelcase_fields(api_client: APIClient) -> None:
     assert fields == {"displayName", "scoreCard.a"}
 
 
+def test_errors_inside_lists_name_the_index(api_client: APIClient) -> None:
+    response = api_client.post("/probe/echo", {"displayName": "Ann", "entries": [{"a": 1}, {"b": 99}]}, format="json")
+    body = assert_error(response, 400, "VALIDATION_ERROR")
+    assert body["error"]["details"] == [{"field": "entries[1].b", "message": body["error"]["details"][0]["message"]}]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [("http404", 404, "NOT_FOUND"), ("denied", 403, "PERMISSION_DENIED"), ("token", 401, "TOKEN_INVALID")],
+)
+def test_django_and_jwt_exceptions_become_envelopes(api_client: APIClient, kind: str, status: int, code: str) -> None:
+    response = assert_error(api_client.get(f"/probe/fail?kind={kind}"), status, code)
+    assert "secret" not in json.dumps(response)
+
+
 def test_missing_field_is_a_validation_error(api_client: APIClient) -> None:
     body = assert_error(api_client.post("/probe/echo", {}, format="json"), 400, "VALIDATION_ERROR")
     assert body["error"]["details"][0]["field"] == "displayName"

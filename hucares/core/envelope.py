@@ -19,14 +19,6 @@ def envelope_meta(**extra: Any) -> dict[str, Any]:
     }
 
 
-def success_envelope(data: Any, *, message: str | None = None, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"success": True, "data": data}
-    if message:
-        body["message"] = message
-    body["meta"] = envelope_meta(**(meta or {}))
-    return body
-
-
 def error_envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:

@@ -7,7 +7,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
-from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -45,6 +44,8 @@ def flatten_validation_errors(detail: Any, prefix: str = "") -> list[dict[str, s
         for key, value in detail.items():
             if key == api_settings.NON_FIELD_ERRORS_KEY:
                 items += flatten_validation_errors(value, prefix)
+            elif isinstance(key, int):  # ListField errors are keyed by position
+                items += flatten_validation_errors(value, f"{prefix}[{key}]")
             else:
                 name = camel_path(str(key))
                 items += flatten_validation_errors(value, f"{prefix}.{name}" if prefix else name)
@@ -89,8 +90,6 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
         return _error(exc.status, exc.code, exc.detail_message, exc.details, exc.headers)
     if isinstance(exc, Http404):
         return _error(404, "NOT_FOUND", "Not found.")
-    if isinstance(exc, Ratelimited):
-        return _error(429, "RATE_LIMITED", "Too many requests. Try again later.")
     if isinstance(exc, DjangoPermissionDenied):
         return _error(403, "PERMISSION_DENIED", "You do not have permission to do this.")
     if isinstance(exc, RequestDataTooBig):

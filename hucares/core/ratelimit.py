@@ -8,12 +8,11 @@ or the address ``TRUSTED_PROXY_COUNT`` hops from the right of
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from .envelope import error_response
 from .errors import RateLimited
 
 if TYPE_CHECKING:
@@ -33,10 +32,6 @@ def client_ip(request: HttpRequest) -> str:
     if len(forwarded) >= hops:
         return forwarded[-hops]
     return remote
-
-
-def client_ip_key(group: str, request: HttpRequest) -> str:
-    return client_ip(request)
 
 
 def ratelimit_headers(usage: Usage) -> dict[str, str]:
@@ -87,9 +82,3 @@ class ApiRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return None
-
-
-def ratelimited_view(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """django-ratelimit's decorator on a plain Django view lands here."""
-    del exception
-    return error_response(429, RateLimited.code, RateLimited.message)

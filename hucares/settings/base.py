@@ -319,8 +319,6 @@ RATELIMIT_JOIN = env.str("RATELIMIT_JOIN", default="10/15m")
 # header is ignored and REMOTE_ADDR is the client: a spoofed header then
 # cannot dodge a limit.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-RATELIMIT_IP_META_KEY = "hucares.core.ratelimit.client_ip_key"
-RATELIMIT_VIEW = "hucares.core.ratelimit.ratelimited_view"
 
 # How long a computed analytics result is kept; check-in writes invalidate it sooner.
 ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
