@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -32,6 +31,7 @@ from accounts.models import User
 from groups.selectors import active_membership, group_member_ids
 
 from . import events, presence, services
+from .db import db_call
 from .middleware import authenticate_token
 from .publish import Message, apublish_many, event_message, room_group, user_group
 from .selectors import co_member_ids
@@ -129,7 +129,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.user, self.claims, self.token = user, claims, token
         self.last_heartbeat = time.monotonic()
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
-        session = await database_sync_to_async(services.session_open)(
+        session = await db_call(services.session_open)(
             user_id=user.pk,
             socket_id=self.channel_name,
             user_agent=_header(self.scope, b"user-agent"),
@@ -143,7 +143,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def _announce(self, *, online: bool) -> None:
         assert self.user is not None
         user_id = self.user.pk
-        audience = await database_sync_to_async(co_member_ids)(user_id=user_id)
+        audience = await db_call(co_member_ids)(user_id=user_id)
         event = events.user_online(user_id=user_id) if online else events.user_offline(user_id=user_id)
         await apublish_many((user_group(member), event_message(event)) for member in audience)
 
@@ -171,7 +171,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if self.user is None:
             return
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-        await database_sync_to_async(services.session_close)(socket_id=self.channel_name)
+        await db_call(services.session_close)(socket_id=self.channel_name)
         if await sync_to_async(presence.socket_gone, thread_sensitive=False)(self.user.pk, self.channel_name):
             await self._announce(online=False)
 
@@ -267,7 +267,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if await authenticate_token(self.token) is None:
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
-            await database_sync_to_async(services.session_heartbeat)(socket_id=self.channel_name)
+            await db_call(services.session_heartbeat)(socket_id=self.channel_name)
         await self.send_frame(events.heartbeat_ack(ref=ref))
 
     async def _join_group(self, data: dict[str, Any], ref: Any) -> None:
@@ -277,11 +277,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         room = room_group(group_id)
         await self.channel_layer.group_add(room, self.channel_name)
         self.rooms.add(room)
-        members = await database_sync_to_async(group_member_ids)(group_id=group_id)
+        members = await db_call(group_member_ids)(group_id=group_id)
         online = await sync_to_async(presence.online_user_ids, thread_sensitive=False)(members)
         await self.send_frame(events.group_joined(group_id=group_id, online_user_ids=list(online), ref=ref))
 
-    @database_sync_to_async
+    @db_call
     def _is_member(self, group_id: str) -> bool:
         assert self.user is not None
         return active_membership(group_id=group_id, user=self.user) is not None

@@ -10,17 +10,18 @@ the log filter redacts ``token=`` wherever else it appears.
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 
 from accounts.errors import TokenInvalid
 from accounts.models import User
 from accounts.tokens import user_for_access_token
 
+from .db import db_call
+
 Scope = dict[str, Any]
 
 
-@database_sync_to_async
+@db_call
 def authenticate_token(raw: str) -> tuple[User, dict[str, Any]] | None:
     """The user and claims of a valid access token, or ``None``."""
     try:

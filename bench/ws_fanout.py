@@ -1,0 +1,219 @@
+"""WebSocket fan-out benchmark: many sockets in groups, check-ins over HTTP, time to every member.
+
+Sets up its own users and groups through the REST API, opens ``--sockets``
+sockets (one user each) in groups of ``--group-size``, then submits
+``--events`` check-ins over HTTP one after another and measures, for each,
+the HTTP round trip to the 201 and the time from sending the POST to the
+``friend-checked-in`` frame at every other member of the group (the event
+leaves on commit, so it usually arrives before the client has read the 201).
+Reports connect time and propagation p50/p95/p99, lost deliveries (a member
+that did not receive the frame within ``--timeout``), and the resident
+memory of ``--ws-pid`` (the daphne process) before and after connecting.
+
+The target must let one client register and join many times in a short
+while: run it with ``RATELIMIT_ENABLE=false`` (or high ``RATELIMIT_*``
+limits). Each user can check in once per group and period, so ``--events``
+is at most ``--sockets``.
+
+    python bench/ws_fanout.py --base-url http://127.0.0.1:8000 \\
+        --ws-url ws://127.0.0.1:8000/ws/ --sockets 1000 --group-size 20 --events 200 --ws-pid 1234
+"""
+
+import argparse
+import asyncio
+import json
+import resource
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from websockets.typing import Origin
+
+PASSWORD = "Bench-Pass-123"
+
+
+@dataclass
+class Member:
+    user_id: str
+    token: str
+    group_id: str = ""
+    ws: Any = None
+    received: dict[str, float] = field(default_factory=dict)
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    ordered = sorted(values)
+
+    def pick(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
+
+    return f"p50={pick(0.50):.1f}ms p95={pick(0.95):.1f}ms p99={pick(0.99):.1f}ms max={ordered[-1] * 1000:.1f}ms"
+
+
+def rss_kb(pid: int | None) -> int | None:
+    if pid is None:
+        return None
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return None
+
+
+def raise_fd_limit() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard < 4096:
+        print(f"warning: open-file limit is {hard}; 1,000 sockets need more than that")
+
+
+async def post(client: httpx.AsyncClient, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await client.post(path, json=body, headers=headers)
+    if response.status_code >= 300:
+        raise RuntimeError(f"POST {path} -> {response.status_code}: {response.text[:300]}")
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+async def register(client: httpx.AsyncClient, run: str, index: int) -> Member:
+    name = f"b{run}_{index}"
+    data = await post(
+        client, "/auth/register", {"username": name, "email": f"{name}@bench.example", "password": PASSWORD}
+    )
+    return Member(user_id=data["user"]["id"], token=data["accessToken"])
+
+
+async def setup(base_url: str, sockets: int, group_size: int, concurrency: int) -> list[list[Member]]:
+    run = secrets.token_hex(3)
+    limit = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=base_url.rstrip("/") + "/api/v1", timeout=30) as client:
+
+        async def limited(coro: Any) -> Any:
+            async with limit:
+                return await coro
+
+        members = await asyncio.gather(*(limited(register(client, run, i)) for i in range(sockets)))
+        groups = [list(members[i : i + group_size]) for i in range(0, sockets, group_size)]
+
+        async def build(index: int, group: list[Member]) -> None:
+            admin = group[0]
+            created = await post(
+                client, "/groups", {"name": f"bench {run} {index}", "maxMembers": max(group_size, 2)}, admin.token
+            )
+            for member in group:
+                member.group_id = created["id"]
+            await asyncio.gather(
+                *(
+                    limited(post(client, "/groups/join", {"accessCode": created["accessCode"]}, m.token))
+                    for m in group[1:]
+                )
+            )
+
+        await asyncio.gather(*(build(i, g) for i, g in enumerate(groups)))
+    return groups
+
+
+async def reader(member: Member) -> None:
+    try:
+        async for raw in member.ws:
+            frame = json.loads(raw)
+            if frame["event"] == "friend-checked-in":
+                member.received[frame["data"]["checkInId"]] = time.perf_counter()
+    except websockets.ConnectionClosed:
+        pass
+
+
+async def heartbeats(members: list[Member]) -> None:
+    # Sockets without a heartbeat are closed after the presence TTL (60 s).
+    while True:
+        await asyncio.sleep(20)
+        await asyncio.gather(
+            *(m.ws.send('{"event":"heartbeat","data":{}}') for m in members if m.ws is not None), return_exceptions=True
+        )
+
+
+async def connect_all(ws_url: str, members: list[Member], concurrency: int) -> list[float]:
+    limit = asyncio.Semaphore(concurrency)
+    times: list[float] = []
+
+    async def connect(member: Member) -> None:
+        async with limit:
+            started = time.perf_counter()
+            member.ws = await websockets.connect(
+                f"{ws_url}?token={member.token}", origin=Origin("http://localhost"), open_timeout=30, max_queue=None
+            )
+            while json.loads(await member.ws.recv())["event"] != "connected":
+                pass
+            times.append(time.perf_counter() - started)
+        asyncio.create_task(reader(member))  # noqa: RUF006 - lives as long as the socket
+
+    await asyncio.gather(*(connect(m) for m in members))
+    return times
+
+
+async def fire(base_url: str, groups: list[list[Member]], events: int, timeout: float, gap: float) -> None:
+    """Propagation is measured from the moment the POST is sent: the event leaves on commit,
+    before the response, so a member usually has it before the client reads the 201."""
+    latencies, per_event, round_trips, lost = [], [], [], 0
+    async with httpx.AsyncClient(base_url=base_url.rstrip("/") + "/api/v1", timeout=30) as client:
+        for index in range(events):
+            group = groups[index % len(groups)]
+            author = group[(index // len(groups)) % len(group)]
+            body = {"groupId": author.group_id, "productive": 7, "satisfied": 6, "body": 5, "care": 4}
+            sent_at = time.perf_counter()
+            check_in = await post(client, "/checkins", body, author.token)
+            round_trips.append(time.perf_counter() - sent_at)
+            others = [m for m in group if m is not author]
+            deadline = sent_at + timeout
+            while time.perf_counter() < deadline and any(check_in["id"] not in m.received for m in others):
+                await asyncio.sleep(0.005)
+            arrivals = [m.received[check_in["id"]] - sent_at for m in others if check_in["id"] in m.received]
+            lost += len(others) - len(arrivals)
+            latencies += arrivals
+            if len(arrivals) == len(others):
+                per_event.append(max(arrivals))
+            await asyncio.sleep(gap)
+    print(f"HTTP check-in to 201     : {percentiles(round_trips)}")
+    print(f"POST to each member      : {percentiles(latencies)}")
+    print(f"POST to whole group      : {percentiles(per_event)}")
+    print(f"lost deliveries          : {lost} of {len(latencies) + lost} ({events} events)")
+
+
+async def main(args: argparse.Namespace) -> None:
+    raise_fd_limit()
+    started = time.perf_counter()
+    groups = await setup(args.base_url, args.sockets, args.group_size, args.concurrency)
+    members = [m for g in groups for m in g]
+    print(f"setup: {len(members)} users in {len(groups)} groups in {time.perf_counter() - started:.1f}s")
+    before = rss_kb(args.ws_pid)
+    connect_times = await connect_all(args.ws_url, members, args.concurrency)
+    print(f"connect ({len(connect_times)} sockets): {percentiles(connect_times)}")
+    await asyncio.sleep(1)  # let presence announcements settle
+    after = rss_kb(args.ws_pid)
+    if before is not None and after is not None:
+        per_socket = (after - before) / max(len(members), 1)
+        print(f"ws process RSS: {before / 1024:.1f} MiB -> {after / 1024:.1f} MiB ({per_socket:.1f} KiB per socket)")
+    beating = asyncio.create_task(heartbeats(members))
+    await fire(args.base_url, groups, min(args.events, len(members)), args.timeout, args.gap)
+    beating.cancel()
+    await asyncio.gather(*(m.ws.close() for m in members), return_exceptions=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--ws-url", default="ws://127.0.0.1:8000/ws/")
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--group-size", type=int, default=20)
+    parser.add_argument("--events", type=int, default=100, help="check-ins to submit (one after another)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a delivery counts as lost")
+    parser.add_argument("--gap", type=float, default=0.05, help="pause between check-ins, seconds")
+    parser.add_argument("--concurrency", type=int, default=50, help="parallel registrations/handshakes")
+    parser.add_argument("--ws-pid", type=int, default=None, help="pid of the WebSocket server, for its RSS")
+    asyncio.run(main(parser.parse_args()))
