@@ -16,6 +16,7 @@ Close codes:
 """
 
 import asyncio
+import ipaddress
 import json
 import logging
 import time
@@ -26,9 +27,11 @@ from typing import Any, NoReturn
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.http import HttpRequest
 
 from accounts.models import User
 from groups.selectors import active_membership, group_member_ids
+from hucares.core.ratelimit import client_ip
 
 from . import events, presence, services
 from .db import db_call
@@ -92,8 +95,18 @@ def _invalid(message: str) -> NoReturn:
 
 
 def _client_address(scope: dict[str, Any]) -> str | None:
+    """The client's IP by the same proxy rule as HTTP (``TRUSTED_PROXY_COUNT``)."""
+    request = HttpRequest()
     client = scope.get("client")
-    return client[0] if client else None
+    request.META = {
+        "REMOTE_ADDR": client[0] if client else "",
+        "HTTP_X_FORWARDED_FOR": _header(scope, b"x-forwarded-for"),
+    }
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:

@@ -357,3 +357,60 @@ async def test_presence_online_and_offline_reach_co_members_once_per_user() -> N
     assert await outsider.receive_nothing(timeout=0.3)
     await watcher.disconnect()
     await outsider.disconnect()
+
+
+async def test_session_row_records_user_agent_and_address(settings) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    user = await create_user()
+    socket = communicator(
+        f"/ws/?token={await make_token(user)}",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"user-agent", b"Bench/1.0"),
+            (b"x-forwarded-for", b"203.0.113.9"),
+        ],
+    )
+    await socket.connect()
+    assert (await socket.receive_json_from(timeout=5))["event"] == "connected"
+    session = await UserSession.objects.aget(user=user)
+    assert session.user_agent == "Bench/1.0"
+    assert session.ip_address == "203.0.113.9"
+    await socket.disconnect()
+
+
+async def test_unauthenticated_socket_can_go_away_quietly() -> None:
+    socket = communicator("/ws/")
+    accepted, _ = await socket.connect()
+    assert accepted
+    await socket.disconnect()
+    assert not await UserSession.objects.aexists()
+
+
+async def test_a_failing_handler_answers_internal_error_and_keeps_the_socket(monkeypatch) -> None:
+    membership = await create_membership()
+
+    def broken(**kwargs):
+        raise RuntimeError("database fell over")
+
+    monkeypatch.setattr("realtime.consumers.group_member_ids", broken)
+    socket, _ = await connect(membership.user)
+    await send(socket, "join-group", {"groupId": str(membership.group_id)}, ref="boom")
+    frame = await socket.receive_json_from(timeout=5)
+    assert frame["data"] == {"ref": "boom", "code": "INTERNAL_ERROR", "message": "Something went wrong."}
+    await send(socket, "heartbeat")
+    assert (await socket.receive_json_from(timeout=5))["event"] == "heartbeat-ack"
+    await socket.disconnect()
+
+
+async def test_the_query_token_never_reaches_the_logs(caplog, monkeypatch) -> None:
+    caplog.set_level("DEBUG")
+    user = await create_user()
+    token = await make_token(user)
+    socket, _ = await connect(user, token=token)
+    await socket.send_to(text_data="{broken")
+    await socket.receive_json_from(timeout=5)
+    await socket.disconnect()
+    bad = communicator(f"/ws/?token={token}x")
+    await bad.connect()
+    await assert_closed(bad, CLOSE_UNAUTHENTICATED)
+    assert token not in caplog.text
