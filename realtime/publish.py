@@ -10,7 +10,8 @@ thread on every call, and the Redis layers keep their connection pools per
 event loop, so every publish would also open a new Redis connection. Instead
 each process keeps one publisher loop in a daemon thread, started lazily (after
 a fork), and hands coroutines to it; the layer's connections stay warm there.
-The measured difference is in the README.
+Code running in a sync thread of an ASGI server uses the server's loop
+instead. The measured difference is in the README.
 """
 
 import asyncio
@@ -19,9 +20,10 @@ import os
 import threading
 from collections.abc import Awaitable, Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
+from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -86,9 +88,24 @@ async def _send_all(sends: list[tuple[str, Message]]) -> None:
     await asyncio.gather(*(layer.group_send(group, message) for group, message in sends))
 
 
+def _target_loop() -> asyncio.AbstractEventLoop:
+    """The server's own loop when called from its sync threads (ASGI), else the publisher loop.
+
+    Under daphne, sync views and consumer database calls run in threads
+    started by ``sync_to_async``; their loop holds warm layer connections,
+    and the in-memory layer of the embedded default only works from it.
+    Under gunicorn (WSGI) and Celery there is no such loop.
+    """
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    same_process = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid()
+    if loop is not None and same_process and loop.is_running():
+        return cast(asyncio.AbstractEventLoop, loop)
+    return _publisher.loop()
+
+
 def _run_bounded(awaitable: Awaitable[None], description: str) -> bool:
     timeout = settings.REALTIME_PUBLISH_TIMEOUT
-    future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(awaitable, timeout), _publisher.loop())
+    future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(awaitable, timeout), _target_loop())
     try:
         # A little slack over the loop's own timeout so that wait_for, not
         # this wait, reports a hung layer and cancels the send.

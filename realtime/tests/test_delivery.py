@@ -127,3 +127,20 @@ def test_checkin_succeeds_when_the_channel_layer_is_down(redis_down, client_for,
     )
     assert response.status_code == 201, response.content
     assert any("live event lost" in record.getMessage() for record in caplog.records)
+
+
+@pytest.fixture
+def in_memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+async def test_embedded_default_in_memory_layer_delivers_from_sync_views(in_memory_layer) -> None:
+    group, admin, (member,) = await make_group(2)
+    socket, _ = await connect(member)
+    # submit() runs the service in a sync_to_async thread, as daphne runs a sync view.
+    check_in = await submit(admin, group)
+    assert (await receive_event(socket, "friend-checked-in"))["data"]["checkInId"] == str(check_in.pk)
+    await socket.disconnect()

@@ -74,3 +74,16 @@ def test_group_names_are_valid_channel_layer_names(fn) -> None:
     name = fn(uuid.uuid4())
     assert len(name) < 100
     assert all(c.isalnum() or c in "-_." for c in name)
+
+
+def test_plain_sync_code_publishes_from_the_publisher_loop() -> None:
+    loop = publish._target_loop()
+    assert loop is publish._publisher.loop()
+    assert loop.is_running()
+
+
+async def test_sync_code_inside_an_asgi_server_publishes_on_the_server_loop() -> None:
+    from asgiref.sync import sync_to_async
+
+    server_loop = asyncio.get_running_loop()
+    assert await sync_to_async(publish._target_loop, thread_sensitive=False)() is server_loop
