@@ -6,7 +6,6 @@ a 500. The group's ``total_check_ins`` moves with ``F()`` in the same
 transaction, and signals leave only after commit.
 """
 
-import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from groups.cache import invalidate_group
 from groups.integrity import violated_constraint
 from groups.models import Group
 from groups.selectors import active_membership
+from hucares.core import events
 from hucares.core.errors import NotFound
 
 from . import signals
@@ -27,8 +27,6 @@ from .errors import CheckInPeriodClosed, DuplicateCheckIn
 from .models import CheckIn
 from .selectors import current_period_start
 
-logger = logging.getLogger(__name__)
-
 UNIQUE_PERIOD_CONSTRAINT = "check_ins_user_group_period_unique"
 EDITABLE_FIELDS = frozenset(
     {"productive", "satisfied", "body", "care", "reflection_note", "mood_emoji", "energy_level", "is_private"}
@@ -36,14 +34,7 @@ EDITABLE_FIELDS = frozenset(
 
 
 def send_on_commit(signal: Signal, **kwargs: Any) -> None:
-    """Send a domain signal once the transaction commits; a failing receiver is logged, not raised."""
-
-    def send() -> None:
-        for receiver, result in signal.send_robust(sender=CheckIn, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("receiver %r failed", receiver, exc_info=result)
-
-    transaction.on_commit(send)
+    events.send_on_commit(signal, sender=CheckIn, **kwargs)
 
 
 def checkin_submit(

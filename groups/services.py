@@ -5,7 +5,6 @@ signals leave through ``transaction.on_commit``, so nothing is announced for
 a transaction that rolls back.
 """
 
-import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from checkins.cache import invalidate_group_checkins
+from hucares.core import events
 from hucares.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 from . import signals
@@ -25,8 +25,6 @@ from .integrity import violated_constraint
 from .models import Group, GroupMembership, MembershipStatus, Role
 from .periods import local_date, monday_of
 
-logger = logging.getLogger(__name__)
-
 GROUP_SETTINGS = frozenset({"is_private", "max_members", "allow_member_invite", "check_in_frequency", "timezone"})
 ACCESS_CODE_CONSTRAINT = "groups_active_access_code_unique"
 # With 27^8 codes a collision is rare; a handful of retries is plenty.
@@ -34,14 +32,7 @@ ACCESS_CODE_ATTEMPTS = 5
 
 
 def send_on_commit(signal: Signal, **kwargs: Any) -> None:
-    """Send a domain signal once the transaction commits; a failing receiver is logged, not raised."""
-
-    def send() -> None:
-        for receiver, result in signal.send_robust(sender=Group, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("receiver %r failed", receiver, exc_info=result)
-
-    transaction.on_commit(send)
+    events.send_on_commit(signal, sender=Group, **kwargs)
 
 
 def _with_unique_code(write: Any) -> Any:
