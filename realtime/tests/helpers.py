@@ -32,11 +32,25 @@ def access_token(user: User, *, lifetime: timedelta | None = None, sid: uuid.UUI
     return str(token)
 
 
-def communicator(path: str = "/ws/", headers: list[tuple[bytes, bytes]] | None = None) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, path, headers=headers if headers is not None else [ORIGIN])
+class Communicator(WebsocketCommunicator):
+    """A test socket whose ``disconnect`` lets the consumer finish its clean-up.
+
+    ``WebsocketCommunicator.disconnect`` cancels the application after one
+    second; on a loaded machine that cuts the consumer's ``disconnect``
+    (socket row, presence) short. Five seconds is the wait every other
+    receive in these tests allows; an application still running after it
+    fails the test.
+    """
+
+    async def disconnect(self, code: int = 1000, timeout: float = 5) -> None:
+        await super().disconnect(code, timeout)
 
 
-async def connect(user: User, *, token: str | None = None) -> tuple[WebsocketCommunicator, dict[str, Any]]:
+def communicator(path: str = "/ws/", headers: list[tuple[bytes, bytes]] | None = None) -> Communicator:
+    return Communicator(application, path, headers=headers if headers is not None else [ORIGIN])
+
+
+async def connect(user: User, *, token: str | None = None) -> tuple[Communicator, dict[str, Any]]:
     """An authenticated socket of ``user`` and its ``connected`` frame."""
     socket = communicator(f"/ws/?token={token or await _token(user)}")
     accepted, _ = await socket.connect()

@@ -23,8 +23,10 @@ make_token = database_sync_to_async(access_token)
 
 
 async def assert_closed(socket, code: int) -> None:
+    """The server closes with ``code``; the client side then goes, as a real one would, and the consumer finishes."""
     output = await socket.receive_output(timeout=5)
     assert output == {"type": "websocket.close", "code": code}
+    await socket.disconnect(code)
 
 
 async def test_token_in_query_connects_and_announces_the_session() -> None:
@@ -229,6 +231,7 @@ async def test_flooding_is_rate_limited_then_closed_4429(settings) -> None:
             assert output["code"] == CLOSE_FLOODING
             break
         events.append(json.loads(output["text"]))
+    await socket.disconnect(CLOSE_FLOODING)
     assert [e["event"] for e in events[:2]] == ["heartbeat-ack", "heartbeat-ack"]
     assert {e["data"]["code"] for e in events[2:]} == {"RATE_LIMITED"}
 
@@ -239,6 +242,7 @@ async def test_origin_outside_allowed_hosts_is_rejected() -> None:
     socket = communicator(f"/ws/?token={token}", headers=[(b"origin", b"https://evil.example")])
     accepted, _ = await socket.connect()
     assert not accepted
+    await socket.disconnect()
 
 
 async def test_join_group_as_member_lists_who_is_online() -> None:
