@@ -25,6 +25,9 @@ if [[ -z "${SECRET_KEY:-}" ]]; then
   export SECRET_KEY
 fi
 
+# Every WebSocket holds a descriptor in nginx (two) and in daphne.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hucares-serve.XXXXXX")
 export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every benchmark against the production layout (`make serve`: nginx ->
+# gunicorn for HTTP, daphne for /ws/) on this machine, with a fresh database,
+# and writes each one's output to bench/out/. Needs nginx and wrk
+# (apt-get install nginx wrk), PostgreSQL and Redis on localhost.
+#
+#   bench/run_all.sh            # all of them
+#   bench/run_all.sh auth api   # some of them: serving auth api analytics ws
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT=${BENCH_PORT:-8800}
+DB=${BENCH_DB:-hucares_bench}
+export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
+export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/9}
+export RATELIMIT_ENABLE=false LOG_LEVEL=WARNING SECRET_KEY=bench-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH
+export DJANGO_SETTINGS_MODULE=hucares.settings.production ALLOWED_HOSTS=127.0.0.1,localhost
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+mkdir -p bench/out
+which=("$@")
+[[ ${#which[@]} -gt 0 ]] || which=(serving auth api analytics ws)
+
+dropdb -h 127.0.0.1 -U postgres --if-exists "$DB"
+createdb -h 127.0.0.1 -U postgres "$DB"
+redis-cli -u "$REDIS_URL" flushdb >/dev/null
+
+if [[ " ${which[*]} " == *" serving "* ]]; then
+  $BIN/python bench/serving.py | tee bench/out/serving.txt
+fi
+
+PORT=$PORT scripts/serve.sh > bench/out/serve.log 2>&1 &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/api/v1/health/live" >/dev/null && break; sleep 1; done
+ws_pid=$(pgrep -f "daphne --verbosity 0 --bind 127.0.0.1 --port $((PORT + 102))" | head -1)
+
+for name in "${which[@]}"; do
+  case $name in
+    auth) $BIN/python bench/auth.py --base-url "http://127.0.0.1:$PORT" | tee bench/out/auth.txt ;;
+    api) $BIN/python bench/api.py --base-url "http://127.0.0.1:$PORT" --clients 32 | tee bench/out/api.txt ;;
+    analytics) $BIN/python bench/analytics.py --base-url "http://127.0.0.1:$PORT" | tee bench/out/analytics.txt ;;
+    ws) $BIN/python bench/ws_fanout.py --base-url "http://127.0.0.1:$PORT" --ws-url "ws://127.0.0.1:$PORT/ws/" \
+          --sockets 1000 --group-size 20 --events 200 --ws-pid "$ws_pid" | tee bench/out/ws_fanout.txt ;;
+    serving) ;;
+    *) echo "unknown benchmark: $name" >&2; exit 2 ;;
+  esac
+done
