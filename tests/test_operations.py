@@ -159,3 +159,12 @@ def test_schema_leaves_the_export_download_unwrapped(api_client: APIClient) -> N
     body = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert body["type"] == "array"
     assert "x-no-envelope" not in operation
+
+
+def test_redis_cache_reuses_one_client_per_pool() -> None:
+    from django.core.cache import cache
+
+    cache.set("probe", 1)
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    assert cache._cache.get_client(write=True) is client  # type: ignore[attr-defined]
+    assert cache.get("probe") == 1
