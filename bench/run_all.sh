@@ -32,15 +32,16 @@ PORT=$PORT scripts/serve.sh > bench/out/serve.log 2>&1 &
 serve_pid=$!
 trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/api/v1/health/live" >/dev/null && break; sleep 1; done
-ws_pid=$(pgrep -f "daphne --verbosity 0 --bind 127.0.0.1 --port $((PORT + 102))" | head -1)
+ws_pids=$(pgrep -d, -f "daphne --verbosity 0 --bind 127.0.0.1 --port" || true)
 
 for name in "${which[@]}"; do
   case $name in
-    auth) $BIN/python bench/auth.py --base-url "http://127.0.0.1:$PORT" | tee bench/out/auth.txt ;;
+    auth) $BIN/python bench/auth.py --base-url "http://127.0.0.1:$PORT" --levels 1 4 8 32 | tee bench/out/auth.txt ;;
     api) $BIN/python bench/api.py --base-url "http://127.0.0.1:$PORT" --clients 32 | tee bench/out/api.txt ;;
     analytics) $BIN/python bench/analytics.py --base-url "http://127.0.0.1:$PORT" | tee bench/out/analytics.txt ;;
     ws) $BIN/python bench/ws_fanout.py --base-url "http://127.0.0.1:$PORT" --ws-url "ws://127.0.0.1:$PORT/ws/" \
-          --sockets 1000 --group-size 20 --events 200 --ws-pid "$ws_pid" | tee bench/out/ws_fanout.txt ;;
+          --sockets 1000 --group-size 20 --events 200 --concurrency "${WS_CONCURRENCY:-10}" --ws-pids "$ws_pids" \
+          | tee bench/out/ws_fanout.txt ;;
     serving) ;;
     *) echo "unknown benchmark: $name" >&2; exit 2 ;;
   esac

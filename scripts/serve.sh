@@ -10,6 +10,9 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 HTTP_PORT=${HTTP_PORT:-$((PORT + 101))}
 WS_PORT=${WS_PORT:-$((PORT + 102))}
+# One daphne per core for /ws/: a socket's handshake and fan-out are CPU work
+# on one event loop; presence and rooms already span processes through Redis.
+WS_WORKERS=${WS_WORKERS:-$(nproc)}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-hucares.settings.production}
 # nginx is the only client of the app servers, so the address it forwards is the client's.
 export TRUSTED_PROXY_COUNT=${TRUSTED_PROXY_COUNT:-1}
@@ -45,8 +48,12 @@ trap cleanup EXIT INT TERM
 
 HTTP_BIND=127.0.0.1 HTTP_PORT=$HTTP_PORT "$BIN/gunicorn" hucares.wsgi:application --config docker/gunicorn.conf.py &
 pids+=($!)
-"$BIN/daphne" --verbosity 0 --bind 127.0.0.1 --port "$WS_PORT" hucares.asgi:application &
-pids+=($!)
+ws_servers=""
+for ((i = 0; i < WS_WORKERS; i++)); do
+  "$BIN/daphne" --verbosity 0 --bind 127.0.0.1 --port $((WS_PORT + i)) hucares.asgi:application &
+  pids+=($!)
+  ws_servers+="server 127.0.0.1:$((WS_PORT + i)); "
+done
 if [[ -n "${REDIS_URL:-}${CELERY_BROKER_URL:-}" ]]; then
   "$BIN/celery" -A hucares worker --loglevel "${LOG_LEVEL:-INFO}" --concurrency 2 &
   pids+=($!)
@@ -54,9 +61,9 @@ if [[ -n "${REDIS_URL:-}${CELERY_BROKER_URL:-}" ]]; then
   pids+=($!)
 fi
 sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@HOST@|$HOST|g" -e "s|@PORT@|$PORT|g" \
-    -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@WS_PORT@|$WS_PORT|g" scripts/nginx.local.conf > "$RUN_DIR/nginx.conf"
+    -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@WS_SERVERS@|$ws_servers|g" scripts/nginx.local.conf > "$RUN_DIR/nginx.conf"
 nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -g "daemon off;" &
 pids+=($!)
 
-echo "HuCares (production layout) on http://$HOST:$PORT: gunicorn :$HTTP_PORT, daphne :$WS_PORT (/ws/)"
+echo "HuCares (production layout) on http://$HOST:$PORT: gunicorn :$HTTP_PORT, $WS_WORKERS daphne from :$WS_PORT (/ws/)"
 wait -n "${pids[@]}"
