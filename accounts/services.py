@@ -264,13 +264,17 @@ def email_verification_request(*, user: User) -> None:
     transaction.on_commit(lambda: send_verification_email.delay(user_id))
 
 
-def email_verification_issue(*, user: User) -> str:
-    """A new verification token for ``user``; only its SHA-256 is stored."""
+def _token_issue(user: User, hash_field: str, expiry_field: str, lifetime: timedelta) -> str:
+    """A new single-use token; only its SHA-256 is stored, replacing any earlier one."""
     raw = secrets.token_urlsafe(32)
-    user.email_verification_token_hash = _digest(raw)
-    user.email_verification_expires_at = timezone.now() + VERIFICATION_LIFETIME
-    user.save(update_fields=["email_verification_token_hash", "email_verification_expires_at"])
+    setattr(user, hash_field, _digest(raw))
+    setattr(user, expiry_field, timezone.now() + lifetime)
+    user.save(update_fields=[hash_field, expiry_field])
     return raw
+
+
+def email_verification_issue(*, user: User) -> str:
+    return _token_issue(user, "email_verification_token_hash", "email_verification_expires_at", VERIFICATION_LIFETIME)
 
 
 def _user_for_token(hash_field: str, expiry_field: str, raw: str) -> User:
@@ -304,11 +308,7 @@ def password_reset_request(*, email: str) -> None:
 
 
 def password_reset_issue(*, user: User) -> str:
-    raw = secrets.token_urlsafe(32)
-    user.password_reset_token_hash = _digest(raw)
-    user.password_reset_expires_at = timezone.now() + RESET_LIFETIME
-    user.save(update_fields=["password_reset_token_hash", "password_reset_expires_at"])
-    return raw
+    return _token_issue(user, "password_reset_token_hash", "password_reset_expires_at", RESET_LIFETIME)
 
 
 def password_reset_confirm(*, token: str, new_password: str) -> User:

@@ -37,7 +37,8 @@ def _send(user: User, template: str, subject: str, link: str) -> None:
     message.send()
 
 
-@shared_task(
+# SMTP errors are retried with backoff; the task is acknowledged only once done.
+email_task = shared_task(
     autoretry_for=EMAIL_RETRY_ON,
     retry_backoff=30,
     retry_backoff_max=30 * 60,
@@ -45,6 +46,9 @@ def _send(user: User, template: str, subject: str, link: str) -> None:
     max_retries=EMAIL_MAX_RETRIES,
     acks_late=True,
 )
+
+
+@email_task
 def send_verification_email(user_id: str) -> None:
     user = User.objects.filter(pk=user_id, is_active=True, email_verified=False).first()
     if user is None:
@@ -54,14 +58,7 @@ def send_verification_email(user_id: str) -> None:
     _send(user, "verify_email", "Confirm your HuCares email address", link)
 
 
-@shared_task(
-    autoretry_for=EMAIL_RETRY_ON,
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
-    retry_jitter=True,
-    max_retries=EMAIL_MAX_RETRIES,
-    acks_late=True,
-)
+@email_task
 def send_password_reset_email(user_id: str) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
