@@ -223,3 +223,20 @@ def test_request_id_header_is_unique_per_request(api_client: APIClient) -> None:
     ids = {api_client.get("/api/v1/health")["X-Request-ID"] for _ in range(3)}
     assert len(ids) == 3
     assert all(uuid.UUID(value) for value in ids)
+
+
+def test_log_lines_with_mapping_arguments_are_formatted_and_redacted() -> None:
+    from hucares.core.logging import JsonFormatter, RequestContextFilter
+
+    record = logging.LogRecord(
+        "celery",
+        logging.INFO,
+        __file__,
+        1,
+        "Task %(name)s got %(url)s",
+        ({"name": "t", "url": "/ws/?token=abc"},),
+        None,
+    )
+    RequestContextFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "Task t got /ws/?token=[redacted]"

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
@@ -23,9 +24,15 @@ class RequestContextFilter(logging.Filter):
             record.userId = user_id_var.get()
         if isinstance(record.msg, str) and "=" in record.msg:
             record.msg = redact(record.msg)
-        if record.args:
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.args, Mapping):  # "%(name)s"-style messages (Celery's)
+            record.args = {key: _redacted(value) for key, value in record.args.items()}
+        elif record.args:
+            record.args = tuple(_redacted(value) for value in record.args)
         return True
+
+
+def _redacted(value: Any) -> Any:
+    return redact(value) if isinstance(value, str) else value
 
 
 class JsonFormatter(_JsonFormatter):
