@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests and the cross-app tests in tests/."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -47,3 +48,15 @@ def client_for(db: None) -> Callable[[User], APIClient]:
 @pytest.fixture
 def user_client(user: User, client_for: Callable[[User], APIClient]) -> APIClient:
     return client_for(user)
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every (channel-layer group, message) handed to the layer, in order, instead of sending it."""
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    async def record(sends: list[tuple[str, dict[str, Any]]]) -> None:
+        sent.extend(sends)
+
+    monkeypatch.setattr("realtime.publish._send_all", record)
+    return sent

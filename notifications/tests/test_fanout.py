@@ -40,7 +40,7 @@ def submit(user, group):
     return checkin_services.checkin_submit(user=user, group=group, productive=5, satisfied=5, body=5, care=5)
 
 
-def test_check_in_notifies_members_who_allow_it(group_of_four, pushed, django_capture_on_commit_callbacks) -> None:
+def test_check_in_notifies_members_who_allow_it(group_of_four, published, django_capture_on_commit_callbacks) -> None:
     group, admin, fan, _, _ = group_of_four
     with django_capture_on_commit_callbacks(execute=True):
         check_in = submit(admin, group)
@@ -55,7 +55,7 @@ def test_check_in_notifies_members_who_allow_it(group_of_four, pushed, django_ca
         "checkInId": str(check_in.pk),
     }
     assert notification.expires_at - notification.created_at == timedelta(days=90)
-    live = [(t, m["event"]) for t, m in pushed if m["event"]["event"] == "notification"]
+    live = [(t, m["event"]) for t, m in published if m["event"]["event"] == "notification"]
     assert live == [
         (
             f"user.{fan.pk}",
@@ -74,7 +74,7 @@ def test_check_in_notifies_members_who_allow_it(group_of_four, pushed, django_ca
     ]
 
 
-def test_rolled_back_check_in_notifies_nobody(group_of_four, pushed, django_capture_on_commit_callbacks) -> None:
+def test_rolled_back_check_in_notifies_nobody(group_of_four, published, django_capture_on_commit_callbacks) -> None:
     group, admin, *_ = group_of_four
 
     class Rollback(Exception):
@@ -88,11 +88,11 @@ def test_rolled_back_check_in_notifies_nobody(group_of_four, pushed, django_capt
         except Rollback:
             pass
     assert not Notification.objects.exists()
-    assert pushed == []
+    assert published == []
 
 
 def test_running_the_check_in_task_twice_creates_one_each(
-    group_of_four, pushed, django_capture_on_commit_callbacks
+    group_of_four, published, django_capture_on_commit_callbacks
 ) -> None:
     group, admin, *_ = group_of_four
     check_in = submit(admin, group)
@@ -100,7 +100,7 @@ def test_running_the_check_in_task_twice_creates_one_each(
         assert tasks.notify_friend_check_in.delay(str(check_in.pk)).get() == 1
         assert tasks.notify_friend_check_in.delay(str(check_in.pk)).get() == 0
     assert Notification.objects.count() == 1
-    assert len(pushed) == 1  # only the one really created is pushed
+    assert len(published) == 1  # only the one really created is published
 
 
 def test_check_in_deleted_before_the_task_ran_notifies_nobody(group_of_four) -> None:

@@ -20,17 +20,5 @@ async def _release_async_orm_connection() -> AsyncIterator[None]:
     await sync_to_async(connections.close_all)()
 
 
-@pytest.fixture
-def published(monkeypatch) -> list[tuple[str, dict]]:
-    """Every (channel-layer group, message) handed to the layer, in order, instead of sending it."""
-    sent: list[tuple[str, dict]] = []
-
-    async def record(sends):
-        sent.extend(sends)
-
-    monkeypatch.setattr("realtime.publish._send_all", record)
-    return sent
-
-
 def events_named(published: list[tuple[str, dict]], name: str) -> list[tuple[str, dict]]:
     return [(group, message) for group, message in published if (message.get("event") or {}).get("event") == name]
