@@ -168,3 +168,21 @@ def test_redis_cache_reuses_one_client_per_pool() -> None:
     client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
     assert cache._cache.get_client(write=True) is client  # type: ignore[attr-defined]
     assert cache.get("probe") == 1
+
+
+def test_redis_down_answers_503_not_500(api_client: APIClient, user, settings) -> None:
+    import uuid
+
+    from accounts.tokens import issue_pair
+
+    access = issue_pair(user=user, session_id=uuid.uuid4()).access
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "hucares.core.cache.ReusedClientRedisCache",
+            "LOCATION": CLOSED_PORT_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    response = api_client.get("/api/v1/users/profile", HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"

@@ -4,6 +4,8 @@ import logging
 import re
 from typing import Any
 
+import redis
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -16,6 +18,8 @@ from .envelope import error_envelope
 from .errors import ApplicationError
 
 logger = logging.getLogger("hucares.errors")
+
+DEPENDENCY_DOWN = (redis.ConnectionError, redis.TimeoutError, db.OperationalError, db.InterfaceError)
 
 _CAMEL = re.compile(r"_([a-z0-9])")
 
@@ -98,5 +102,10 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
         return _error(401, "TOKEN_INVALID", "The token is invalid or expired.")
     if isinstance(exc, drf.APIException):
         return _drf_error(exc)
+    if isinstance(exc, DEPENDENCY_DOWN):
+        # Redis (cache, rate limits, token revocation) or PostgreSQL unreachable:
+        # the request may be retried, so say so rather than "internal error".
+        logger.error("dependency unavailable in %s: %s", type(context.get("view")).__name__, type(exc).__name__)
+        return _error(503, "SERVICE_UNAVAILABLE", "A service the API depends on is unavailable. Try again shortly.")
     logger.exception("Unhandled error in %s", type(context.get("view")).__name__)
     return _error(500, "INTERNAL_ERROR", "An unexpected error occurred.")
