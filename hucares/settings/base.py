@@ -125,7 +125,7 @@ if REDIS_URL:
             "CONFIG": {
                 # socket_timeout=None: the subscriber connection idles between
                 # messages, which a client-side read timeout would break.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [{"address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL), "socket_timeout": None}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="hucares"),
             },
         }
