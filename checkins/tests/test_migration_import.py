@@ -14,8 +14,9 @@ from groups.tests.factories import GroupFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path("/work/shared/fixtures/localstorage")
-if not FIXTURES.is_dir():  # the copy kept with the tests
+# The old client's exports, from ../shared beside the checkout, else the copy kept with the tests.
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "localstorage"
+if not FIXTURES.is_dir():
     FIXTURES = Path(__file__).parent / "fixtures"
 URL = reverse("migration-localstorage")
 
