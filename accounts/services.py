@@ -425,4 +425,5 @@ def user_deactivate(*, user: User) -> None:
     """Disable an account (admin action): it can no longer sign in, and its sessions end."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
+        tokens.forget_user(user.pk)  # update() sends no post_save
         sessions_revoke_all(user=user)
