@@ -4,7 +4,7 @@ Nothing here touches the database: the inputs are a few dozen points at most
 (one per period), so plain Python is clearer than SQL for slopes and ranks.
 """
 
-import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,30 +12,22 @@ from datetime import date, timedelta
 
 def slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     """Least-squares slope of ``ys`` over ``xs``; ``None`` with fewer than two distinct x."""
-    n = len(xs)
-    if n < 2 or n != len(ys):
+    if len(xs) != len(ys):
         return None
-    mean_x = sum(xs) / n
-    mean_y = sum(ys) / n
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    if spread == 0:
+    try:
+        return statistics.linear_regression(xs, ys).slope
+    except statistics.StatisticsError:
         return None
-    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
 
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     """Pearson correlation; ``None`` when either series is constant or too short."""
-    n = len(xs)
-    if n < 2 or n != len(ys):
+    if len(xs) != len(ys):
         return None
-    mean_x = sum(xs) / n
-    mean_y = sum(ys) / n
-    cov = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
-    var_x = sum((x - mean_x) ** 2 for x in xs)
-    var_y = sum((y - mean_y) ** 2 for y in ys)
-    if var_x == 0 or var_y == 0:
+    try:
+        return statistics.correlation(xs, ys)
+    except statistics.StatisticsError:
         return None
-    return cov / math.sqrt(var_x * var_y)
 
 
 def percentile_rank(value: float, others: Sequence[float]) -> float | None:
