@@ -7,6 +7,7 @@ transaction, and signals leave only after commit.
 """
 
 from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -40,7 +41,7 @@ def send_on_commit(signal: Signal, **kwargs: Any) -> None:
 def checkin_submit(
     *,
     user: User,
-    group: Group,
+    group_id: UUID | str,
     productive: int,
     satisfied: int,
     body: int,
@@ -50,10 +51,12 @@ def checkin_submit(
     energy_level: int | None = None,
     is_private: bool = False,
 ) -> CheckIn:
-    """The member's check-in for the group's current period."""
+    """The member's check-in for the group's current period; ``NOT_FOUND`` unless an active member."""
     with transaction.atomic():
-        if active_membership(group_id=group.pk, user=user) is None:
+        membership = active_membership(group_id=group_id, user=user)
+        if membership is None:
             raise NotFound()
+        group = membership.group
         start = current_period_start(group)
         try:
             with transaction.atomic():

@@ -1,8 +1,10 @@
-"""Group rows cached in Redis, invalidated explicitly by every write that changes them.
+"""Group rows and members' roles cached in Redis, invalidated explicitly by every write that changes them.
 
-The cached value is the ``Group`` row itself, shared by all viewers: what a
-viewer may see of it (``myRole``, ``accessCode``) is decided per request from
-their membership, never cached.
+The cached group is the ``Group`` row itself, shared by all viewers; what a
+viewer may see of it (``myRole``, ``accessCode``) follows from their own
+cached role. Only active members' roles are cached: a non-member always
+reaches the database, so a join needs no invalidation, and every save or
+delete of a membership drops its key (:mod:`groups.receivers`).
 """
 
 import logging
@@ -13,11 +15,15 @@ from uuid import UUID
 from django.core.cache import cache
 from django.db import transaction
 
+from accounts.models import User
+
 from .models import Group
+from .selectors import member_role
 
 logger = logging.getLogger(__name__)
 
 GROUP_TTL_SECONDS = 300
+ROLE_TTL_SECONDS = 300
 T = TypeVar("T")
 
 
@@ -54,3 +60,45 @@ def cached_group(group_id: UUID | str) -> Group | None:
 
 def invalidate_group(group_id: UUID | str) -> None:
     delete_now_and_on_commit(group_key(group_id))
+
+
+def role_key(group_id: UUID | str, user_id: UUID | str) -> str:
+    return f"groups:role:{group_id}:{user_id}"
+
+
+def invalidate_role(group_id: UUID | str, user_id: UUID | str) -> None:
+    delete_now_and_on_commit(role_key(group_id, user_id))
+
+
+def _role_from_database(group_id: UUID | str, user: User) -> str | None:
+    role = member_role(group_id=group_id, user=user)
+    if role is not None:
+        cache_call(None, lambda: cache.set(role_key(group_id, user.pk), role, ROLE_TTL_SECONDS))
+    return role
+
+
+def viewer_role(group_id: UUID | str, user: User) -> str | None:
+    """The user's role in the active group if they are an active member, else ``None``."""
+    role = cache_call(None, lambda: cache.get(role_key(group_id, user.pk)))
+    return role if isinstance(role, str) else _role_from_database(group_id, user)
+
+
+def viewer_group(group_id: UUID | str, user: User) -> Group | None:
+    """The active group with ``my_role`` set when the user is an active member of it, else ``None``.
+
+    One cache round trip fetches both the group and the viewer's role.
+    """
+    keys = [group_key(group_id), role_key(group_id, user.pk)]
+    cached: dict[str, Any] = cache_call({}, lambda: cache.get_many(keys))
+    role = cached.get(keys[1])
+    if not isinstance(role, str):
+        role = _role_from_database(group_id, user)
+        if role is None:
+            return None
+    group = cached.get(keys[0])
+    if not isinstance(group, Group):
+        group = cached_group(group_id)
+        if group is None:
+            return None
+    group.my_role = role  # type: ignore[attr-defined]
+    return group

@@ -161,7 +161,7 @@ def test_a_private_check_in_never_moves_what_others_see(members, client_for, dja
 
     with django_capture_on_commit_callbacks(execute=True):
         checkin_services.checkin_submit(
-            user=bob, group=group, productive=10, satisfied=10, body=10, care=1, is_private=True
+            user=bob, group_id=group.pk, productive=10, satisfied=10, body=10, care=1, is_private=True
         )
     after_figures, after = _group_and_comparison(client_for(carol), group)
 
@@ -238,7 +238,9 @@ def test_a_check_in_write_is_visible_to_the_next_read(members, client_for, djang
     assert client.get(PERSONAL).json()["data"]["checkInCount"] == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        submitted = checkin_services.checkin_submit(user=alice, group=group, productive=9, satisfied=8, body=7, care=1)
+        submitted = checkin_services.checkin_submit(
+            user=alice, group_id=group.pk, productive=9, satisfied=8, body=7, care=1
+        )
     assert client.get(group_url(group)).json()["data"]["overall"]["totalCheckIns"] == 1
     assert client.get(PERSONAL).json()["data"]["averages"]["productive"] == 9.0
 
@@ -247,7 +249,7 @@ def test_a_check_in_write_is_visible_to_the_next_read(members, client_for, djang
     assert client.get(PERSONAL).json()["data"]["averages"]["productive"] == 3.0
 
     with django_capture_on_commit_callbacks(execute=True):
-        checkin_services.checkin_submit(user=bob, group=group, productive=5, satisfied=5, body=5, care=5)
+        checkin_services.checkin_submit(user=bob, group_id=group.pk, productive=5, satisfied=5, body=5, care=5)
     assert client.get(group_url(group)).json()["data"]["overall"]["averages"]["productive"] == 4.0
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -21,10 +21,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import VerifiedEmailRequired
 from groups.api.fields import actor
-from groups.cache import cached_group
+from groups.cache import viewer_group
 from groups.models import Group
 from groups.periods import period_start_for_date
-from groups.selectors import group_by_id, member_role
 from hucares.core.errors import NotFound, ValidationFailed
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.responses import ApiResponse
@@ -117,11 +116,7 @@ class CheckInListView(APIView):
     def post(self, request: Request) -> ApiResponse:
         serializer = CheckInSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        group = group_by_id(group_id=data.pop("group_id"))
-        if group is None:
-            raise NotFound()
-        check_in = services.checkin_submit(user=actor(request), group=group, **data)
+        check_in = services.checkin_submit(user=actor(request), **serializer.validated_data)
         payload = selectors.checkin_for_viewer(check_in, viewer_id=actor(request).pk)
         return ApiResponse(payload, status=201, message="Check-in submitted")
 
@@ -233,7 +228,7 @@ class GroupCheckInsView(APIView):
         responses=CheckInSerializer(many=True),
     )
     def get(self, request: Request, group_id: UUID) -> ApiResponse:
-        group = cached_group(group_id) if member_role(group_id=group_id, user=actor(request)) else None
+        group = viewer_group(group_id, actor(request))
         if group is None:
             raise NotFound()
         start = _period_for(request, group)

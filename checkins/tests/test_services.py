@@ -29,7 +29,7 @@ def member():
 @time_machine.travel(NOW, tick=False)
 def test_submit_stores_the_database_computed_score_and_announces_it(member, django_capture_on_commit_callbacks):
     with recording(signals.checkin_submitted) as (submitted,), django_capture_on_commit_callbacks(execute=True):
-        check_in = checkin_submit(user=member.user, group=member.group, **SCORES)
+        check_in = checkin_submit(user=member.user, group_id=member.group_id, **SCORES)
     assert check_in.hu_cares_score == 12
     assert check_in.week_start_date == datetime.date(2026, 3, 2)
     assert Group.objects.get(pk=member.group_id).total_check_ins == 1
@@ -39,31 +39,31 @@ def test_submit_stores_the_database_computed_score_and_announces_it(member, djan
 
 @time_machine.travel(NOW, tick=False)
 def test_second_checkin_same_period_is_rejected(member):
-    checkin_submit(user=member.user, group=member.group, **SCORES)
+    checkin_submit(user=member.user, group_id=member.group_id, **SCORES)
     with pytest.raises(DuplicateCheckIn):
-        checkin_submit(user=member.user, group=member.group, **SCORES)
+        checkin_submit(user=member.user, group_id=member.group_id, **SCORES)
     assert Group.objects.get(pk=member.group_id).total_check_ins == 1
 
 
 def test_submit_by_non_member_or_former_member_is_not_found(member):
     with pytest.raises(NotFound):
-        checkin_submit(user=UserFactory.create(), group=member.group, **SCORES)
+        checkin_submit(user=UserFactory.create(), group_id=member.group_id, **SCORES)
     member.status = MembershipStatus.INACTIVE
     member.save()
     with pytest.raises(NotFound):
-        checkin_submit(user=member.user, group=member.group, **SCORES)
+        checkin_submit(user=member.user, group_id=member.group_id, **SCORES)
 
 
 def test_submit_in_rolled_back_transaction_sends_nothing(member, django_capture_on_commit_callbacks):
     with recording(signals.checkin_submitted) as (submitted,), django_capture_on_commit_callbacks(execute=True):
-        run_then_roll_back(lambda: checkin_submit(user=member.user, group=member.group, **SCORES))
+        run_then_roll_back(lambda: checkin_submit(user=member.user, group_id=member.group_id, **SCORES))
     assert submitted == []
     assert not CheckIn.objects.exists()
 
 
 @time_machine.travel(NOW, tick=False)
 def test_update_recomputes_score_and_announces(member, django_capture_on_commit_callbacks):
-    check_in = checkin_submit(user=member.user, group=member.group, **SCORES)
+    check_in = checkin_submit(user=member.user, group_id=member.group_id, **SCORES)
     with recording(signals.checkin_updated) as (updated,), django_capture_on_commit_callbacks(execute=True):
         changed = checkin_update(check_in=check_in, user=member.user, care=1)
     assert changed.hu_cares_score == 20
@@ -72,14 +72,14 @@ def test_update_recomputes_score_and_announces(member, django_capture_on_commit_
 
 def test_update_after_period_is_closed(member):
     with time_machine.travel(NOW, tick=False):
-        check_in = checkin_submit(user=member.user, group=member.group, **SCORES)
+        check_in = checkin_submit(user=member.user, group_id=member.group_id, **SCORES)
     with time_machine.travel(NOW + datetime.timedelta(days=7), tick=False), pytest.raises(CheckInPeriodClosed):
         checkin_update(check_in=check_in, user=member.user, care=1)
 
 
 @time_machine.travel(NOW, tick=False)
 def test_update_or_delete_of_someone_elses_checkin_is_not_found(member):
-    check_in = checkin_submit(user=member.user, group=member.group, **SCORES)
+    check_in = checkin_submit(user=member.user, group_id=member.group_id, **SCORES)
     stranger = UserFactory.create()
     with pytest.raises(NotFound):
         checkin_update(check_in=check_in, user=stranger, care=1)
@@ -89,7 +89,7 @@ def test_update_or_delete_of_someone_elses_checkin_is_not_found(member):
 
 @time_machine.travel(NOW, tick=False)
 def test_delete_announces_ids_and_keeps_count_exact(member, django_capture_on_commit_callbacks):
-    check_in = checkin_submit(user=member.user, group=member.group, **SCORES)
+    check_in = checkin_submit(user=member.user, group_id=member.group_id, **SCORES)
     with recording(signals.checkin_deleted) as (deleted,), django_capture_on_commit_callbacks(execute=True):
         checkin_delete(check_in=check_in, user=member.user)
     assert deleted == [
@@ -105,7 +105,7 @@ def test_delete_announces_ids_and_keeps_count_exact(member, django_capture_on_co
 
 @time_machine.travel(NOW, tick=False)
 def test_update_and_delete_in_rolled_back_transaction_send_nothing(member, django_capture_on_commit_callbacks):
-    check_in = checkin_submit(user=member.user, group=member.group, **SCORES)
+    check_in = checkin_submit(user=member.user, group_id=member.group_id, **SCORES)
     with (
         recording(signals.checkin_updated, signals.checkin_deleted) as (updated, deleted),
         django_capture_on_commit_callbacks(execute=True) as callbacks,

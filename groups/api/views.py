@@ -19,7 +19,7 @@ from hucares.core.responses import ApiResponse
 from realtime.presence import online_user_ids
 
 from .. import selectors, services
-from ..cache import cached_group
+from ..cache import viewer_group, viewer_role
 from ..errors import InvalidAccessCode
 from ..models import Group
 from .fields import actor
@@ -83,11 +83,9 @@ class GroupListView(APIView):
 class GroupDetailView(APIView):
     @extend_schema(operation_id="groups_retrieve", tags=TAG, responses=GroupSerializer)
     def get(self, request: Request, group_id: UUID) -> ApiResponse:
-        role = selectors.member_role(group_id=group_id, user=actor(request))
-        group = cached_group(group_id) if role is not None else None
+        group = viewer_group(group_id, actor(request))
         if group is None:
             raise NotFound()
-        group.my_role = role  # type: ignore[attr-defined]
         return ApiResponse(GroupSerializer(group).data)
 
     def _update(self, request: Request, group_id: UUID) -> ApiResponse:
@@ -143,7 +141,7 @@ class GroupLeaveView(APIView):
 class GroupMembersView(APIView):
     @extend_schema(operation_id="groups_members_list", tags=TAG, responses=MemberSerializer(many=True))
     def get(self, request: Request, group_id: UUID) -> ApiResponse:
-        if selectors.member_role(group_id=group_id, user=actor(request)) is None:
+        if viewer_role(group_id, actor(request)) is None:
             raise NotFound()
         paginator = PageLimitPagination()
         page = paginator.paginate_queryset(selectors.group_members(group_id=group_id), request, self)

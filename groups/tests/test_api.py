@@ -358,6 +358,44 @@ def test_cached_group_never_carries_one_viewers_role_to_another(crew, client_for
     assert member_view["accessCode"] is None
 
 
+def test_role_writes_are_visible_to_the_next_read(crew, client_for):
+    target = client_for(crew.target)
+    detail, members = f"/api/v1/groups/{crew.group.pk}", f"/api/v1/groups/{crew.group.pk}/members"
+    assert target.get(detail).json()["data"]["myRole"] == "member"  # the role is cached now
+    admin = client_for(crew.admin)
+    admin.patch(f"{detail}/members/{crew.target.pk}", {"role": "moderator"}, format="json")
+    assert target.get(detail).json()["data"]["myRole"] == "moderator"
+    assert admin.delete(f"{detail}/members/{crew.target.pk}").status_code == 204
+    for path in (detail, members, f"/api/v1/checkins/group/{crew.group.pk}"):
+        assert target.get(path).status_code == 404
+
+
+def test_a_member_who_left_loses_access_at_once(crew, client_for):
+    member = client_for(crew.member)
+    assert member.get(f"/api/v1/groups/{crew.group.pk}").status_code == 200
+    assert member.post(f"/api/v1/groups/{crew.group.pk}/leave").status_code == 200
+    assert member.get(f"/api/v1/groups/{crew.group.pk}").status_code == 404
+
+
+def test_writes_outside_the_services_reach_the_cache(crew, client_for):
+    """Moderators edit memberships and groups in Django admin, which saves the models directly."""
+    member = client_for(crew.member)
+    assert member.get(f"/api/v1/groups/{crew.group.pk}").status_code == 200
+    membership = GroupMembership.objects.get(group=crew.group, user=crew.member)
+    membership.status = MembershipStatus.BANNED
+    membership.save()
+    assert member.get(f"/api/v1/groups/{crew.group.pk}").status_code == 404
+    admin = client_for(crew.admin)
+    assert admin.get(f"/api/v1/groups/{crew.group.pk}").status_code == 200
+    group = Group.objects.get(pk=crew.group.pk)
+    group.name = "Edited in admin"
+    group.save()
+    assert admin.get(f"/api/v1/groups/{crew.group.pk}").json()["data"]["name"] == "Edited in admin"
+    group.is_active = False
+    group.save()
+    assert admin.get(f"/api/v1/groups/{crew.group.pk}").status_code == 404
+
+
 def test_deactivated_group_is_gone_for_members(crew, client_for):
     client_for(crew.member).get(f"/api/v1/groups/{crew.group.pk}")
     Group.objects.filter(pk=crew.group.pk).update(is_active=False)
@@ -373,7 +411,7 @@ def test_a_cache_outage_degrades_to_the_database(crew, client_for, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("redis down")
 
-    for name in ("get", "set", "delete_many", "add", "incr"):
+    for name in ("get", "get_many", "set", "delete_many", "add", "incr"):
         monkeypatch.setattr(cache, name, down)
     client = client_for(crew.member)
     assert client.get(f"/api/v1/groups/{crew.group.pk}").json()["data"]["name"] == crew.group.name

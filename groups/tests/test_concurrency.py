@@ -65,7 +65,7 @@ def test_one_seat_left_and_many_joiners_admits_exactly_one():
 def test_concurrent_duplicate_checkins_give_one_success_and_conflicts_only():
     membership = MembershipFactory.create(group=GroupFactory.create(member_count=1))
     outcomes = race(
-        [lambda: checkin_submit(user=membership.user, group=membership.group, **SCORES) for _ in range(THREADS)]
+        [lambda: checkin_submit(user=membership.user, group_id=membership.group_id, **SCORES) for _ in range(THREADS)]
     )
     assert outcomes == Counter({"ok": 1, "DUPLICATE_CHECKIN": THREADS - 1})
     assert CheckIn.objects.count() == 1
@@ -75,7 +75,7 @@ def test_concurrent_duplicate_checkins_give_one_success_and_conflicts_only():
 def test_concurrent_checkins_of_many_members_count_exactly():
     group = GroupFactory.create(member_count=THREADS)
     members = MembershipFactory.create_batch(THREADS, group=group)
-    outcomes = race([partial(checkin_submit, user=m.user, group=group, **SCORES) for m in members])
+    outcomes = race([partial(checkin_submit, user=m.user, group_id=group.pk, **SCORES) for m in members])
     assert outcomes == Counter({"ok": THREADS})
     assert Group.objects.get(pk=group.pk).total_check_ins == THREADS
 

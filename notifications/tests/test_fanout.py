@@ -37,7 +37,7 @@ def group_of_four():
 
 
 def submit(user, group):
-    return checkin_services.checkin_submit(user=user, group=group, productive=5, satisfied=5, body=5, care=5)
+    return checkin_services.checkin_submit(user=user, group_id=group.pk, productive=5, satisfied=5, body=5, care=5)
 
 
 def test_check_in_notifies_members_who_allow_it(group_of_four, published, django_capture_on_commit_callbacks) -> None:

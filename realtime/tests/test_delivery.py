@@ -24,7 +24,7 @@ def make_group(n_members: int):
 
 @database_sync_to_async
 def submit(user, group):
-    return checkin_services.checkin_submit(user=user, group=group, productive=5, satisfied=5, body=5, care=5)
+    return checkin_services.checkin_submit(user=user, group_id=group.pk, productive=5, satisfied=5, body=5, care=5)
 
 
 async def test_friend_checked_in_reaches_other_members_without_joining_the_room() -> None:

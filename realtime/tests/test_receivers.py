@@ -39,7 +39,9 @@ def rolled_back(action) -> None:
 
 
 def submit(user, group, **extra):
-    return checkin_services.checkin_submit(user=user, group=group, productive=8, satisfied=7, body=6, care=3, **extra)
+    return checkin_services.checkin_submit(
+        user=user, group_id=group.pk, productive=8, satisfied=7, body=6, care=3, **extra
+    )
 
 
 def test_checkin_sends_friend_checked_in_to_every_other_member(trio, published, django_capture_on_commit_callbacks):
