@@ -93,8 +93,13 @@ def checkin_for_viewer(check_in: CheckIn, *, viewer_id: UUID | str | None) -> di
 
 def visible_score(check_in: CheckIn, *, viewer_id: UUID | str | None) -> int | None:
     """``huCaresScore`` for ``friend-checked-in``: ``None`` when hidden from the viewer."""
-    score: int | None = checkin_for_viewer(check_in, viewer_id=viewer_id)["hu_cares_score"]
-    return score
+    hidden = scores_hidden(
+        owner_id=check_in.user_id,
+        viewer_id=viewer_id,
+        is_private=check_in.is_private,
+        owner_privacy=check_in.user.privacy_settings,
+    )
+    return None if hidden else check_in.hu_cares_score
 
 
 def checkins_visible_to(*, viewer: User, group_id: UUID | str | None = None) -> QuerySet[CheckIn]:

@@ -28,21 +28,28 @@ def _camel(name: str) -> str:
 
 
 def friend_checked_in_sends(check_in: CheckIn, *, updated: bool) -> list[tuple[str, dict[str, Any]]]:
-    """One message per other active member, each with the score as that member may see it."""
+    """One message per other active member, each with the score as that member may see it.
+
+    Members who see the same score share one message.
+    """
+    messages: dict[int | None, dict[str, Any]] = {}
     sends = []
     for member_id in group_member_ids(group_id=check_in.group_id):
         if member_id == check_in.user_id:
             continue
-        event = events.friend_checked_in(
-            user_id=check_in.user_id,
-            username=check_in.user.username,
-            group_id=check_in.group_id,
-            check_in_id=check_in.pk,
-            hu_cares_score=visible_score(check_in, viewer_id=member_id),
-            timestamp=check_in.updated_at if updated else check_in.submitted_at,
-            updated=updated,
-        )
-        sends.append((user_group(member_id), event_message(event)))
+        score = visible_score(check_in, viewer_id=member_id)
+        if score not in messages:
+            event = events.friend_checked_in(
+                user_id=check_in.user_id,
+                username=check_in.user.username,
+                group_id=check_in.group_id,
+                check_in_id=check_in.pk,
+                hu_cares_score=score,
+                timestamp=check_in.updated_at if updated else check_in.submitted_at,
+                updated=updated,
+            )
+            messages[score] = event_message(event)
+        sends.append((user_group(member_id), messages[score]))
     return sends
 
 
