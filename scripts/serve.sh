@@ -13,6 +13,8 @@ WS_PORT=${WS_PORT:-$((PORT + 102))}
 # One daphne per core for /ws/: a socket's handshake and fan-out are CPU work
 # on one event loop; presence and rooms already span processes through Redis.
 WS_WORKERS=${WS_WORKERS:-$(nproc)}
+# The WebSocket-only application (realtime/asgi.py); hucares.asgi:application also serves HTTP.
+WS_APPLICATION=${WS_APPLICATION:-realtime.asgi:application}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-hucares.settings.production}
 # nginx is the only client of the app servers, so the address it forwards is the client's.
 export TRUSTED_PROXY_COUNT=${TRUSTED_PROXY_COUNT:-1}
@@ -46,11 +48,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-HTTP_BIND=127.0.0.1 HTTP_PORT=$HTTP_PORT "$BIN/gunicorn" hucares.wsgi:application --config docker/gunicorn.conf.py &
+HTTP_BIND=127.0.0.1 HTTP_PORT=$HTTP_PORT "$BIN/gunicorn" "${WSGI_APP:-hucares.wsgi:application}" --config docker/gunicorn.conf.py &
 pids+=($!)
 ws_servers=""
 for ((i = 0; i < WS_WORKERS; i++)); do
-  "$BIN/daphne" --verbosity 0 --bind 127.0.0.1 --port $((WS_PORT + i)) hucares.asgi:application &
+  "$BIN/daphne" --verbosity 0 --bind 127.0.0.1 --port $((WS_PORT + i)) "$WS_APPLICATION" &
   pids+=($!)
   ws_servers+="server 127.0.0.1:$((WS_PORT + i)); "
 done

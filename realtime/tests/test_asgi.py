@@ -1,0 +1,107 @@
+"""The WebSocket-only ASGI application of the production layout (``realtime.asgi``)."""
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import redis
+import websockets
+from channels.db import database_sync_to_async
+from channels.testing import HttpCommunicator
+from django.conf import settings
+from websockets.typing import Origin
+
+from accounts.tests.factories import UserFactory
+from realtime import asgi
+from tests.test_e2e_realtime import ROOT, START_TIMEOUT, free_port, server_env
+
+from .helpers import ORIGIN, Communicator, access_token
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_sockets_connect_through_the_websocket_only_application() -> None:
+    user = await database_sync_to_async(UserFactory.create)()
+    token = await database_sync_to_async(access_token)(user)
+    socket = Communicator(asgi.application, f"/ws/?token={token}", headers=[ORIGIN])
+    accepted, _ = await socket.connect()
+    assert accepted
+    frame = await socket.receive_json_from(timeout=5)
+    assert frame["event"] == "connected"
+    assert frame["data"]["userId"] == str(user.pk)
+    await socket.disconnect()
+
+
+async def test_plain_http_is_not_found() -> None:
+    response = await HttpCommunicator(asgi.application, "GET", "/api/v1/health/live").get_response()
+    assert response["status"] == 404
+
+
+@pytest.fixture
+def websocket_server(transactional_db: None) -> Iterator[int]:
+    """A real daphne serving ``realtime.asgi`` (as ``make serve`` runs it)."""
+    port = free_port()
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "realtime.asgi:application"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while httpx_status(port) != 404:
+            assert process.poll() is None, "daphne exited"
+            assert time.monotonic() < deadline, "daphne did not start"
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def httpx_status(port: int) -> int | None:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code
+    except httpx.TransportError:
+        return None
+
+
+def redis_clients() -> int:
+    clients: list[dict[str, str]] = redis.Redis.from_url(settings.REDIS_URL).client_list()  # type: ignore[assignment]
+    return sum(1 for client in clients if client["cmd"] != "client|list")
+
+
+@pytest.mark.e2e
+def test_handshakes_share_the_process_cache_connections(websocket_server: int) -> None:
+    # Each handshake reads the token's revocation keys from the cache. A cache
+    # object per socket would open (and keep) one Redis connection per socket.
+    users = UserFactory.create_batch(9)
+    tokens = [access_token(user) for user in users]
+
+    async def open_sockets(batch: list[str]) -> list[Any]:
+        sockets = []
+        for token in batch:
+            ws = await websockets.connect(
+                f"ws://127.0.0.1:{websocket_server}/ws/?token={token}", origin=Origin("http://localhost")
+            )
+            assert json.loads(await ws.recv())["event"] == "connected"
+            sockets.append(ws)
+        return sockets
+
+    async def scenario() -> tuple[int, int]:
+        warm = await open_sockets(tokens[:1])  # the process's pools connect once
+        await asyncio.sleep(0.5)
+        before = await asyncio.to_thread(redis_clients)
+        rest = await open_sockets(tokens[1:])
+        await asyncio.sleep(0.5)
+        after = await asyncio.to_thread(redis_clients)
+        for ws in warm + rest:
+            await ws.close()
+        return before, after
+
+    before, after = asyncio.run(scenario())
+    assert after - before < 4, (before, after)
