@@ -27,6 +27,8 @@ from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from .layers import PubSubChannelLayer
+
 logger = logging.getLogger(__name__)
 
 EVENT_MESSAGE_TYPE = "realtime.event"
@@ -84,6 +86,10 @@ _publisher = _PublisherLoop()
 async def _send_all(sends: list[tuple[str, Message]]) -> None:
     layer = get_channel_layer()
     if layer is None:
+        return
+    if isinstance(layer, PubSubChannelLayer):
+        # One pipelined round trip instead of one locked round trip per message.
+        await layer.group_send_many(sends)
         return
     await asyncio.gather(*(layer.group_send(group, message) for group, message in sends))
 
