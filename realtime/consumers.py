@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import HttpRequest
@@ -37,7 +38,6 @@ from . import events, presence, services
 from .db import db_call
 from .middleware import authenticate_token
 from .publish import Message, apublish_many, event_message, room_group, user_group
-from .selectors import co_member_ids
 
 logger = logging.getLogger(__name__)
 
@@ -150,15 +150,16 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         )
         self.session_id = session.pk
         await self.send_frame(events.connected(user_id=user.pk, session_id=session.pk))
-        if await sync_to_async(presence.socket_connected, thread_sensitive=False)(user.pk, self.channel_name):
-            await self._announce(online=True)
+        # Presence and its audience in one trip to a thread (Redis, then one query).
+        audience = await db_call(services.socket_arrived)(user_id=user.pk, socket_id=self.channel_name)
+        await self._announce(audience, online=True)
 
-    async def _announce(self, *, online: bool) -> None:
+    async def _announce(self, audience: set[uuid.UUID], *, online: bool) -> None:
         assert self.user is not None
         user_id = self.user.pk
-        audience = await db_call(co_member_ids)(user_id=user_id)
         event = events.user_online(user_id=user_id) if online else events.user_offline(user_id=user_id)
-        await apublish_many((user_group(member), event_message(event)) for member in audience)
+        message = event_message(event)
+        await apublish_many([(user_group(member), message) for member in audience])
 
     async def _watch(self) -> None:
         """Close the socket at the first deadline: authentication, token expiry, heartbeat."""
@@ -184,9 +185,23 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if self.user is None:
             return
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-        await db_call(services.session_close)(socket_id=self.channel_name)
-        if await sync_to_async(presence.socket_gone, thread_sensitive=False)(self.user.pk, self.channel_name):
-            await self._announce(online=False)
+        audience = await db_call(services.socket_left)(user_id=self.user.pk, socket_id=self.channel_name)
+        await self._announce(audience, online=False)
+
+    async def dispatch(self, message: Message) -> None:
+        """Channels' dispatch without its database clean-up hop.
+
+        Channels sends every message (each client frame, each event for the
+        socket) to its single sync thread to run ``close_old_connections``
+        before the handler: a thread round trip per message, and all sockets
+        of the process queue for that one thread. This consumer runs every
+        query through :func:`realtime.db.db_call`, which returns its
+        connection itself, so there is never anything to close here.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))

@@ -32,6 +32,21 @@ def session_close(*, socket_id: str) -> None:
     UserSession.objects.filter(socket_id=socket_id).delete()
 
 
+def socket_arrived(*, user_id: UUID | str, socket_id: str) -> set[UUID]:
+    """Count a connected socket in presence; who to tell ``user-online`` (nobody unless it is the user's first)."""
+    if not presence.socket_connected(user_id, socket_id):
+        return set()
+    return co_member_ids(user_id=user_id)
+
+
+def socket_left(*, user_id: UUID | str, socket_id: str) -> set[UUID]:
+    """Drop a closed socket's row and presence; who to tell ``user-offline`` (nobody unless it was the last)."""
+    session_close(socket_id=socket_id)
+    if not presence.socket_gone(user_id, socket_id):
+        return set()
+    return co_member_ids(user_id=user_id)
+
+
 def stale_after() -> timedelta:
     """A row is stale once its socket would have lapsed even with the slowest heartbeat write."""
     return timedelta(seconds=settings.REALTIME_PRESENCE_TTL + settings.REALTIME_HEARTBEAT_WRITE_INTERVAL)

@@ -1,10 +1,13 @@
 """The /ws/ socket end to end on the real ASGI application (CONTRACT §8)."""
 
+import asyncio
 import json
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
 from accounts.tests.factories import UserFactory
@@ -418,3 +421,19 @@ async def test_the_query_token_never_reaches_the_logs(caplog, monkeypatch) -> No
     await bad.connect()
     await assert_closed(bad, CLOSE_UNAUTHENTICATED)
     assert token not in caplog.text
+
+
+async def test_socket_is_served_while_djangos_shared_sync_thread_is_busy() -> None:
+    # Channels' consumers hop to Django's one sync thread before every
+    # message; this one does not, so no socket waits for another's sync work.
+    user = await create_user()
+    release = threading.Event()
+    busy = asyncio.create_task(sync_to_async(release.wait)(10))
+    try:
+        socket, _ = await connect(user)
+        await send(socket, "heartbeat", ref="h1")
+        assert (await receive_event(socket, "heartbeat-ack"))["ref"] == "h1"
+    finally:
+        release.set()
+        await busy
+    await socket.disconnect()
