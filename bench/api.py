@@ -1,53 +1,94 @@
 """Latency and throughput of check-in submission and group reads on a running HuCares server.
 
-Sets up ``--clients`` users through the API (register, one creates a group,
-the others join it), then with all clients concurrently measures:
+Sets up ``--clients`` users through the API and ``--groups`` groups that all of
+them join (so every check-in fans out to ``clients - 1`` members), then drives
+the load with ``wrk`` (Debian package ``wrk``), one connection and one
+user per wrk thread, all at once:
 
-- ``POST /checkins`` (each submission is followed by a ``DELETE`` of it, so a
-  client can submit again in the same period; the deletes are reported too);
+- ``POST /checkins``: each client checks in to each group once (no deletes in
+  the measured window, so nothing but submissions is timed);
 - ``GET /checkins/group/:id`` and ``GET /groups/:id`` (cached group reads);
-- ``GET /health`` as the ceiling of a minimal view on the same stack.
+- with ``--ceiling-url``, ``POST /insert`` of ``bench/ceiling.py``: a minimal DRF
+  view inserting one row, served by the same layout, as the ceiling.
 
-For each it prints p50/p95/p99 latency in ms and requests per second. Run the
-server with ``RATELIMIT_ENABLE=false``, or the per-user and per-IP limits
-answer 429 long before the server is busy.
+wrk is C, so the client's own CPU on the shared cores stays small. For each
+phase it prints p50/p95/p99 latency in ms and requests per second. Run the
+server with ``RATELIMIT_ENABLE=false``, or the limits answer 429 first.
 
-    python bench/api.py --base-url http://127.0.0.1:8000 --clients 32 --requests 50
+    python bench/api.py --base-url http://127.0.0.1:8000 --clients 32 --groups 20
 """
 
 import argparse
 import asyncio
+import json
+import re
 import secrets
-import statistics
+import shutil
+import signal
+import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import tempfile
+from pathlib import Path
 
 import httpx
 
 PASSWORD = "Bench-Mark-2024"
 SCORES = {"productive": 8, "satisfied": 7, "body": 6, "care": 9}
 
+# Shared by every phase: wrk gives each thread (one connection) its own user.
+LUA_COMMON = """
+local tokens = {}
+for token in os.getenv("BENCH_TOKENS"):gmatch("[^,]+") do tokens[#tokens + 1] = token end
+local groups = {}
+for group in os.getenv("BENCH_GROUPS"):gmatch("[^,]+") do groups[#groups + 1] = group end
+local assigned = 0
+function setup(thread)
+  assigned = assigned + 1
+  thread:set("token", tokens[assigned])
+end
+function init(args)
+  mine, sent = groups, 0
+  headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+end
+function done(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %d %d %.2f %.2f %.2f %.2f\\n", summary.requests, errors,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.requests / seconds))
+end
+"""
 
-@dataclass
-class Client:
-    http: httpx.AsyncClient
-    token: str
-    check_in_ids: list[str] = field(default_factory=list)
+# Each thread checks in to every group once, then stops.
+LUA_SUBMIT = """
+function request()
+  sent = sent + 1
+  local body = string.format('{"groupId":"%s",' .. os.getenv("BENCH_SCORES") .. '}', mine[sent])
+  return wrk.format("POST", "/api/v1/checkins", headers, body)
+end
+function response(status, headers, body)
+  if sent >= #mine then
+    io.write("THREAD-DONE\\n")
+    io.flush()
+    wrk.thread:stop()
+  end
+end
+"""
 
+LUA_GET = """
+function request()
+  sent = sent + 1
+  return wrk.format("GET", (os.getenv("BENCH_PATH"):gsub("GROUP", mine[(sent % #mine) + 1])), headers)
+end
+"""
 
-@dataclass
-class Result:
-    samples: list[float] = field(default_factory=list)
-    errors: int = 0
-    elapsed: float = 0.0
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return ordered[index]
+LUA_CEILING = """
+function request()
+  sent = sent + 1
+  return wrk.format("POST", "/insert", {["Content-Type"] = "application/json"}, '{"value": ' .. sent .. '}')
+end
+"""
 
 
 async def register(http: httpx.AsyncClient, run: str, index: int) -> str:
@@ -59,132 +100,96 @@ async def register(http: httpx.AsyncClient, run: str, index: int) -> str:
     return token
 
 
-async def set_up(base_url: str, count: int) -> tuple[list[Client], str]:
-    """Register ``count`` users; the first creates a group the others join."""
+async def set_up(base_url: str, clients: int, groups: int) -> tuple[list[str], list[str]]:
+    """``clients`` users, and ``groups`` groups created by the first that all the others join."""
     run = secrets.token_hex(3)
-    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
-    clients = []
-    for index in range(count):
-        http = httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30)
-        clients.append(Client(http, await register(http, run, index)))
-    owner = clients[0]
-    response = await owner.http.post(
-        "/api/v1/groups", json={"name": f"Bench {run}", "maxMembers": 100}, headers=auth(owner)
-    )
-    if response.status_code != 201:
-        sys.exit(f"group create failed: {response.status_code} {response.text[:200]}")
-    group = response.json()["data"]
-    for client in clients[1:]:
-        joined = await client.http.post(
-            "/api/v1/groups/join", json={"accessCode": group["accessCode"]}, headers=auth(client)
-        )
-        if joined.status_code != 200:
-            sys.exit(f"join failed: {joined.status_code} {joined.text[:200]}")
-    return clients, group["id"]
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        tokens = [await register(http, run, index) for index in range(clients)]
+        group_ids = []
+        for number in range(groups):
+            response = await http.post(
+                "/api/v1/groups",
+                json={"name": f"Bench {run} {number}", "maxMembers": 100},
+                headers={"Authorization": f"Bearer {tokens[0]}"},
+            )
+            if response.status_code != 201:
+                sys.exit(f"group create failed: {response.status_code} {response.text[:200]}")
+            group = response.json()["data"]
+            group_ids.append(group["id"])
+            joins = [
+                http.post(
+                    "/api/v1/groups/join",
+                    json={"accessCode": group["accessCode"]},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                for token in tokens[1:]
+            ]
+            for joined in await asyncio.gather(*joins):
+                if joined.status_code != 200:
+                    sys.exit(f"join failed: {joined.status_code} {joined.text[:200]}")
+    return tokens, group_ids
 
 
-def auth(client: Client) -> dict[str, str]:
-    return {"Authorization": f"Bearer {client.token}"}
-
-
-Call = Callable[[Client], Awaitable[bool]]
-
-
-async def run_phase(clients: list[Client], per_client: int, call: Call) -> Result:
-    """Every client makes ``per_client`` calls back to back, all clients at once."""
-    result = Result()
-
-    async def worker(client: Client) -> None:
-        for _ in range(per_client):
-            started = time.perf_counter()
-            ok = await call(client)
-            result.samples.append((time.perf_counter() - started) * 1000)
-            result.errors += not ok
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(client) for client in clients))
-    result.elapsed = time.perf_counter() - started
-    return result
-
-
-def report(name: str, result: Result) -> None:
-    samples = result.samples
-    rate = len(samples) / result.elapsed if result.elapsed else 0.0
+def run_wrk(name: str, url: str, script: str, env: dict[str, str], clients: int, seconds: int) -> None:
+    """One wrk run; threads that print THREAD-DONE have finished, and wrk stops early once all have (SIGINT)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(LUA_COMMON + script)
+    command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", lua.name, url]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as wrk:
+        assert wrk.stdout is not None
+        lines, finished = [], 0
+        for line in wrk.stdout:
+            lines.append(line)
+            finished += line.strip() == "THREAD-DONE"
+            if finished == clients:
+                wrk.send_signal(signal.SIGINT)
+                finished = -1
+    Path(lua.name).unlink()
+    out = "".join(lines)
+    found = re.search(r"^RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)$", out, re.MULTILINE)
+    if found is None:
+        sys.exit(f"{name}: no result from wrk:\n{out}")
+    requests, errors, p50, p95, p99, rate = found.groups()
     print(
-        f"{name:<28} n={len(samples):<6} errors={result.errors:<4} "
-        f"p50={percentile(samples, 0.50):7.1f}  p95={percentile(samples, 0.95):7.1f}  "
-        f"p99={percentile(samples, 0.99):7.1f} ms  mean={statistics.fmean(samples):7.1f}  {rate:8.1f} req/s"
+        f"{name:<28} n={requests:<6} errors={errors:<4} "
+        f"p50={float(p50):7.1f}  p95={float(p95):7.1f}  p99={float(p99):7.1f} ms  {float(rate):8.1f} req/s"
     )
 
 
-def submit_call(group_id: str) -> Call:
-    async def call(client: Client) -> bool:
-        response = await client.http.post(
-            "/api/v1/checkins", json={"groupId": group_id, **SCORES}, headers=auth(client)
-        )
-        if response.status_code == 201:
-            client.check_in_ids.append(response.json()["data"]["id"])
-        return response.status_code == 201
-
-    return call
-
-
-async def delete_call(client: Client) -> bool:
-    check_in_id = client.check_in_ids.pop()
-    response = await client.http.delete(f"/api/v1/checkins/{check_in_id}", headers=auth(client))
-    return response.status_code == 204
-
-
-def get_call(path: str, expected: int = 200) -> Call:
-    async def call(client: Client) -> bool:
-        response = await client.http.get(path, headers=auth(client))
-        return response.status_code == expected
-
-    return call
-
-
-async def submit_and_delete(clients: list[Client], group_id: str, rounds: int) -> tuple[Result, Result]:
-    """Alternate one submission phase and one delete phase, so each client always has a free period."""
-    submits, deletes = Result(), Result()
-    for _ in range(rounds):
-        done = await run_phase(clients, 1, submit_call(group_id))
-        submits.samples += done.samples
-        submits.errors += done.errors
-        submits.elapsed += done.elapsed
-        with_check_in = [client for client in clients if client.check_in_ids]
-        done = await run_phase(with_check_in, 1, delete_call)
-        deletes.samples += done.samples
-        deletes.errors += done.errors
-        deletes.elapsed += done.elapsed
-    return submits, deletes
-
-
-async def main(args: argparse.Namespace) -> None:
-    clients, group_id = await set_up(args.base_url, args.clients)
-    print(f"{args.clients} concurrent clients, {args.requests} requests each per read phase")
-    try:
-        await run_phase(clients, 2, get_call("/api/v1/health"))  # warm connections
-        submits, deletes = await submit_and_delete(clients, group_id, args.requests)
-        report("POST /checkins", submits)
-        report("DELETE /checkins/:id", deletes)
-        await run_phase(clients, 1, submit_call(group_id))  # a full period to read
-        report(
-            "GET /checkins/group/:id",
-            await run_phase(clients, args.requests, get_call(f"/api/v1/checkins/group/{group_id}")),
-        )
-        report("GET /groups/:id", await run_phase(clients, args.requests, get_call(f"/api/v1/groups/{group_id}")))
-        report("GET /health", await run_phase(clients, args.requests, get_call("/api/v1/health")))
-    finally:
-        await asyncio.gather(*(client.http.aclose() for client in clients))
+def main(args: argparse.Namespace) -> None:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    tokens, group_ids = asyncio.run(set_up(args.base_url, args.clients, args.groups))
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "BENCH_TOKENS": ",".join(tokens),
+        "BENCH_GROUPS": ",".join(group_ids),
+        "BENCH_SCORES": json.dumps(SCORES)[1:-1],
+    }
+    print(
+        f"{args.clients} concurrent clients (wrk, one connection each), {args.groups} groups of "
+        f"{args.clients} members (each check-in fans out to {args.clients - 1}), {args.seconds}s per read phase"
+    )
+    # A submission phase ends when every client has checked in to every group.
+    run_wrk("POST /checkins", args.base_url, LUA_SUBMIT, env, args.clients, 600)
+    for name, path in [
+        ("GET /checkins/group/:id", "/api/v1/checkins/group/GROUP"),
+        ("GET /groups/:id", "/api/v1/groups/GROUP"),
+    ]:
+        run_wrk(name, args.base_url, LUA_GET, {**env, "BENCH_PATH": path}, args.clients, args.seconds)
+    if args.ceiling_url:
+        run_wrk("ceiling: POST /insert", args.ceiling_url, LUA_CEILING, env, args.clients, args.seconds)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--requests", type=int, default=50, help="requests per client in each phase")
+    parser.add_argument("--groups", type=int, default=20, help="check-ins per client in the submission phase")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each read phase")
+    parser.add_argument("--ceiling-url", help="base URL of bench/ceiling.py served by the same layout")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    main(parse_args())

@@ -1,0 +1,63 @@
+"""The ceiling for ``bench/api.py``: a minimal DRF view that inserts one row.
+
+A WSGI application of its own (no HuCares app, no middleware, no
+authentication), served by the same layout as the real one: gunicorn with
+``docker/gunicorn.conf.py`` behind nginx, through ``scripts/serve.sh``::
+
+    WSGI_APP=bench.ceiling:application DATABASE_URL=postgres://... scripts/serve.sh
+
+``POST /insert`` with ``{"value": <int>}`` inserts one row into
+``bench_ceiling`` (created on start) and answers 201 with its id.
+"""
+
+from typing import Any
+
+import django
+import environ
+from django.conf import settings
+
+env = environ.Env()
+database = env.db("DATABASE_URL")
+database["OPTIONS"] = {"pool": {"min_size": 1, "max_size": 4}}
+settings.configure(
+    DEBUG=False,
+    SECRET_KEY="ceiling-benchmark-only",
+    ALLOWED_HOSTS=["*"],
+    ROOT_URLCONF=__name__,
+    DATABASES={"default": database},
+    INSTALLED_APPS=["rest_framework"],
+    MIDDLEWARE=[],
+    REST_FRAMEWORK={
+        "DEFAULT_AUTHENTICATION_CLASSES": [],
+        "DEFAULT_PERMISSION_CLASSES": [],
+        "UNAUTHENTICATED_USER": None,
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    },
+)
+django.setup()
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402 - after settings
+from django.db import connection  # noqa: E402
+from django.urls import path  # noqa: E402
+from rest_framework.request import Request  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+
+class InsertView(APIView):
+    def post(self, request: Request) -> Response:
+        value = request.data.get("value", 0) if isinstance(request.data, dict) else 0
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_ceiling (value) VALUES (%s) RETURNING id", [int(value)])
+            (row_id,) = cursor.fetchone()
+        return Response({"id": row_id}, status=201)
+
+
+urlpatterns: list[Any] = [path("insert", InsertView.as_view())]
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE IF NOT EXISTS bench_ceiling (id bigserial PRIMARY KEY, value integer NOT NULL)")
+connection.close()
+
+application = get_wsgi_application()
