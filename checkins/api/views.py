@@ -10,7 +10,6 @@ from uuid import UUID
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from djangorestframework_camel_case.util import camelize
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -24,6 +23,7 @@ from groups.api.fields import actor
 from groups.cache import viewer_group
 from groups.models import Group
 from groups.periods import period_start_for_date
+from hucares.core.camel import camelize
 from hucares.core.errors import NotFound, ValidationFailed
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.responses import ApiResponse

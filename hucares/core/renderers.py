@@ -4,9 +4,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from djangorestframework_camel_case.util import camelize
 from rest_framework.renderers import JSONRenderer
 
+from .camel import camelize
 from .envelope import envelope_meta
 
 
@@ -24,8 +24,8 @@ class EnvelopeJSONRenderer(JSONRenderer):
         if getattr(response, "envelope_is_error", False):
             body = data
         else:
-            options = settings.JSON_CAMEL_CASE["JSON_UNDERSCOREIZE"]
-            body = {"success": True, "data": camelize(data, **options)}
+            ignore_fields = settings.JSON_CAMEL_CASE["JSON_UNDERSCOREIZE"]["ignore_fields"]
+            body = {"success": True, "data": camelize(data, ignore_fields)}
             message = getattr(response, "envelope_message", None)
             if message:
                 body["message"] = message
