@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -156,6 +157,28 @@ def run_wrk(name: str, url: str, script: str, env: dict[str, str], clients: int,
     )
 
 
+async def wait_for_notifications(base_url: str, token: str, expected: int, started: float) -> None:
+    """Wait until the Celery worker has created the user's ``expected`` notifications (or they stop coming).
+
+    The submissions queue one notification task each; the read phases start
+    only once that backlog is done, so they measure reads alone. Prints how
+    long the whole fan-out took from the start of the submissions.
+    """
+    last, unchanged_since = -1, time.monotonic()
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        while True:
+            response = await http.get("/api/v1/notifications?limit=1", headers={"Authorization": f"Bearer {token}"})
+            count = response.json()["meta"]["unreadCount"]
+            if count != last:
+                last, unchanged_since = count, time.monotonic()
+            if count >= expected or time.monotonic() - unchanged_since > 10:
+                break
+            await asyncio.sleep(0.2)
+    elapsed = time.monotonic() - started
+    name = "notification fan-out"
+    print(f"{name:<28} {last} of {expected} for one member, all done {elapsed:.1f}s after the first POST")
+
+
 def main(args: argparse.Namespace) -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -171,7 +194,10 @@ def main(args: argparse.Namespace) -> None:
         f"{args.clients} members (each check-in fans out to {args.clients - 1}), {args.seconds}s per read phase"
     )
     # A submission phase ends when every client has checked in to every group.
+    started = time.monotonic()
     run_wrk("POST /checkins", args.base_url, LUA_SUBMIT, env, args.clients, 600)
+    expected = (args.clients - 1) * args.groups
+    asyncio.run(wait_for_notifications(args.base_url, tokens[-1], expected, started))
     for name, path in [
         ("GET /checkins/group/:id", "/api/v1/checkins/group/GROUP"),
         ("GET /groups/:id", "/api/v1/groups/GROUP"),
