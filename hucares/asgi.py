@@ -13,9 +13,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 
 from realtime.middleware import JWTAuthMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+# Bound in the root context so every request and socket shares one cache and
+# its Redis pool, instead of one per asyncio context (see realtime/asgi.py).
+shared_cache = caches["default"]
 
 application = ProtocolTypeRouter(
     {

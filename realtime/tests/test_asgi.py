@@ -43,17 +43,17 @@ async def test_plain_http_is_not_found() -> None:
     assert response["status"] == 404
 
 
-@pytest.fixture
-def websocket_server(transactional_db: None) -> Iterator[int]:
-    """A real daphne serving ``realtime.asgi`` (as ``make serve`` runs it)."""
+@pytest.fixture(params=["realtime.asgi:application", "hucares.asgi:application"])
+def websocket_server(request: pytest.FixtureRequest, transactional_db: None) -> Iterator[int]:
+    """A real daphne serving ``realtime.asgi`` (as ``make serve`` runs it) or ``hucares.asgi`` (``make run``)."""
     port = free_port()
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "realtime.asgi:application"]
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), request.param]
     process = subprocess.Popen(
         command, cwd=ROOT, env=server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while httpx_status(port) != 404:
+        while httpx_status(port) is None:
             assert process.poll() is None, "daphne exited"
             assert time.monotonic() < deadline, "daphne did not start"
             time.sleep(0.2)
