@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+BIN = Path(os.environ.get("SERVER_VENV", ROOT / ".venv")) / "bin"
 PATHS = ["/api/v1/health/live", "/api/v1/health"]
 
 

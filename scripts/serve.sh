@@ -5,7 +5,9 @@
 # when a broker is configured. Reads the same environment as `make run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=$PWD/.venv/bin
+# SERVER_VENV: the virtualenv the servers run from (bench/run_all.sh points it at
+# one with requirements.txt only, as in the Docker image).
+BIN=${SERVER_VENV:-$PWD/.venv}/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 HTTP_PORT=${HTTP_PORT:-$((PORT + 101))}
