@@ -128,7 +128,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.budget = FrameBudget(settings.REALTIME_FRAME_RATE, settings.REALTIME_FRAME_BURST)
         self.opened_at = self.last_heartbeat = time.monotonic()
         self.heartbeat_written = time.monotonic()
-        self.watchdog: asyncio.Task[None] | None = None
+        self.watchdog: asyncio.TimerHandle | None = None
+        self.closing: asyncio.Future[None] | None = None
         await self.accept()
         auth = self.scope.get("auth")
         if auth is False:
@@ -136,7 +137,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         if auth:
             await self._start(*auth)
-        self.watchdog = asyncio.create_task(self._watch())
+        self._watch()
 
     async def _start(self, user: User, claims: dict[str, Any], token: str) -> None:
         self.user, self.claims, self.token = user, claims, token
@@ -161,21 +162,26 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         message = event_message(event)
         await apublish_many([(user_group(member), message) for member in audience])
 
-    async def _watch(self) -> None:
-        """Close the socket at the first deadline: authentication, token expiry, heartbeat."""
-        while True:
-            now = time.monotonic()
-            if self.user is None:
-                deadline, code = self.opened_at + settings.REALTIME_AUTH_TIMEOUT, CLOSE_UNAUTHENTICATED
-            else:
-                expires_in = float(self.claims.get("exp", 0)) - time.time()
-                token_deadline = now + expires_in
-                beat_deadline = self.last_heartbeat + settings.REALTIME_PRESENCE_TTL
-                deadline, code = min((token_deadline, CLOSE_UNAUTHENTICATED), (beat_deadline, CLOSE_HEARTBEAT_TIMEOUT))
-            if now >= deadline:
-                await self.close(code=code)
-                return
-            await asyncio.sleep(deadline - now)
+    def _watch(self) -> None:
+        """Close the socket at the first deadline: authentication, token expiry, heartbeat.
+
+        A timer rather than a task per socket (a task and its coroutine cost
+        memory for as long as the socket lives); when it fires it checks the
+        deadlines again, since a heartbeat or a new token may have moved them.
+        """
+        now = time.monotonic()
+        if self.user is None:
+            deadline, code = self.opened_at + settings.REALTIME_AUTH_TIMEOUT, CLOSE_UNAUTHENTICATED
+        else:
+            expires_in = float(self.claims.get("exp", 0)) - time.time()
+            token_deadline = now + expires_in
+            beat_deadline = self.last_heartbeat + settings.REALTIME_PRESENCE_TTL
+            deadline, code = min((token_deadline, CLOSE_UNAUTHENTICATED), (beat_deadline, CLOSE_HEARTBEAT_TIMEOUT))
+        if now >= deadline:
+            self.watchdog = None
+            self.closing = asyncio.ensure_future(self.close(code=code))
+            return
+        self.watchdog = asyncio.get_running_loop().call_later(deadline - now, self._watch)
 
     async def disconnect(self, code: int) -> None:
         if self.watchdog is not None:
