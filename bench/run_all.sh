@@ -33,6 +33,11 @@ if [[ ! -x $SERVER_VENV/bin/daphne || requirements.txt -nt $SERVER_VENV/.install
 fi
 export SERVER_VENV
 
+# This machine's speed drifts (shared host): a fixed Python loop timed at the
+# start makes runs comparable with each other.
+$BIN/python -c "import time; t = time.process_time(); sum(range(20_000_000)); \
+print(f'CPU reference: 20M-step sum() in {time.process_time() - t:.2f} s')" | tee bench/out/cpu_reference.txt
+
 dropdb -h 127.0.0.1 -U postgres --if-exists "$DB"
 createdb -h 127.0.0.1 -U postgres "$DB"
 redis-cli -u "$REDIS_URL" flushdb >/dev/null
