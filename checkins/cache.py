@@ -1,11 +1,12 @@
-"""A group's check-ins of one period, cached in Redis as raw rows.
+"""A group's check-ins of one period, cached in Redis.
 
-The cached rows carry the owner's privacy settings and are the same for every
-viewer; the privacy rule is applied per viewer on the way out
-(:func:`checkins.selectors.checkin_payload`), so a cached value can never
+Each cached entry is the check-in as its owner sees it, with the owner's
+privacy settings; the entries are the same for every viewer and the privacy
+rule is applied per viewer on the way out
+(:func:`checkins.selectors.period_payload`), so a cached value can never
 carry one viewer's view to another.
 
-Keys: ``checkins:group:<id>:v<n>:<period start>``. A write to one check-in
+Keys: ``checkins:group:<id>:v<n>:<period start>:shown``. A write to one check-in
 deletes its period's key; changes that touch every period of a group (a member
 leaves or is removed, the group is deleted, a member changes their privacy
 settings) bump the group's version ``n`` instead, so no key scan is needed.
@@ -30,7 +31,7 @@ def _version_key(group_id: UUID | str) -> str:
 
 def period_key(group_id: UUID | str, start: date) -> str:
     version = cache_call(0, lambda: cache.get(_version_key(group_id), 0))
-    return f"checkins:group:{group_id}:v{version}:{start.isoformat()}"
+    return f"checkins:group:{group_id}:v{version}:{start.isoformat()}:shown"
 
 
 def get_period_rows(group_id: UUID | str, start: date) -> list[dict[str, Any]] | None:

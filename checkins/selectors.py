@@ -57,12 +57,9 @@ def checkin_row(check_in: CheckIn) -> Row:
     return row
 
 
-def checkin_payload(row: Row, *, viewer_id: UUID | str | None) -> dict[str, Any]:
-    """The JSON-safe CheckIn of CONTRACT §5 as ``viewer_id`` may see it (snake_case keys)."""
-    hidden = scores_hidden(
-        owner_id=row["user_id"], viewer_id=viewer_id, is_private=row["is_private"], owner_privacy=row["owner_privacy"]
-    )
-    payload: dict[str, Any] = {
+def _shown(row: Row) -> dict[str, Any]:
+    """The JSON-safe CheckIn of CONTRACT §5 with everything shown (snake_case keys)."""
+    return {
         "id": str(row["id"]),
         "user_id": str(row["user_id"]),
         "username": row["username"],
@@ -81,9 +78,22 @@ def checkin_payload(row: Row, *, viewer_id: UUID | str | None) -> dict[str, Any]
         "submitted_at": _DATETIME.to_representation(row["submitted_at"]),
         "updated_at": _DATETIME.to_representation(row["updated_at"]),
     }
-    if hidden:
-        payload.update(dict.fromkeys(HIDDEN_FIELDS))
-    return payload
+
+
+def _for_viewer(shown: dict[str, Any], owner: Row, viewer_id: UUID | str | None) -> dict[str, Any]:
+    """``shown`` as ``viewer_id`` may see it; ``owner`` holds the rule's inputs of the check-in."""
+    hidden = scores_hidden(
+        owner_id=str(owner["user_id"]),
+        viewer_id=None if viewer_id is None else str(viewer_id),
+        is_private=owner["is_private"],
+        owner_privacy=owner["owner_privacy"],
+    )
+    return {**shown, **dict.fromkeys(HIDDEN_FIELDS)} if hidden else shown
+
+
+def checkin_payload(row: Row, *, viewer_id: UUID | str | None) -> dict[str, Any]:
+    """The JSON-safe CheckIn of CONTRACT §5 as ``viewer_id`` may see it (snake_case keys)."""
+    return _for_viewer(_shown(row), row, viewer_id)
 
 
 def checkin_for_viewer(check_in: CheckIn, *, viewer_id: UUID | str | None) -> dict[str, Any]:
@@ -115,13 +125,30 @@ def checkins_visible_to(*, viewer: User, group_id: UUID | str | None = None) -> 
 
 
 def group_period_rows(*, group_id: UUID | str, start: date) -> list[Row]:
-    """Raw rows of a group's check-ins in one period, through the cache."""
+    """A group's check-ins of one period, through the cache, for :func:`period_payload`.
+
+    Each entry holds the check-in as shown to its owner, rendered once when
+    the cache is filled, and the privacy rule's inputs for everyone else.
+    """
     rows = cache.get_period_rows(group_id, start)
     if rows is None:
         queryset = CheckIn.objects.filter(group_id=group_id, week_start_date=start).order_by("submitted_at", "id")
-        rows = _rows(queryset)
+        rows = [
+            {
+                "shown": _shown(row),
+                "user_id": str(row["user_id"]),
+                "is_private": row["is_private"],
+                "owner_privacy": row["owner_privacy"],
+            }
+            for row in _rows(queryset)
+        ]
         cache.set_period_rows(group_id, start, rows)
     return rows
+
+
+def period_payload(entry: Row, *, viewer_id: UUID | str | None) -> dict[str, Any]:
+    """One entry of :func:`group_period_rows` as ``viewer_id`` may see it."""
+    return _for_viewer(entry["shown"], entry, viewer_id)
 
 
 def own_checkins(

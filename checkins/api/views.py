@@ -235,7 +235,7 @@ class GroupCheckInsView(APIView):
         rows = selectors.group_period_rows(group_id=group.pk, start=start)
         paginator = PageLimitPagination()
         page = paginator.paginate_queryset(rows, request, self)
-        data = [selectors.checkin_payload(row, viewer_id=actor(request).pk) for row in page]
+        data = [selectors.period_payload(entry, viewer_id=actor(request).pk) for entry in page]
         return paginator.get_paginated_response(data, meta={"periodStart": start.isoformat()})
 
 

@@ -28,11 +28,16 @@ def camelize(data: Any, ignore_fields: tuple[str, ...] = ()) -> Any:
             if isinstance(key, Promise):
                 key = str(key)
             new_key = camel_key(key) if isinstance(key, str) else key
-            keep = key in ignore_fields or new_key in ignore_fields
-            result[new_key] = value if keep else camelize(value, ignore_fields)
+            if isinstance(value, _WALKED) and key not in ignore_fields and new_key not in ignore_fields:
+                value = camelize(value, ignore_fields)
+            result[new_key] = value
         return result
     if isinstance(data, list | tuple):
-        return [camelize(item, ignore_fields) for item in data]
+        return [camelize(item, ignore_fields) if isinstance(item, _WALKED) else item for item in data]
     if isinstance(data, Promise):
         return str(data)
     return data
+
+
+# Only containers and lazy strings change; every other value is returned as it is.
+_WALKED = (dict, list, tuple, Promise)
