@@ -61,14 +61,16 @@ function done(summary, latency, requests)
 end
 """
 
-# Each thread checks in to every group once, then stops.
+# Each thread checks in to every group once, then stops. The group advances on
+# a response, not on a request, so a request that wrk re-sends after a
+# reconnect goes to the same group.
 LUA_SUBMIT = """
 function request()
-  sent = sent + 1
-  local body = string.format('{"groupId":"%s",' .. os.getenv("BENCH_SCORES") .. '}', mine[sent])
+  local body = string.format('{"groupId":"%s",' .. os.getenv("BENCH_SCORES") .. '}', mine[sent + 1])
   return wrk.format("POST", "/api/v1/checkins", headers, body)
 end
 function response(status, headers, body)
+  sent = sent + 1
   if sent >= #mine then
     io.write("THREAD-DONE\\n")
     io.flush()
