@@ -23,7 +23,9 @@ from .selectors import member_role
 logger = logging.getLogger(__name__)
 
 GROUP_TTL_SECONDS = 300
-ROLE_TTL_SECONDS = 300
+# Short: a read that misses the cache and races a removal's commit can put
+# the old role back after the removal dropped it; this bounds how long.
+ROLE_TTL_SECONDS = 60
 T = TypeVar("T")
 
 
