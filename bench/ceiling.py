@@ -1,4 +1,4 @@
-"""The ceiling for ``bench/api.py``: a minimal DRF view that inserts one row.
+"""Ceilings for the benchmarks: minimal DRF views beside the real ones.
 
 A WSGI application of its own (no HuCares app, no middleware, no
 authentication), served by the same layout as the real one: gunicorn with
@@ -6,14 +6,21 @@ authentication), served by the same layout as the real one: gunicorn with
 
     WSGI_APP=bench.ceiling:application DATABASE_URL=postgres://... scripts/serve.sh
 
-``POST /insert`` with ``{"value": <int>}`` inserts one row into
-``bench_ceiling`` (created on start) and answers 201 with its id.
+- ``POST /insert`` with ``{"value": <int>}`` inserts one row into
+  ``bench_ceiling`` (created on start) and answers 201 with its id: the
+  ceiling of ``bench/api.py``'s check-in submission.
+- ``POST /verify`` with ``{"password": <str>}`` verifies it against one
+  Argon2id hash with the app's parameters (``accounts.hashers``: 19 MiB, 2
+  passes, 1 lane) and answers 200 or 401: the ceiling of ``bench/auth.py``'s
+  login, which adds the user query, the session row and two JWTs.
 """
 
 from typing import Any
 
 import django
 import environ
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 from django.conf import settings
 
 env = environ.Env()
@@ -54,7 +61,22 @@ class InsertView(APIView):
         return Response({"id": row_id}, status=201)
 
 
-urlpatterns: list[Any] = [path("insert", InsertView.as_view())]
+# The app's parameters (accounts/hashers.py), and the benchmark's password.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+PASSWORD_HASH = HASHER.hash("Bench-Mark-2024")
+
+
+class VerifyView(APIView):
+    def post(self, request: Request) -> Response:
+        password = request.data.get("password", "") if isinstance(request.data, dict) else ""
+        try:
+            HASHER.verify(PASSWORD_HASH, str(password))
+        except VerificationError:
+            return Response({"ok": False}, status=401)
+        return Response({"ok": True})
+
+
+urlpatterns: list[Any] = [path("insert", InsertView.as_view()), path("verify", VerifyView.as_view())]
 
 with connection.cursor() as cursor:
     cursor.execute("CREATE TABLE IF NOT EXISTS bench_ceiling (id bigserial PRIMARY KEY, value integer NOT NULL)")

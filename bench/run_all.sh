@@ -48,24 +48,27 @@ fi
 
 PORT=$PORT scripts/serve.sh > bench/out/serve.log 2>&1 &
 serve_pid=$!
-trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null || true' EXIT
+ceiling_pid=
+trap 'kill $serve_pid $ceiling_pid 2>/dev/null; wait 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/api/v1/health/live" >/dev/null && break; sleep 1; done
 ws_pids=$(pgrep -d, -f "daphne --verbosity 0 --bind 127.0.0.1 --port" || true)
 
+# The ceilings of auth and api: bench/ceiling.py's minimal views on the same layout, beside the app.
+CEILING_PORT=$((PORT + 50))
+if [[ " ${which[*]} " == *" auth "* || " ${which[*]} " == *" api "* ]]; then
+  PORT=$CEILING_PORT WS_WORKERS=1 WSGI_APP=bench.ceiling:application REDIS_URL= \
+    scripts/serve.sh > bench/out/ceiling.log 2>&1 &
+  ceiling_pid=$!
+  for _ in $(seq 1 60); do curl -sf -XPOST -d '{}' -H 'Content-Type: application/json' \
+    "http://127.0.0.1:$CEILING_PORT/insert" >/dev/null && break; sleep 1; done
+fi
+
 for name in "${which[@]}"; do
   case $name in
-    auth) $BIN/python bench/auth.py --base-url "http://127.0.0.1:$PORT" --levels 1 4 8 32 | tee bench/out/auth.txt ;;
-    api)
-      # The ceiling: bench/ceiling.py's one-row INSERT view on the same layout, beside the app.
-      CEILING_PORT=$((PORT + 50))
-      PORT=$CEILING_PORT WS_WORKERS=1 WSGI_APP=bench.ceiling:application REDIS_URL= \
-        scripts/serve.sh > bench/out/ceiling.log 2>&1 &
-      ceiling_pid=$!
-      for _ in $(seq 1 60); do curl -sf -XPOST -d '{}' -H 'Content-Type: application/json' \
-        "http://127.0.0.1:$CEILING_PORT/insert" >/dev/null && break; sleep 1; done
-      $BIN/python bench/api.py --base-url "http://127.0.0.1:$PORT" --clients 32 --groups 20 \
-        --ceiling-url "http://127.0.0.1:$CEILING_PORT" | tee bench/out/api.txt
-      kill $ceiling_pid; wait $ceiling_pid 2>/dev/null || true ;;
+    auth) $BIN/python bench/auth.py --base-url "http://127.0.0.1:$PORT" --levels 1 4 8 32 \
+            --ceiling-url "http://127.0.0.1:$CEILING_PORT" | tee bench/out/auth.txt ;;
+    api) $BIN/python bench/api.py --base-url "http://127.0.0.1:$PORT" --clients 32 --groups 20 \
+           --ceiling-url "http://127.0.0.1:$CEILING_PORT" | tee bench/out/api.txt ;;
     analytics) $BIN/python bench/analytics.py --base-url "http://127.0.0.1:$PORT" | tee bench/out/analytics.txt ;;
     ws) $BIN/python bench/ws_fanout.py --base-url "http://127.0.0.1:$PORT" --ws-url "ws://127.0.0.1:$PORT/ws/" \
           --sockets 1000 --group-size 20 --events 200 --concurrency "${WS_CONCURRENCY:-10}" --ws-pids "$ws_pids" \
