@@ -52,11 +52,13 @@ def cached_group(group_id: UUID | str) -> Group | None:
     """The active group, from the cache when possible."""
     key = group_key(group_id)
     group: Any = cache_call(None, lambda: cache.get(key))
-    if isinstance(group, Group):
-        return group
+    return group if isinstance(group, Group) else _group_from_database(group_id)
+
+
+def _group_from_database(group_id: UUID | str) -> Group | None:
     found = Group.objects.filter(id=group_id, is_active=True).first()
     if found is not None:
-        cache_call(None, lambda: cache.set(key, found, GROUP_TTL_SECONDS))
+        cache_call(None, lambda: cache.set(group_key(group_id), found, GROUP_TTL_SECONDS))
     return found
 
 
@@ -99,7 +101,7 @@ def viewer_group(group_id: UUID | str, user: User) -> Group | None:
             return None
     group = cached.get(keys[0])
     if not isinstance(group, Group):
-        group = cached_group(group_id)
+        group = _group_from_database(group_id)
         if group is None:
             return None
     group.my_role = role  # type: ignore[attr-defined]

@@ -107,8 +107,7 @@ def group_update(*, group: Group, by: User, **changes: Any) -> Group:
         for name in changed:
             setattr(group, name, changes[name])
         if changed:
-            group.save(update_fields=[*changed, "updated_at"])
-            invalidate_group(group.pk)
+            group.save(update_fields=[*changed, "updated_at"])  # the save drops the cached row (receivers)
             send_on_commit(signals.group_settings_changed, group=group, changed=changed, by=by)
     return group
 
@@ -118,8 +117,7 @@ def _delete_group(group: Group, *, by: User | None) -> None:
         group.memberships.filter(status=MembershipStatus.ACTIVE).values_list("user_id", flat=True).order_by("joined_at")
     )
     group_id, group_name = group.pk, group.name
-    group.delete()
-    invalidate_group(group_id)
+    group.delete()  # drops the cached row and the members' roles (receivers)
     invalidate_group_checkins(group_id)
     send_on_commit(signals.group_deleted, group_id=group_id, group_name=group_name, member_ids=member_ids, by=by)
 
@@ -287,7 +285,6 @@ def group_access_code_regenerate(*, group: Group, by: User) -> Group:
             return group
 
         _with_unique_code(write)
-        invalidate_group(group.pk)
     return group
 
 
@@ -314,7 +311,6 @@ def group_deactivate(*, group: Group, by: User) -> None:
     with transaction.atomic():
         group = _lock_group(group)
         group.is_active = False
-        group.save(update_fields=["is_active", "updated_at"])
-        invalidate_group(group.pk)
+        group.save(update_fields=["is_active", "updated_at"])  # the save drops the cached row (receivers)
         invalidate_group_checkins(group.pk)
         send_on_commit(signals.group_settings_changed, group=group, changed=["is_active"], by=by)
