@@ -131,29 +131,34 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.watchdog: asyncio.TimerHandle | None = None
         self.closing: asyncio.Future[None] | None = None
         await self.accept()
-        auth = self.scope.get("auth")
-        if auth is False:
+        token = self.scope.get("token")
+        if token is not None and not await self._start(token):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if auth:
-            await self._start(*auth)
         self._watch()
 
-    async def _start(self, user: User, claims: dict[str, Any], token: str) -> None:
-        self.user, self.claims, self.token = user, claims, token
-        self.last_heartbeat = time.monotonic()
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
-        session = await db_call(services.session_open)(
-            user_id=user.pk,
+    async def _start(self, token: str) -> bool:
+        """Authenticate the socket with ``token`` and start it; ``False`` for a bad token.
+
+        Token, ``user_sessions`` row and presence are one trip to a thread.
+        """
+        opened = await db_call(services.socket_open)(
+            token=token,
             socket_id=self.channel_name,
             user_agent=_header(self.scope, b"user-agent"),
             ip_address=_client_address(self.scope),
         )
-        self.session_id = session.pk
-        await self.send_frame(events.connected(user_id=user.pk, session_id=session.pk))
-        # Presence and its audience in one trip to a thread (Redis, then one query).
-        audience = await db_call(services.socket_arrived)(user_id=user.pk, socket_id=self.channel_name)
-        await self._announce(audience, online=True)
+        if opened is None:
+            return False
+        user = opened.user
+        self.user, self.claims, self.token = user, opened.claims, token
+        self.session_id = opened.session.pk
+        self.last_heartbeat = time.monotonic()
+        # Subscribed before ``connected``: from then on the client may count on its stream.
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        await self.send_frame(events.connected(user_id=user.pk, session_id=opened.session.pk))
+        await self._announce(opened.audience, online=True)
+        return True
 
     async def _announce(self, audience: set[uuid.UUID], *, online: bool) -> None:
         assert self.user is not None
@@ -276,13 +281,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         token = data.get("token")
         if not isinstance(token, str) or not token:
             _invalid("token must be a non-empty string.")
-        result = await authenticate_token(token)
         if self.user is None:
-            if result is None:
+            if not await self._start(token):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
-            await self._start(result[0], result[1], token)
         else:
+            result = await authenticate_token(token)
             if result is None:
                 raise FrameError("TOKEN_INVALID", "The token is invalid or expired.")
             if result[0].pk != self.user.pk:

@@ -2,12 +2,18 @@
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from accounts.errors import TokenInvalid
+from accounts.models import User
+from accounts.tokens import user_for_access_token
 
 from . import events, presence
 from .models import UserSession
@@ -22,6 +28,31 @@ def session_open(*, user_id: UUID | str, socket_id: str, user_agent: str, ip_add
     return UserSession.objects.create(
         user_id=user_id, socket_id=socket_id, user_agent=user_agent[:512], ip_address=ip_address
     )
+
+
+@dataclass(frozen=True)
+class OpenedSocket:
+    user: User
+    claims: dict[str, Any]
+    session: UserSession
+    # Who to tell ``user-online`` (empty unless this is the user's first socket).
+    audience: set[UUID]
+
+
+def socket_open(*, token: str, socket_id: str, user_agent: str, ip_address: str | None) -> OpenedSocket | None:
+    """Start a socket from its access token: check the token, record the row, count it in presence.
+
+    ``None`` for a bad, expired or revoked token (nothing is recorded then).
+    One call so that a handshake makes one trip to a thread instead of one
+    per step; the steps are those of :func:`session_open` and :func:`socket_arrived`.
+    """
+    try:
+        user, claims = user_for_access_token(token)
+    except TokenInvalid:
+        return None
+    session = session_open(user_id=user.pk, socket_id=socket_id, user_agent=user_agent, ip_address=ip_address)
+    audience = socket_arrived(user_id=user.pk, socket_id=socket_id)
+    return OpenedSocket(user=user, claims=claims, session=session, audience=audience)
 
 
 def session_heartbeat(*, socket_id: str) -> None:
