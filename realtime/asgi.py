@@ -13,9 +13,17 @@ lookup) and kept it open as long as the socket lived. The Redis backend is
 safe to share between threads (redis-py's pool), so the cache is bound here,
 in the root context, before daphne starts its loop; every socket task and
 every ``sync_to_async`` thread inherits that one object.
+
+Autobahn, daphne's WebSocket library, builds the arguments of its debug log
+lines whether or not debug logging is on: a pretty-printed dump of its ~30
+protocol options for every handshake (~0.12 ms of CPU, a few percent of a
+handshake) and terminal colour codes through click for every frame sent.
+:func:`skip_autobahn_debug_formatting` makes both cheap while txaio (its
+logging) is not at debug level.
 """
 
 import os
+from pprint import pformat
 from typing import Any
 
 import django
@@ -32,6 +40,32 @@ from .routing import websocket_urlpatterns  # noqa: E402
 
 # Bound in the root context, so every socket shares it (module docstring).
 shared_cache = caches["default"]
+
+
+def _autobahn_debugging() -> bool:
+    # daphne runs autobahn on Twisted, whose txaio loggers follow this level.
+    from txaio.tx import get_global_log_level
+
+    return bool(get_global_log_level() in ("debug", "trace"))
+
+
+def _pformat_when_debugging(value: Any) -> str:
+    """Autobahn's ``pformat``: pretty only when its debug lines are logged, a plain ``repr`` otherwise."""
+    return pformat(value) if _autobahn_debugging() else repr(value)
+
+
+def skip_autobahn_debug_formatting() -> None:
+    """Stop autobahn formatting debug-log arguments nobody logs (module docstring)."""
+    import autobahn.util
+    import autobahn.websocket.protocol
+
+    autobahn.websocket.protocol.pformat = _pformat_when_debugging  # type: ignore[assignment]
+    if not _autobahn_debugging():
+        # Only colours the text of debug lines.
+        autobahn.util._HAS_CLICK = False
+
+
+skip_autobahn_debug_formatting()
 
 
 async def not_found(scope: dict[str, Any], receive: Any, send: Any) -> None:

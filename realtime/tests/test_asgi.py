@@ -105,3 +105,17 @@ def test_handshakes_share_the_process_cache_connections(websocket_server: int) -
 
     before, after = asyncio.run(scenario())
     assert after - before < 4, (before, after)
+
+
+def test_autobahn_formats_debug_arguments_only_when_debugging(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pprint import pformat
+
+    import autobahn.util
+    import autobahn.websocket.protocol
+
+    options = [(f"option{n}", list(range(n)), "WebSocketServerFactory") for n in range(12)]
+    assert autobahn.websocket.protocol.pformat(options) == repr(options)
+    # No terminal colour codes around the names either.
+    assert autobahn.util.hl("sendData") == "sendData"
+    monkeypatch.setattr("txaio.tx.get_global_log_level", lambda: "debug")
+    assert autobahn.websocket.protocol.pformat(options) == pformat(options)
