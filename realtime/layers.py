@@ -12,25 +12,80 @@ online to 19 co-members held that lock for 19 round trips while every other
 handshake of the process waited behind it to subscribe. Here publishing takes
 no lock (the lock only protects the subscription state; redis-py's pool gives
 each send its own connection) and a batch is one pipeline per shard.
+
+The stock class also subscribes every socket's own channel in Redis (a
+``SUBSCRIBE`` when the socket opens, an ``UNSUBSCRIBE`` when it closes, and
+their confirmations to read), though sockets here are only reached through
+groups. Here a socket's channel is a queue in the process, named
+``<inbox>!<id>`` as Channels names process-local channels: the process
+subscribes its one inbox once, and :meth:`PubSubChannelLayer.send` to such a
+channel publishes to the inbox with the channel's name in front, which the
+inbox hands to that channel's queue. ``send`` keeps working from any process.
 """
 
+import asyncio
+import uuid
 from collections import defaultdict
 from typing import Any
 
-from channels_redis.pubsub import RedisPubSubChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 from channels_redis.utils import decode_hosts
+
+# Between the channel's name and the message in a message to an inbox.
+_NAME_END = b"\0"
+
+
+class _Inbox:
+    """Stands in the loop layer's table of channels for the process's inbox (module docstring)."""
+
+    def __init__(self, layer: RedisPubSubLoopLayer) -> None:
+        self.layer = layer
+
+    def put_nowait(self, data: bytes) -> None:
+        name, _, payload = data.partition(_NAME_END)
+        queue = self.layer.channels.get(name.decode())
+        if queue is not None:  # else the socket has gone
+            queue.put_nowait(payload)
 
 
 class PubSubChannelLayer(RedisPubSubChannelLayer):
-    """``RedisPubSubChannelLayer`` with lock-free, batched publishing, and ``hosts`` outside an event loop.
+    """``RedisPubSubChannelLayer`` with lock-free, batched publishing and one inbox per process.
 
-    The stock class resolves unknown attributes on its per-loop layer, which
-    needs a running loop; the health check reads ``hosts`` from sync code.
+    It also answers ``hosts`` outside an event loop: the stock class resolves
+    unknown attributes on its per-loop layer, which needs a running loop, and
+    the health check reads ``hosts`` from sync code.
     """
 
     def __init__(self, *args: Any, hosts: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, hosts=hosts, **kwargs)
         self.hosts = decode_hosts(hosts)
+        self.inbox_id = uuid.uuid4().hex
+
+    async def new_channel(self, prefix: str = "specific.") -> str:
+        """A channel for one consumer: a queue here, reached through the process's inbox (no ``SUBSCRIBE``)."""
+        layer = self._get_layer()
+        inbox = f"{layer.prefix}{prefix}{self.inbox_id}"
+        if inbox not in layer.channels:  # first use on this loop, or after a flush
+            layer.channels[inbox] = _Inbox(layer)
+            try:
+                await layer._get_shard(inbox).subscribe(inbox)
+            except BaseException:
+                del layer.channels[inbox]
+                raise
+        channel = f"{inbox}!{uuid.uuid4().hex}"
+        layer.channels[channel] = asyncio.Queue()
+        return channel
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        """Send to one channel; a process-local one through its process's inbox."""
+        layer = self._get_layer()
+        inbox, local, _ = channel.partition("!")
+        if not local:
+            await layer.send(channel, message)
+            return
+        shard = layer._get_shard(inbox)
+        shard._ensure_redis()
+        await shard._redis.publish(inbox, channel.encode() + _NAME_END + self.serialize(message))
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         await self.group_send_many([(group, message)])

@@ -1,9 +1,12 @@
 """The Redis pub/sub channel layer: pipelined publishing that never waits for subscriptions."""
 
 import asyncio
+import contextlib
 import uuid
 
+import redis.asyncio
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from realtime.layers import PubSubChannelLayer
 
@@ -37,3 +40,64 @@ async def test_publishing_does_not_wait_for_a_subscription_in_progress() -> None
 
 async def test_an_empty_batch_sends_nothing() -> None:
     await get_channel_layer().group_send_many([])
+
+
+async def subscribed_channels(layer: PubSubChannelLayer) -> set[str]:
+    client = redis.asyncio.Redis.from_url(layer.hosts[0]["address"])
+    try:
+        names = await client.pubsub_channels(f"{layer._get_layer().prefix}specific.*")
+    finally:
+        await client.aclose()
+    return {name.decode() for name in names}
+
+
+async def inbox_subscribed(layer: PubSubChannelLayer, channel: str) -> set[str]:
+    """The subscribed socket channels once the inbox of ``channel`` is among them (its SUBSCRIBE is not awaited)."""
+    inbox = channel.partition("!")[0]
+    for _ in range(100):
+        subscribed = await subscribed_channels(layer)
+        if inbox in subscribed:
+            return subscribed
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{inbox} was never subscribed")
+
+
+async def test_socket_channels_share_their_process_inbox_subscription() -> None:
+    layer = get_channel_layer()
+    channels = [await layer.new_channel() for _ in range(3)]
+    inbox = channels[0].partition("!")[0]
+    assert all(channel.partition("!")[0] == inbox for channel in channels)
+    assert len(set(channels)) == 3
+    subscribed = await inbox_subscribed(layer, inbox)
+    assert subscribed.isdisjoint(channels)
+
+
+async def test_send_reaches_a_socket_channel_from_another_process() -> None:
+    layer = get_channel_layer()
+    # Another server process: its own layer object, so its own inbox.
+    other = PubSubChannelLayer(hosts=[settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"]])
+    first, second = await layer.new_channel(), await layer.new_channel()
+    await inbox_subscribed(layer, first)
+    await other.send(second, {"type": "realtime.event", "n": 2})
+    await layer.send(first, {"type": "realtime.event", "n": 1})
+    assert (await asyncio.wait_for(layer.receive(second), 5))["n"] == 2
+    assert (await asyncio.wait_for(layer.receive(first), 5))["n"] == 1
+    await other.flush()
+
+
+async def test_a_message_for_a_closed_socket_channel_is_dropped() -> None:
+    layer = get_channel_layer()
+    gone, alive = await layer.new_channel(), await layer.new_channel()
+    waiting = asyncio.ensure_future(layer.receive(gone))
+    await asyncio.sleep(0)
+    waiting.cancel()  # how a consumer's channel goes when its socket closes
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    await layer.send(gone, {"type": "realtime.event", "n": 0})
+    await layer.send(alive, {"type": "realtime.event", "n": 1})
+    assert (await asyncio.wait_for(layer.receive(alive), 5))["n"] == 1
+
+
+async def test_other_channel_names_keep_the_stock_behaviour() -> None:
+    layer = get_channel_layer()
+    await layer.send("plain.channel", {"type": "realtime.event"})  # nobody listens: dropped, no error
