@@ -2,12 +2,16 @@
 
 import asyncio
 import contextlib
+import hashlib
 import uuid
 
+import pytest
 import redis.asyncio
+import redis.exceptions
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from realtime import layers
 from realtime.layers import PubSubChannelLayer
 
 
@@ -101,3 +105,24 @@ async def test_a_message_for_a_closed_socket_channel_is_dropped() -> None:
 async def test_other_channel_names_keep_the_stock_behaviour() -> None:
     layer = get_channel_layer()
     await layer.send("plain.channel", {"type": "realtime.event"})  # nobody listens: dropped, no error
+
+
+async def test_a_batch_goes_out_on_a_redis_that_does_not_know_the_script_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A script text this Redis has never seen stands for a new or restarted Redis.
+    script = f"{layers._PUBLISH_MANY} -- {uuid.uuid4()}"
+    monkeypatch.setattr(layers, "_PUBLISH_MANY", script)
+    monkeypatch.setattr(layers, "_PUBLISH_MANY_SHA", hashlib.sha1(script.encode(), usedforsecurity=False).hexdigest())
+    layer = get_channel_layer()
+    group = f"user.{uuid.uuid4()}"
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    await layer.group_send_many([(group, {"type": "realtime.event", "n": 1})])
+    await layer.group_send_many([(group, {"type": "realtime.event", "n": 2})])
+    assert [(await asyncio.wait_for(layer.receive(channel), 5))["n"] for _ in range(2)] == [1, 2]
+
+
+async def test_a_failed_inbox_subscription_is_tried_again_by_the_next_socket() -> None:
+    closed = PubSubChannelLayer(hosts=[{"address": "redis://127.0.0.1:1/0", "socket_connect_timeout": 0.5}])
+    for _ in range(2):
+        with pytest.raises(redis.exceptions.ConnectionError):
+            await closed.new_channel()
