@@ -11,7 +11,7 @@ guards its subscriptions, one round trip at a time: a socket announcing itself
 online to 19 co-members held that lock for 19 round trips while every other
 handshake of the process waited behind it to subscribe. Here publishing takes
 no lock (the lock only protects the subscription state; redis-py's pool gives
-each send its own connection) and a batch is one pipeline per shard.
+each send its own connection) and a batch is one script call per shard.
 
 The stock class also subscribes every socket's own channel in Redis (a
 ``SUBSCRIBE`` when the socket opens, an ``UNSUBSCRIBE`` when it closes, and

@@ -88,7 +88,7 @@ async def _send_all(sends: list[tuple[str, Message]]) -> None:
     if layer is None:
         return
     if isinstance(layer, PubSubChannelLayer):
-        # One pipelined round trip instead of one locked round trip per message.
+        # One round trip per shard instead of one locked round trip per message.
         await layer.group_send_many(sends)
         return
     await asyncio.gather(*(layer.group_send(group, message) for group, message in sends))
