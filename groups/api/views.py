@@ -16,6 +16,7 @@ from hucares.core.errors import NotFound
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.ratelimit import check_rate, client_ip
 from hucares.core.responses import ApiResponse
+from hucares.core.serializers import represent, represent_many
 from realtime.presence import online_user_ids
 
 from .. import selectors, services
@@ -46,7 +47,7 @@ def _group_or_404(group_id: UUID) -> Group:
 
 def _group_response(group: Group, user: User, status: int = 200, message: str | None = None) -> ApiResponse:
     group.my_role = selectors.member_role(group_id=group.pk, user=user)  # type: ignore[attr-defined]
-    return ApiResponse(GroupSerializer(group).data, status=status, message=message)
+    return ApiResponse(represent(GroupSerializer, group), status=status, message=message)
 
 
 def _validated(serializer_class: type[serializers.Serializer[Any]], data: Any, *, partial: bool = False) -> Any:
@@ -69,7 +70,7 @@ class GroupListView(APIView):
         for membership in page:
             membership.group.my_role = membership.role
             groups.append(membership.group)
-        return paginator.get_paginated_response(GroupSerializer(groups, many=True).data)
+        return paginator.get_paginated_response(represent_many(GroupSerializer, groups))
 
     @extend_schema(
         operation_id="groups_create", tags=TAG, request=GroupWriteSerializer, responses={201: GroupSerializer}
@@ -86,7 +87,7 @@ class GroupDetailView(APIView):
         group = viewer_group(group_id, actor(request))
         if group is None:
             raise NotFound()
-        return ApiResponse(GroupSerializer(group).data)
+        return ApiResponse(represent(GroupSerializer, group))
 
     def _update(self, request: Request, group_id: UUID) -> ApiResponse:
         data = _validated(GroupWriteSerializer, request.data, partial=True)
