@@ -130,19 +130,20 @@ def group_period_rows(*, group_id: UUID | str, start: date) -> list[Row]:
     Each entry holds the check-in as shown to its owner, rendered once when
     the cache is filled, and the privacy rule's inputs for everyone else.
     """
-    rows = cache.get_period_rows(group_id, start)
-    if rows is None:
-        queryset = CheckIn.objects.filter(group_id=group_id, week_start_date=start).order_by("submitted_at", "id")
-        rows = [
-            {
-                "shown": _shown(row),
-                "user_id": str(row["user_id"]),
-                "is_private": row["is_private"],
-                "owner_privacy": row["owner_privacy"],
-            }
-            for row in _rows(queryset)
-        ]
-        cache.set_period_rows(group_id, start, rows)
+    cached = cache.get_period_rows(group_id, start)
+    if cached.rows is not None:
+        return cached.rows
+    queryset = CheckIn.objects.filter(group_id=group_id, week_start_date=start).order_by("submitted_at", "id")
+    rows = [
+        {
+            "shown": _shown(row),
+            "user_id": str(row["user_id"]),
+            "is_private": row["is_private"],
+            "owner_privacy": row["owner_privacy"],
+        }
+        for row in _rows(queryset)
+    ]
+    cache.set_period_rows(group_id, start, cached.version, rows)
     return rows
 
 

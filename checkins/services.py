@@ -6,6 +6,7 @@ a 500. The group's ``total_check_ins`` moves with ``F()`` in the same
 transaction, and signals leave only after commit.
 """
 
+from collections import Counter
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from hucares.core import events
 from hucares.core.errors import NotFound
 
 from . import signals
-from .cache import invalidate_period
+from .cache import invalidate_group_checkins
 from .errors import CheckInPeriodClosed, DuplicateCheckIn
 from .models import CheckIn
 from .selectors import current_period_start
@@ -79,7 +80,7 @@ def checkin_submit(
             raise
         Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + 1)
         invalidate_group(group.pk)
-        invalidate_period(group.pk, start)
+        invalidate_group_checkins(group.pk)
         send_on_commit(signals.checkin_submitted, check_in=check_in)
     return check_in
 
@@ -108,7 +109,7 @@ def checkin_update(*, check_in: CheckIn, user: User, **changes: Any) -> CheckIn:
         check_in.save(update_fields=[*changes, "updated_at"])
         # The score is computed by the database: read it back.
         check_in.refresh_from_db(fields=["hu_cares_score"])
-        invalidate_period(check_in.group_id, check_in.week_start_date)
+        invalidate_group_checkins(check_in.group_id)
         send_on_commit(signals.checkin_updated, check_in=check_in)
     return check_in
 
@@ -122,7 +123,7 @@ def checkin_delete(*, check_in: CheckIn, user: User) -> None:
         check_in.delete()
         Group.objects.filter(pk=ids["group_id"], total_check_ins__gt=0).update(total_check_ins=F("total_check_ins") - 1)
         invalidate_group(ids["group_id"])
-        invalidate_period(ids["group_id"], week_start_date)
+        invalidate_group_checkins(ids["group_id"])
         send_on_commit(signals.checkin_deleted, **ids, week_start_date=week_start_date)
 
 
@@ -133,13 +134,11 @@ def checkins_delete_for_user(*, user: User) -> int:
     historical check-in would flood the live channels. Returns how many went.
     """
     with transaction.atomic():
-        rows = list(CheckIn.objects.filter(user=user).values_list("group_id", "week_start_date"))
-        per_group: dict[Any, int] = {}
-        for group_id, week_start_date in rows:
-            per_group[group_id] = per_group.get(group_id, 0) + 1
-            invalidate_period(group_id, week_start_date)
+        group_ids = list(CheckIn.objects.filter(user=user).values_list("group_id", flat=True))
+        per_group = Counter(group_ids)
         CheckIn.objects.filter(user=user).delete()
         for group_id, count in per_group.items():
             Group.objects.filter(pk=group_id).update(total_check_ins=Greatest(F("total_check_ins") - count, 0))
             invalidate_group(group_id)
-    return len(rows)
+            invalidate_group_checkins(group_id)
+    return len(group_ids)
