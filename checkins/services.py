@@ -22,6 +22,7 @@ from groups.models import Group
 from groups.selectors import active_membership
 from hucares.core import events
 from hucares.core.errors import NotFound
+from notifications.fanout import notify_friend_check_in
 
 from . import signals
 from .cache import invalidate_group_checkins
@@ -79,6 +80,8 @@ def checkin_submit(
                 raise DuplicateCheckIn() from None
             raise
         Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + 1)
+        # The members' notifications commit or roll back with the check-in.
+        notify_friend_check_in(check_in=check_in)
         invalidate_group(group.pk)
         invalidate_group_checkins(group.pk)
         send_on_commit(signals.checkin_submitted, check_in=check_in)

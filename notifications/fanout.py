@@ -1,8 +1,9 @@
 """Notifications for group and check-in events, run by Celery tasks off the request path.
 
-Each function takes ids and an ``event_id`` chosen once by the receiver that
-queued it, so a retried task builds the same ``dedupe_key`` and creates
-nothing twice. Preferences (CONTRACT §3) and ``membership.notification_enabled``
+Each function run by a task takes ids and an ``event_id`` chosen once by the
+receiver that queued it, so a retried task builds the same ``dedupe_key`` and
+creates nothing twice; a check-in's notifications are written in its own
+transaction instead (:func:`notify_friend_check_in`). Preferences (CONTRACT §3) and ``membership.notification_enabled``
 decide who receives what:
 
 - ``friend_check_in``: other members with ``friendCheckIn``;
@@ -24,7 +25,7 @@ from groups.models import Group, GroupMembership
 
 from .emails import send_group_invitation_email
 from .models import NotificationType
-from .selectors import email_preference, group_recipients, preference
+from .selectors import email_preference, group_recipient_ids, preference
 from .services import Draft, notifications_create
 
 
@@ -32,25 +33,26 @@ def _group_data(group: Group, **extra: Any) -> dict[str, Any]:
     return {"groupId": str(group.pk), "groupName": group.name, **extra}
 
 
-def notify_friend_check_in(*, check_in_id: UUID | str) -> int:
-    check_in = CheckIn.objects.select_related("user", "group").filter(pk=check_in_id).first()
-    if check_in is None:
-        return 0  # deleted before the task ran
+def notify_friend_check_in(*, check_in: CheckIn) -> int:
+    """Called by :func:`checkins.services.checkin_submit` inside the check-in's transaction, ``user`` and
+    ``group`` loaded: the notifications commit or roll back with the check-in, and no task is queued per
+    check-in (a Celery round trip cost more CPU than the insert, bench/RESULTS.md)."""
     author, group = check_in.user, check_in.group
-    recipients = group_recipients(group_id=group.pk, exclude_user_id=author.pk, pref="friendCheckIn")
+    recipients = group_recipient_ids(group_id=group.pk, exclude_user_id=author.pk, pref="friendCheckIn")
     data = _group_data(group, userId=str(author.pk), username=author.username, checkInId=str(check_in.pk))
     drafts = [
         Draft(
-            user_id=user.pk,
+            user_id=user_id,
             dedupe_key=f"checkin:{check_in.pk}",
             type=NotificationType.FRIEND_CHECK_IN,
             title=f"{author.username} checked in",
             message=f"{author.username} checked in to {group.name}.",
             data=data,
         )
-        for user in recipients
+        for user_id in recipients
     ]
-    return len(notifications_create(drafts=drafts))
+    # The key names a check-in made in this very transaction: no notification can have it yet.
+    return len(notifications_create(drafts=drafts, new_keys=True))
 
 
 def notify_membership_change(*, group_id: UUID | str, user_id: UUID | str, joined: bool, event_id: str) -> int:
@@ -63,14 +65,14 @@ def notify_membership_change(*, group_id: UUID | str, user_id: UUID | str, joine
     verb = "joined" if joined else "left"
     drafts = [
         Draft(
-            user_id=user.pk,
+            user_id=user_id,
             dedupe_key=f"{kind}:{event_id}",
             type=kind,
             title=f"{member.username} {verb} {group.name}",
             message=f"{member.username} {verb} your group {group.name}.",
             data=_group_data(group, userId=str(member.pk), username=member.username),
         )
-        for user in group_recipients(group_id=group.pk, exclude_user_id=member.pk, pref="memberJoined")
+        for user_id in group_recipient_ids(group_id=group.pk, exclude_user_id=member.pk, pref="memberJoined")
     ]
     return len(notifications_create(drafts=drafts))
 

@@ -1,4 +1,4 @@
-"""Queue notification fan-out for domain events (sent after commit by the services).
+"""Queue notification fan-out for group events (sent after commit by the services).
 
 Each receiver picks the ``event_id`` that makes the task's notifications
 unique, then queues the task once the current transaction (if any) commits.
@@ -12,8 +12,6 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from accounts.models import User
-from checkins import signals as checkin_signals
-from checkins.models import CheckIn
 from groups import signals as group_signals
 from groups.models import Group, GroupMembership
 
@@ -22,12 +20,6 @@ from . import tasks
 
 def _id(value: Any) -> str | None:
     return str(value.pk if hasattr(value, "pk") else value) if value is not None else None
-
-
-@receiver(checkin_signals.checkin_submitted, dispatch_uid="notifications.checkin_submitted")
-def on_checkin_submitted(sender: Any, *, check_in: CheckIn, **kwargs: Any) -> None:
-    check_in_id = str(check_in.pk)
-    transaction.on_commit(lambda: tasks.notify_friend_check_in.delay(check_in_id))
 
 
 @receiver(group_signals.member_joined, dispatch_uid="notifications.member_joined")

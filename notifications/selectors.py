@@ -27,7 +27,11 @@ def unread_count(*, user: User) -> int:
 
 def preference(user: User, key: str) -> Any:
     """One notification preference, the default where the user's blob lacks it."""
-    prefs = user.notification_preferences if isinstance(user.notification_preferences, dict) else {}
+    return _preference(user.notification_preferences, key)
+
+
+def _preference(blob: Any, key: str) -> Any:
+    prefs = blob if isinstance(blob, dict) else {}
     return prefs.get(key, default_notification_preferences()[key])
 
 
@@ -37,13 +41,14 @@ def email_preference(user: User, key: str) -> bool:
     return bool(emails.get(key, default)) if isinstance(emails, dict) else bool(default)
 
 
-def group_recipients(*, group_id: UUID | str, exclude_user_id: UUID | str | None, pref: str | None) -> list[User]:
+def group_recipient_ids(*, group_id: UUID | str, exclude_user_id: UUID | str, pref: str | None) -> list[UUID]:
     """Active members who keep notifications of this group on and, if ``pref``, allow that kind."""
-    memberships = (
-        GroupMembership.objects.select_related("user")
-        .filter(group_id=group_id, status=MembershipStatus.ACTIVE, notification_enabled=True, user__is_active=True)
-        # What deciding needs; a whole user row per member was most of this query's cost.
-        .only("user__id", "user__notification_preferences")
+    rows = (
+        GroupMembership.objects.filter(
+            group_id=group_id, status=MembershipStatus.ACTIVE, notification_enabled=True, user__is_active=True
+        )
+        .exclude(user_id=exclude_user_id)
+        # Ids and preferences only: building a model per member was most of this query's cost.
+        .values_list("user_id", "user__notification_preferences")
     )
-    users = [m.user for m in memberships if str(m.user_id) != str(exclude_user_id)]
-    return [user for user in users if pref is None or preference(user, pref)]
+    return [user_id for user_id, blob in rows if pref is None or _preference(blob, pref)]

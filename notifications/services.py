@@ -55,8 +55,14 @@ def push_live(notifications: Iterable[Notification]) -> None:
     )
 
 
-def notifications_create(*, drafts: list[Draft]) -> list[Notification]:
-    """Create the drafts whose ``(user, dedupe_key)`` is new; return those that were created."""
+def notifications_create(*, drafts: list[Draft], new_keys: bool = False) -> list[Notification]:
+    """Create the drafts whose ``(user, dedupe_key)`` is new; return those that were created.
+
+    ``new_keys``: the caller knows no notification can have these keys yet
+    (they name something made in the current transaction), so the rows are
+    inserted without the conflict check and the query that finds which were
+    skipped.
+    """
     if not drafts:
         return []
     now = timezone.now()
@@ -73,12 +79,16 @@ def notifications_create(*, drafts: list[Draft]) -> list[Notification]:
         )
         for d in drafts
     ]
-    with transaction.atomic():
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        # With ignore_conflicts the rows that hit an existing key were skipped;
-        # their client-made ids are the ones not in the table.
-        created_ids = set(Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
-        created = [row for row in rows if row.pk in created_ids]
+    # No savepoint: inside a caller's transaction (a check-in) a failure here fails it all anyway.
+    with transaction.atomic(savepoint=False):
+        if new_keys:
+            created = Notification.objects.bulk_create(rows)
+        else:
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+            # With ignore_conflicts the rows that hit an existing key were skipped;
+            # their client-made ids are the ones not in the table.
+            created_ids = set(Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
+            created = [row for row in rows if row.pk in created_ids]
         transaction.on_commit(lambda: push_live(created))
     return created
 

@@ -20,11 +20,6 @@ RETRY: dict[str, Any] = {
 
 
 @shared_task(**RETRY)
-def notify_friend_check_in(check_in_id: str) -> int:
-    return fanout.notify_friend_check_in(check_in_id=check_in_id)
-
-
-@shared_task(**RETRY)
 def notify_membership_change(group_id: str, user_id: str, joined: bool, event_id: str) -> int:
     return fanout.notify_membership_change(group_id=group_id, user_id=user_id, joined=joined, event_id=event_id)
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 from accounts.preferences import default_notification_preferences
 from accounts.tests.factories import UserFactory
 from checkins import services as checkin_services
+from checkins.errors import DuplicateCheckIn
+from checkins.models import CheckIn
 from groups import services as group_services
 from groups.models import Role
 from groups.tests.factories import GroupFactory, MembershipFactory
@@ -91,24 +93,38 @@ def test_rolled_back_check_in_notifies_nobody(group_of_four, published, django_c
     assert published == []
 
 
-def test_running_the_check_in_task_twice_creates_one_each(
+def test_a_rejected_second_check_in_notifies_nobody_again(
     group_of_four, published, django_capture_on_commit_callbacks
 ) -> None:
     group, admin, *_ = group_of_four
-    check_in = submit(admin, group)
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.notify_friend_check_in.delay(str(check_in.pk)).get() == 1
-        assert tasks.notify_friend_check_in.delay(str(check_in.pk)).get() == 0
+        submit(admin, group)
+        with pytest.raises(DuplicateCheckIn):
+            submit(admin, group)
     assert Notification.objects.count() == 1
-    assert len(published) == 1  # only the one really created is published
+    assert len([m for _, m in published if m["event"]["event"] == "notification"]) == 1
 
 
-def test_check_in_deleted_before_the_task_ran_notifies_nobody(group_of_four) -> None:
+def test_check_in_notifications_are_written_in_the_check_ins_transaction(group_of_four) -> None:
+    group, admin, fan, *_ = group_of_four
+    with transaction.atomic():
+        check_in = submit(admin, group)
+        # Before commit, and without any task: the same transaction holds both.
+        assert list(Notification.objects.values_list("user_id", "data__checkInId")) == [(fan.pk, str(check_in.pk))]
+
+
+def test_a_failing_notification_insert_rolls_the_check_in_back(group_of_four, monkeypatch) -> None:
     group, admin, *_ = group_of_four
-    check_in = submit(admin, group)
-    check_in_id = str(check_in.pk)
-    check_in.delete()
-    assert tasks.notify_friend_check_in.delay(check_in_id).get() == 0
+
+    def broken(**kwargs):
+        raise RuntimeError("notifications table unavailable")
+
+    monkeypatch.setattr(checkin_services, "notify_friend_check_in", broken)
+    with pytest.raises(RuntimeError):
+        submit(admin, group)
+    assert not CheckIn.objects.exists()
+    group.refresh_from_db()
+    assert group.total_check_ins == 0
 
 
 def test_join_notifies_members_who_allow_it(group_of_four, django_capture_on_commit_callbacks) -> None:

@@ -20,7 +20,7 @@ def test_every_scheduled_task_is_registered() -> None:
 
 def test_tasks_are_acknowledged_late_with_bounded_retries() -> None:
     app.loader.import_default_modules()
-    for name in ("notifications.tasks.notify_friend_check_in", "realtime.tasks.sweep_stale_sessions"):
+    for name in ("notifications.tasks.notify_membership_change", "realtime.tasks.sweep_stale_sessions"):
         task = app.tasks[name]
         assert task.acks_late is True
         assert task.max_retries == 3
