@@ -197,9 +197,10 @@ def main(args: argparse.Namespace) -> None:
         f"{args.clients} members (each check-in fans out to {args.clients - 1}), {args.seconds}s per read phase"
     )
     # A submission phase ends when every client has checked in to every group.
-    # The submissions queue one notification task each (the setup's joins queued
-    # theirs before): the read phases start once that backlog is done, so they
-    # measure reads alone, and the fan-out's own duration is printed.
+    # Each submission writes its notifications in its own transaction; the
+    # setup's joins queued notification tasks before. The read phases start once
+    # every notification is there, so they measure reads alone, and the time
+    # until then is printed.
     before = asyncio.run(settled_count(args.base_url, tokens[-1]))
     expected = (args.clients - 1) * args.groups
     started = time.monotonic()
