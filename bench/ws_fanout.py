@@ -23,6 +23,7 @@ is at most ``--sockets``.
 import argparse
 import asyncio
 import json
+import os
 import resource
 import secrets
 import time
@@ -64,6 +65,17 @@ def rss_kb(pid: int | None) -> int | None:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def raise_fd_limit() -> None:
@@ -197,9 +209,17 @@ async def main(args: argparse.Namespace) -> None:
     print(f"setup: {len(members)} users in {len(groups)} groups in {time.perf_counter() - started:.1f}s")
     pids = [int(pid) for pid in args.ws_pids.split(",") if pid]
     before = {pid: rss_kb(pid) for pid in pids}
+    cpu_before = {pid: cpu_seconds(pid) for pid in pids}
+    client_before, wall_before = own_cpu_seconds(), time.perf_counter()
     connect_times = await connect_all(args.ws_url, members, args.concurrency)
     print(f"connect ({len(connect_times)} sockets): {percentiles(connect_times)}")
     await asyncio.sleep(1)  # let presence announcements settle
+    # Where the cores went while the sockets connected (and their user-online frames were delivered).
+    servers = sum(cpu_seconds(pid) - cpu_before[pid] for pid in pids)
+    print(
+        f"connect phase: {time.perf_counter() - wall_before:.1f}s wall; CPU: ws processes {servers:.1f}s "
+        f"({servers / len(members) * 1000:.1f}ms per socket), this client {own_cpu_seconds() - client_before:.1f}s"
+    )
     for pid in pids:
         start, end = before[pid], rss_kb(pid)
         if start is not None and end is not None:
