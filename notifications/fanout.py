@@ -1,10 +1,11 @@
-"""Notifications for group and check-in events, run by Celery tasks off the request path.
+"""Notifications for group and check-in events.
 
-Each function run by a task takes ids and an ``event_id`` chosen once by the
-receiver that queued it, so a retried task builds the same ``dedupe_key`` and
-creates nothing twice; a check-in's notifications are written in its own
-transaction instead (:func:`notify_friend_check_in`). Preferences (CONTRACT §3) and ``membership.notification_enabled``
-decide who receives what:
+A check-in's are written by :func:`notify_friend_check_in` inside the
+check-in's own transaction. The others are run by Celery tasks off the
+request path: each such function takes ids and an ``event_id`` chosen once by
+the receiver that queued it, so a retried task builds the same ``dedupe_key``
+and creates nothing twice. Preferences (CONTRACT §3) and
+``membership.notification_enabled`` decide who receives what:
 
 - ``friend_check_in``: other members with ``friendCheckIn``;
 - ``member_joined`` / ``member_left``: other members with ``memberJoined``;
