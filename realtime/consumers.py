@@ -36,7 +36,6 @@ from hucares.core.ratelimit import client_ip
 
 from . import events, presence, services
 from .db import db_call
-from .middleware import authenticate_token
 from .publish import Message, apublish_many, event_message, room_group, user_group
 
 logger = logging.getLogger(__name__)
@@ -286,7 +285,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
         else:
-            result = await authenticate_token(token)
+            result = await db_call(services.token_user)(token)
             if result is None:
                 raise FrameError("TOKEN_INVALID", "The token is invalid or expired.")
             if result[0].pk != self.user.pk:
@@ -302,7 +301,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if time.monotonic() - self.heartbeat_written >= settings.REALTIME_HEARTBEAT_WRITE_INTERVAL:
             self.heartbeat_written = time.monotonic()
             # Also the moment to notice a token revoked by logout since connect.
-            if await authenticate_token(self.token) is None:
+            if await db_call(services.token_user)(self.token) is None:
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
             await db_call(services.session_heartbeat)(socket_id=self.channel_name)

@@ -1,10 +1,11 @@
-"""The ``?token=`` query parameter of a WebSocket, and checking an access token from the consumer.
+"""The ``?token=`` query parameter of a WebSocket.
 
 The middleware only takes the token out of the query string; the consumer
-checks it in the same trip to a thread that records the socket (one trip per
-handshake instead of one for the token and more for the rest), accepts the
-socket first and then closes it with 4401 when the token is bad: a close
-before ``accept`` would reach the browser as a bare HTTP 403 without the code.
+checks it (:func:`realtime.services.token_user`) in the same trip to a
+thread that records the socket (one trip per handshake instead of one for the
+token and more for the rest), accepts the socket first and then closes it
+with 4401 when the token is bad: a close before ``accept`` would reach the
+browser as a bare HTTP 403 without the code.
 The token never reaches a log line; the query string is not logged here and
 the log filter redacts ``token=`` wherever else it appears.
 """
@@ -14,22 +15,7 @@ from urllib.parse import parse_qs
 
 from channels.middleware import BaseMiddleware
 
-from accounts.errors import TokenInvalid
-from accounts.models import User
-from accounts.tokens import user_for_access_token
-
-from .db import db_call
-
 Scope = dict[str, Any]
-
-
-@db_call
-def authenticate_token(raw: str) -> tuple[User, dict[str, Any]] | None:
-    """The user and claims of a valid access token, or ``None``."""
-    try:
-        return user_for_access_token(raw)
-    except TokenInvalid:
-        return None
 
 
 def token_from_query(scope: Scope) -> str | None:

@@ -30,6 +30,14 @@ def session_open(*, user_id: UUID | str, socket_id: str, user_agent: str, ip_add
     )
 
 
+def token_user(token: str) -> tuple[User, dict[str, Any]] | None:
+    """The user and claims of a valid, unrevoked access token, or ``None``."""
+    try:
+        return user_for_access_token(token)
+    except TokenInvalid:
+        return None
+
+
 @dataclass(frozen=True)
 class OpenedSocket:
     user: User
@@ -46,10 +54,10 @@ def socket_open(*, token: str, socket_id: str, user_agent: str, ip_address: str 
     One call so that a handshake makes one trip to a thread instead of one
     per step; the steps are those of :func:`session_open` and :func:`socket_arrived`.
     """
-    try:
-        user, claims = user_for_access_token(token)
-    except TokenInvalid:
+    checked = token_user(token)
+    if checked is None:
         return None
+    user, claims = checked
     session = session_open(user_id=user.pk, socket_id=socket_id, user_agent=user_agent, ip_address=ip_address)
     audience = socket_arrived(user_id=user.pk, socket_id=socket_id)
     return OpenedSocket(user=user, claims=claims, session=session, audience=audience)
