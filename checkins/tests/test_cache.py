@@ -17,6 +17,10 @@ START = datetime.date(2026, 3, 2)
 ROWS = [{"shown": {"id": "x"}, "user_id": "u", "is_private": False, "owner_privacy": {}}]
 
 
+def evict_token(group_id) -> None:
+    django_cache.delete(f"checkins:group:{group_id}:version")
+
+
 @pytest.fixture
 def group_id():
     return GroupFactory.create().pk
@@ -45,7 +49,7 @@ def test_rows_read_before_a_write_and_stored_after_it_are_never_served(group_id)
 
 
 def test_an_evicted_token_is_made_again_by_the_next_read(group_id) -> None:
-    django_cache.delete(f"checkins:group:{group_id}:version")
+    evict_token(group_id)
     missing = cache.get_period_rows(group_id, START)
     assert missing == cache.CachedPeriod(None, None)
 
@@ -55,7 +59,7 @@ def test_an_evicted_token_is_made_again_by_the_next_read(group_id) -> None:
 
 
 def test_without_a_token_rows_are_dropped_when_a_write_made_one_meanwhile(group_id) -> None:
-    django_cache.delete(f"checkins:group:{group_id}:version")
+    evict_token(group_id)
     seen = cache.get_period_rows(group_id, START).version
     cache.invalidate_group_checkins(group_id)
 
