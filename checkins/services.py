@@ -76,7 +76,7 @@ def checkin_submit(
                     is_private=is_private,
                 )
         except IntegrityError as exc:
-            if violated_constraint(exc) == UNIQUE_PERIOD_CONSTRAINT:
+            if violated_constraint(exc, CheckIn) == UNIQUE_PERIOD_CONSTRAINT:
                 raise DuplicateCheckIn() from None
             raise
         Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + 1)

@@ -42,7 +42,7 @@ def _with_unique_code(write: Any) -> Any:
             with transaction.atomic():
                 return write(generate_access_code())
         except IntegrityError as exc:
-            if violated_constraint(exc) != ACCESS_CODE_CONSTRAINT:
+            if violated_constraint(exc, Group) != ACCESS_CODE_CONSTRAINT:
                 raise
     raise RuntimeError("could not find a free access code")
 

@@ -1,0 +1,60 @@
+"""A check-in journey on the embedded default (SQLite, no Redis), run in its own process by
+``tests/test_embedded_default.py``: the test suite itself runs on PostgreSQL.
+
+Prints one JSON object with what the journey saw.
+"""
+
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hucares.settings.base")
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+    from accounts.tokens import issue_pair
+    from groups import services as group_services
+    from notifications.models import Notification, NotificationType
+
+    call_command("migrate", verbosity=0)
+    users = [
+        User.objects.create_user(
+            username=name, email=f"{name}@example.com", password="Sunny-Day-42", email_verified=True
+        )
+        for name in ("ada", "bo", "cy")
+    ]
+    group = group_services.group_create(user=users[0], name="Embedded")
+    for member in users[1:]:
+        group_services.group_join(user=member, access_code=group.access_code)
+    token = issue_pair(user=users[0], session_id=uuid.uuid4()).access
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = json.dumps({"groupId": str(group.pk), "productive": 8, "satisfied": 7, "body": 6, "care": 9})
+    first = client.post("/api/v1/checkins", body, content_type="application/json")
+    second = client.post("/api/v1/checkins", body, content_type="application/json")
+    notifications = Notification.objects.filter(type=NotificationType.FRIEND_CHECK_IN).order_by("user__username")
+    print(
+        json.dumps(
+            {
+                "vendor": connection.vendor,
+                "first": [first.status_code, first.json()["data"]["huCaresScore"]],
+                "second": [second.status_code, second.json()["error"]["code"]],
+                "notified": [n.user.username for n in notifications],
+                "uuid_versions": [uuid.UUID(str(n.pk)).version for n in notifications],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
