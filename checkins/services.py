@@ -60,21 +60,21 @@ def checkin_submit(
             raise NotFound()
         group = membership.group
         start = current_period_start(group)
+        # No savepoint around the insert: a duplicate ends this transaction anyway.
         try:
-            with transaction.atomic():
-                check_in = CheckIn.objects.create(
-                    user=user,
-                    group=group,
-                    week_start_date=start,
-                    productive=productive,
-                    satisfied=satisfied,
-                    body=body,
-                    care=care,
-                    reflection_note=reflection_note,
-                    mood_emoji=mood_emoji,
-                    energy_level=energy_level,
-                    is_private=is_private,
-                )
+            check_in = CheckIn.objects.create(
+                user=user,
+                group=group,
+                week_start_date=start,
+                productive=productive,
+                satisfied=satisfied,
+                body=body,
+                care=care,
+                reflection_note=reflection_note,
+                mood_emoji=mood_emoji,
+                energy_level=energy_level,
+                is_private=is_private,
+            )
         except IntegrityError as exc:
             if violated_constraint(exc, CheckIn) == UNIQUE_PERIOD_CONSTRAINT:
                 raise DuplicateCheckIn() from None

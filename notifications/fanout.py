@@ -26,8 +26,8 @@ from groups.models import Group, GroupMembership
 
 from .emails import send_group_invitation_email
 from .models import NotificationType
-from .selectors import email_preference, group_recipient_ids, preference
-from .services import Draft, notifications_create
+from .selectors import email_preference, group_recipient_ids, group_recipients, preference
+from .services import Draft, notifications_create, notifications_create_for_each
 
 
 def _group_data(group: Group, **extra: Any) -> dict[str, Any]:
@@ -39,21 +39,15 @@ def notify_friend_check_in(*, check_in: CheckIn) -> int:
     ``group`` loaded: the notifications commit or roll back with the check-in, and no task is queued per
     check-in (a Celery round trip cost more CPU than the insert, bench/RESULTS.md)."""
     author, group = check_in.user, check_in.group
-    recipients = group_recipient_ids(group_id=group.pk, exclude_user_id=author.pk, pref="friendCheckIn")
-    data = _group_data(group, userId=str(author.pk), username=author.username, checkInId=str(check_in.pk))
-    drafts = [
-        Draft(
-            user_id=user_id,
-            dedupe_key=f"checkin:{check_in.pk}",
-            type=NotificationType.FRIEND_CHECK_IN,
-            title=f"{author.username} checked in",
-            message=f"{author.username} checked in to {group.name}.",
-            data=data,
-        )
-        for user_id in recipients
-    ]
-    # The key names a check-in made in this very transaction: no notification can have it yet.
-    return len(notifications_create(drafts=drafts, new_keys=True))
+    return notifications_create_for_each(
+        recipients=group_recipients(group_id=group.pk, exclude_user_id=author.pk, pref="friendCheckIn"),
+        # The key names a check-in made in this very transaction: no notification can have it yet.
+        dedupe_key=f"checkin:{check_in.pk}",
+        type=NotificationType.FRIEND_CHECK_IN,
+        title=f"{author.username} checked in",
+        message=f"{author.username} checked in to {group.name}.",
+        data=_group_data(group, userId=str(author.pk), username=author.username, checkInId=str(check_in.pk)),
+    )
 
 
 def notify_membership_change(*, group_id: UUID | str, user_id: UUID | str, joined: bool, event_id: str) -> int:

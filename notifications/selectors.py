@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -41,14 +41,32 @@ def email_preference(user: User, key: str) -> bool:
     return bool(emails.get(key, default)) if isinstance(emails, dict) else bool(default)
 
 
-def group_recipient_ids(*, group_id: UUID | str, exclude_user_id: UUID | str, pref: str | None) -> list[UUID]:
-    """Active members who keep notifications of this group on and, if ``pref``, allow that kind."""
-    rows = (
+def group_recipients(
+    *, group_id: UUID | str, exclude_user_id: UUID | str, pref: str | None
+) -> QuerySet[GroupMembership]:
+    """Memberships of active members who keep notifications of this group on and, if ``pref``, allow that kind.
+
+    The preference is decided in SQL, so the rows can feed an ``INSERT … SELECT``
+    (:func:`notifications.services.notifications_create_for_each`).
+    """
+    queryset = (
         GroupMembership.objects.filter(
             group_id=group_id, status=MembershipStatus.ACTIVE, notification_enabled=True, user__is_active=True
         )
         .exclude(user_id=exclude_user_id)
-        # Ids and preferences only: building a model per member was most of this query's cost.
-        .values_list("user_id", "user__notification_preferences")
+        .order_by()
     )
-    return [user_id for user_id, blob in rows if pref is None or _preference(blob, pref)]
+    return queryset if pref is None else queryset.filter(_allows(pref))
+
+
+def _allows(pref: str) -> Q:
+    """The user's preference ``pref`` is on: set to true, or absent where its default is true."""
+    allowed = Q(**{f"user__notification_preferences__{pref}": True})
+    if default_notification_preferences()[pref]:
+        allowed |= ~Q(user__notification_preferences__has_key=pref)
+    return allowed
+
+
+def group_recipient_ids(*, group_id: UUID | str, exclude_user_id: UUID | str, pref: str | None) -> list[UUID]:
+    recipients = group_recipients(group_id=group_id, exclude_user_id=exclude_user_id, pref=pref)
+    return list(recipients.values_list("user_id", flat=True))

@@ -12,9 +12,12 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import F, QuerySet, Value
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from accounts.models import User
+from hucares.core.db import RandomUUID, concrete_field, insert_from_select
 from realtime import events
 from realtime.publish import event_message, publish_many, user_group
 
@@ -35,34 +38,27 @@ class Draft:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def push_live(notifications: Iterable[Notification]) -> None:
-    """Each notification to its owner's sockets (called after commit)."""
-    publish_many(
-        (
-            user_group(item.user_id),
-            event_message(
-                events.notification(
-                    id=item.pk,
-                    type=item.type,
-                    title=item.title,
-                    message=item.message,
-                    data=item.data,
-                    created_at=item.created_at,
-                )
-            ),
+def live_message(notification: Notification, pk: UUID) -> dict[str, Any]:
+    """The ``notification`` event of ``notification``, under the id ``pk``."""
+    return event_message(
+        events.notification(
+            id=pk,
+            type=notification.type,
+            title=notification.title,
+            message=notification.message,
+            data=notification.data,
+            created_at=notification.created_at,
         )
-        for item in notifications
     )
 
 
-def notifications_create(*, drafts: list[Draft], new_keys: bool = False) -> list[Notification]:
-    """Create the drafts whose ``(user, dedupe_key)`` is new; return those that were created.
+def push_live(notifications: Iterable[Notification]) -> None:
+    """Each notification to its owner's sockets (called after commit)."""
+    publish_many((user_group(item.user_id), live_message(item, item.pk)) for item in notifications)
 
-    ``new_keys``: the caller knows no notification can have these keys yet
-    (they name something made in the current transaction), so the rows are
-    inserted without the conflict check and the query that finds which were
-    skipped.
-    """
+
+def notifications_create(*, drafts: list[Draft]) -> list[Notification]:
+    """Create the drafts whose ``(user, dedupe_key)`` is new; return those that were created."""
     if not drafts:
         return []
     now = timezone.now()
@@ -79,18 +75,52 @@ def notifications_create(*, drafts: list[Draft], new_keys: bool = False) -> list
         )
         for d in drafts
     ]
-    # No savepoint: inside a caller's transaction (a check-in) a failure here fails it all anyway.
-    with transaction.atomic(savepoint=False):
-        if new_keys:
-            created = Notification.objects.bulk_create(rows)
-        else:
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-            # With ignore_conflicts the rows that hit an existing key were skipped;
-            # their client-made ids are the ones not in the table.
-            created_ids = set(Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
-            created = [row for row in rows if row.pk in created_ids]
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        # With ignore_conflicts the rows that hit an existing key were skipped;
+        # their client-made ids are the ones not in the table.
+        created_ids = set(Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
+        created = [row for row in rows if row.pk in created_ids]
         transaction.on_commit(lambda: push_live(created))
     return created
+
+
+# The columns a notification made by notifications_create_for_each copies from its template.
+COPIED = ("type", "title", "message", "data", "is_read", "created_at", "expires_at", "dedupe_key")
+
+
+def notifications_create_for_each(
+    *, recipients: QuerySet[Any], dedupe_key: str, type: str, title: str, message: str, data: dict[str, Any]
+) -> int:
+    """The same notification for the ``user_id`` of each row of ``recipients``, in one ``INSERT … SELECT``;
+    returns how many were created.
+
+    The database builds the rows; only their ids come back, for the live push
+    after commit. For a ``dedupe_key`` naming something made in the current
+    transaction (a check-in): no recipient can have it yet, so nothing looks
+    for conflicts.
+    """
+    now = timezone.now()
+    template = Notification(
+        type=type,
+        title=title[:200],
+        message=message[:1000],
+        data=data,
+        dedupe_key=dedupe_key,
+        created_at=now,
+        expires_at=now + NOTIFICATION_LIFETIME,
+    )
+    columns: dict[str, Combinable] = {
+        "id": RandomUUID(),
+        "user": F("user_id"),
+        **{name: Value(getattr(template, name), output_field=concrete_field(Notification, name)) for name in COPIED},
+    }
+    with transaction.atomic(savepoint=False):
+        created = insert_from_select(Notification, recipients, columns, returning=["id", "user"])
+        transaction.on_commit(
+            lambda: publish_many((user_group(user_id), live_message(template, pk)) for pk, user_id in created)
+        )
+    return len(created)
 
 
 def _own(user: User, notification_id: UUID | str) -> Notification:

@@ -13,7 +13,7 @@ from checkins import services as checkin_services
 from checkins.errors import DuplicateCheckIn
 from checkins.models import CheckIn
 from groups import services as group_services
-from groups.models import Role
+from groups.models import MembershipStatus, Role
 from groups.tests.factories import GroupFactory, MembershipFactory
 from notifications import tasks
 from notifications.models import Notification, NotificationType
@@ -227,3 +227,14 @@ def test_expired_notifications_are_deleted_by_the_task() -> None:
     assert tasks.delete_expired_notifications.delay().get() == 1
     assert list(Notification.objects.all()) == [kept]
     assert not Notification.objects.filter(pk=expired.pk).exists()
+
+
+def test_check_in_notifications_follow_each_recipients_own_rules(group_of_four) -> None:
+    group, admin, fan, *_ = group_of_four
+    blank = MembershipFactory.create(group=group, user=UserFactory.create(notification_preferences={})).user
+    MembershipFactory.create(group=group, user=UserFactory.create(is_active=False))
+    MembershipFactory.create(group=group, status=MembershipStatus.BANNED)
+    submit(admin, group)
+    # A preference missing from the blob takes its default (on); deactivated accounts and banned members get nothing.
+    assert set(Notification.objects.values_list("user", flat=True)) == {fan.pk, blank.pk}
+    assert {n.pk.version for n in Notification.objects.all()} == {4}
