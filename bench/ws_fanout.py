@@ -132,6 +132,30 @@ async def setup(base_url: str, sockets: int, group_size: int, concurrency: int) 
     return groups
 
 
+async def joins_notified(base_url: str, groups: list[list[Member]], timeout: float = 300.0) -> float:
+    """Wait until the setup's notification tasks are done; return how long that took.
+
+    Every join queues a Celery task that notifies the group's other members;
+    each admin gets one ``member_joined`` per join of their group. Until all
+    of them are there, the worker competes with the sockets for the two cores
+    (it took ~half a core through the whole connect phase when the phase
+    started at once).
+    """
+    started = time.monotonic()
+    async with httpx.AsyncClient(base_url=base_url.rstrip("/") + "/api/v1", timeout=30) as client:
+        while time.monotonic() - started < timeout:
+            counts = await asyncio.gather(
+                *(
+                    client.get("/notifications?limit=1", headers={"Authorization": f"Bearer {group[0].token}"})
+                    for group in groups
+                )
+            )
+            if all(r.json()["meta"]["unreadCount"] >= len(g) - 1 for r, g in zip(counts, groups, strict=True)):
+                break
+            await asyncio.sleep(0.5)
+    return time.monotonic() - started
+
+
 async def reader(member: Member) -> None:
     try:
         async for raw in member.ws:
@@ -207,6 +231,8 @@ async def main(args: argparse.Namespace) -> None:
     groups = await setup(args.base_url, args.sockets, args.group_size, args.concurrency)
     members = [m for g in groups for m in g]
     print(f"setup: {len(members)} users in {len(groups)} groups in {time.perf_counter() - started:.1f}s")
+    waited = await joins_notified(args.base_url, groups)
+    print(f"setup's join notifications all written {waited:.1f}s later")
     pids = [int(pid) for pid in args.ws_pids.split(",") if pid]
     before = {pid: rss_kb(pid) for pid in pids}
     cpu_before = {pid: cpu_seconds(pid) for pid in pids}
