@@ -2,6 +2,8 @@
 
 from django.db import IntegrityError, models
 
+from hucares.core.db import concrete_field
+
 SQLITE_UNIQUE_FAILED = "UNIQUE constraint failed: "
 
 
@@ -24,13 +26,8 @@ def violated_constraint(exc: IntegrityError, model: type[models.Model]) -> str |
         return failed.removeprefix("index '").rstrip("'")
     columns = {column.strip().rpartition(".")[2] for column in failed.split(",")}
     for constraint in model._meta.constraints:
-        if (
-            isinstance(constraint, models.UniqueConstraint)
-            and {
-                model._meta.get_field(field).column  # type: ignore[union-attr]
-                for field in constraint.fields
-            }
-            == columns
-        ):
+        if isinstance(constraint, models.UniqueConstraint) and columns == {
+            concrete_field(model, name).column for name in constraint.fields
+        }:
             return constraint.name
     return None

@@ -115,6 +115,7 @@ def notifications_create_for_each(
         "user": F("user_id"),
         **{name: Value(getattr(template, name), output_field=concrete_field(Notification, name)) for name in COPIED},
     }
+    # No savepoint: inside a caller's transaction (a check-in) a failure here fails it all anyway.
     with transaction.atomic(savepoint=False):
         created = insert_from_select(Notification, recipients, columns, returning=["id", "user"])
         transaction.on_commit(
