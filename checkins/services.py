@@ -92,7 +92,11 @@ def _own_locked(check_in: CheckIn, user: User) -> CheckIn:
     """The check-in's row, locked; someone else's check-in is a 404, as if it did not exist."""
     if check_in.user_id != user.pk:
         raise NotFound()
-    locked = CheckIn.objects.select_for_update().select_related("user", "group").filter(pk=check_in.pk).first()
+    # Only the check-in's row: locking its user and group too (a plain FOR UPDATE over the join) made an
+    # edit wait for, and deadlock with, check-ins of other members of the group.
+    locked = (
+        CheckIn.objects.select_for_update(of=("self",)).select_related("user", "group").filter(pk=check_in.pk).first()
+    )
     if locked is None:
         raise NotFound()
     return locked

@@ -7,11 +7,11 @@ from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.tests.factories import UserFactory
 from checkins.models import CheckIn
-from checkins.services import checkin_submit
+from checkins.services import checkin_submit, checkin_update
 from groups.models import Group, GroupMembership, MembershipStatus
 from groups.services import group_join, group_leave
 from groups.tests.factories import GroupFactory, MembershipFactory
@@ -95,3 +95,33 @@ def test_concurrent_joins_and_leaves_keep_member_count_exact():
     group.refresh_from_db()
     assert group.member_count == GroupMembership.objects.filter(group=group, status=MembershipStatus.ACTIVE).count()
     assert group.member_count == 1 + THREADS // 2
+
+
+def test_editing_a_check_in_does_not_wait_for_a_write_to_its_group():
+    """An edit locks its check-in's row only: it neither waits for nor deadlocks with the group's other writes."""
+    group = GroupFactory.create(member_count=1)
+    author = MembershipFactory.create(group=group).user
+    own = checkin_submit(user=author, group_id=group.pk, **SCORES)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_group_row() -> None:
+        try:
+            with transaction.atomic():
+                Group.objects.select_for_update().get(pk=group.pk)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_group_row)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            updated = checkin_update(check_in=own, user=author, care=2)
+    finally:
+        release.set()
+        holder.join()
+    assert updated.care == 2
