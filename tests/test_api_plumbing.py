@@ -112,7 +112,14 @@ def test_pagination_meta_and_limits(api_client: APIClient) -> None:
     assert beyond["meta"]["pagination"]["total"] == 45
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=abc", "limit=0", "limit=-3"])
+def test_a_page_far_past_the_end_is_empty_not_an_error(user_client: APIClient) -> None:
+    # An OFFSET this large is beyond what PostgreSQL's bigint holds: the page is not read at all.
+    body = user_client.get("/api/v1/notifications?page=3466023255218830336").json()
+    assert body["data"] == []
+    assert body["meta"]["pagination"]["page"] == 3466023255218830336
+
+
+@pytest.mark.parametrize("query", ["page=0", "page=abc", "limit=0", "limit=-3", "page=" + "9" * 5000])
 def test_bad_pagination_parameters_are_validation_errors(api_client: APIClient, query: str) -> None:
     assert_error(api_client.get(f"/probe/list?{query}"), 400, "VALIDATION_ERROR")
 

@@ -39,6 +39,9 @@ class PageLimitPagination(BasePagination):
         self.limit = min(_positive_int(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
         self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
         start = (self.page - 1) * self.limit
+        if start >= self.total:
+            # Past the end: nothing to read (and no OFFSET beyond what the database can count).
+            return []
         return list(queryset[start : start + self.limit])
 
     def pagination_meta(self) -> dict[str, int]:
