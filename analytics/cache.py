@@ -7,6 +7,7 @@ again and expire on their own. A token that was evicted is simply re-created,
 which also only causes a miss.
 """
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -46,6 +47,11 @@ def _versions(keys: list[str]) -> list[str]:
     return [str(found.get(key, "x")) for key in keys]
 
 
+def _digest(tokens: list[str]) -> str:
+    """The version tokens as one short string: a user in many groups would otherwise make keys of any length."""
+    return hashlib.blake2b(":".join(tokens).encode(), digest_size=16).hexdigest()
+
+
 def cached(
     name: str,
     params: Iterable[Any],
@@ -60,7 +66,7 @@ def cached(
     """
     version_keys = [_version_key("user", u) for u in user_ids] + [_version_key("group", g) for g in sorted(group_ids)]
     try:
-        key = ":".join(["analytics", name, *map(str, params), *_versions(version_keys)])
+        key = ":".join(["analytics", name, *map(str, params), _digest(_versions(version_keys))])
         result = cache.get(key)
     except Exception as exc:  # noqa: BLE001 - any cache failure means "no cache"
         logger.warning("analytics cache unavailable: %s", exc.__class__.__name__)
