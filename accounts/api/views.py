@@ -266,13 +266,7 @@ class AvatarView(APIView):
 class SearchPagination(PageLimitPagination):
     """At most 20 results per page, whatever ``limit`` asks for."""
 
-    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
-        page = super().paginate_queryset(queryset, request, view)
-        if self.limit <= selectors.SEARCH_MAX_RESULTS:
-            return page
-        self.limit = selectors.SEARCH_MAX_RESULTS
-        start = (self.page - 1) * self.limit
-        return list(queryset[start : start + self.limit])
+    max_limit = selectors.SEARCH_MAX_RESULTS
 
 
 class UserSearchView(APIView):

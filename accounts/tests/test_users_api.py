@@ -403,6 +403,10 @@ def test_search_returns_at_most_20_results(user_client: APIClient) -> None:
 
     assert len(response.json()["data"]) == 20
     assert response.json()["meta"]["pagination"]["limit"] == 20
+    first = {u["username"] for u in response.json()["data"]}
+    second = {u["username"] for u in user_client.get("/api/v1/users/search?q=zed&limit=100&page=2").json()["data"]}
+    assert len(second) == 5 and not first & second
+    assert user_client.get("/api/v1/users/search?q=zed&limit=100&page=18668404613599789056").json()["data"] == []
 
 
 @pytest.mark.parametrize("query", ["", "a", " a ", "x" * 21])

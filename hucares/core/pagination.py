@@ -32,11 +32,13 @@ def _positive_int(request: Request, name: str, default: int) -> int:
 
 
 class PageLimitPagination(BasePagination):
+    max_limit = MAX_LIMIT
+
     def paginate_queryset(
         self, queryset: QuerySet[Any] | list[Any], request: Request, view: "APIView | None" = None
     ) -> list[Any]:
         self.page = _positive_int(request, "page", 1)
-        self.limit = min(_positive_int(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
+        self.limit = min(_positive_int(request, "limit", DEFAULT_LIMIT), self.max_limit)
         self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
         start = (self.page - 1) * self.limit
         if start >= self.total:
@@ -71,6 +73,6 @@ class PageLimitPagination(BasePagination):
                 "name": "limit",
                 "required": False,
                 "in": OpenApiParameter.QUERY,
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_limit, "default": DEFAULT_LIMIT},
             },
         ]
