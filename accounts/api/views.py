@@ -284,6 +284,8 @@ class UserSearchView(APIView):
             raise ValidationFailed.for_field("q", "Search needs at least 2 characters.")
         if len(query) > 20:
             raise ValidationFailed.for_field("q", "Usernames have at most 20 characters.")
+        if "\x00" in query:
+            raise ValidationFailed.for_field("q", "Null characters are not allowed.")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.user_search(query=query, viewer=request.user), request, self)  # type: ignore[arg-type]
         data = s.PublicUserSerializer(page, many=True, context={"request": request}).data

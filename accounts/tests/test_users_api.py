@@ -405,7 +405,8 @@ def test_search_returns_at_most_20_results(user_client: APIClient) -> None:
     assert response.json()["meta"]["pagination"]["limit"] == 20
     first = {u["username"] for u in response.json()["data"]}
     second = {u["username"] for u in user_client.get("/api/v1/users/search?q=zed&limit=100&page=2").json()["data"]}
-    assert len(second) == 5 and not first & second
+    assert len(second) == 5
+    assert not first & second
     assert user_client.get("/api/v1/users/search?q=zed&limit=100&page=18668404613599789056").json()["data"] == []
 
 
@@ -415,6 +416,14 @@ def test_search_needs_a_query_of_2_to_20_characters(user_client: APIClient, quer
 
     assert response.status_code == 400
     assert fields_of(response) == {"q"}
+
+
+def test_search_refuses_a_null_character(user_client: APIClient) -> None:
+    # PostgreSQL cannot hold one in a text value: it would be a 500.
+    response = user_client.get("/api/v1/users/search", {"q": "ab\x00"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == [{"field": "q", "message": "Null characters are not allowed."}]
 
 
 def test_search_needs_authentication(api_client: APIClient) -> None:
