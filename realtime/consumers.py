@@ -47,6 +47,8 @@ CLOSE_FLOODING = 4429
 CLOSE_TOO_BIG = 1009
 # Frames refused for the budget in a row before the socket is closed.
 FLOOD_LIMIT = 50
+# ``json.dumps(frame, separators=...)`` builds an encoder per call; one serves every frame.
+_encode_frame = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class FrameError(Exception):
@@ -121,6 +123,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.user, self.claims, self.token = None, {}, ""
+        self.user_key = ""  # str(user.pk), once authenticated
         self.session_id: uuid.UUID | None = None
         self.rooms: set[str] = set()
         self.typing: dict[str, tuple[float, bool]] = {}
@@ -152,6 +155,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         user = opened.user
         self.user, self.claims, self.token = user, opened.claims, token
         self.session_id = opened.session.pk
+        self.user_key = str(user.pk)
         self.last_heartbeat = time.monotonic()
         # Subscribed before ``connected``: from then on the client may count on its stream.
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
@@ -214,7 +218,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+        await self.send(text_data=_encode_frame(frame))
 
     # --- client frames ---------------------------------------------------------------
 
@@ -366,7 +370,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if room is not None and room not in self.rooms:
             # Sent to the room just before this socket left it.
             return
-        if self.user is not None and message.get("exclude_user") == str(self.user.pk):
+        if self.user is not None and message.get("exclude_user") == self.user_key:
             return
         event = message["event"]
         await self.send_frame(event)
