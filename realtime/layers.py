@@ -66,8 +66,13 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
         self.hosts = decode_hosts(hosts)
         self.inbox_id = uuid.uuid4().hex
 
-    async def new_channel(self, prefix: str = "specific.") -> str:
-        """A channel for one consumer: a queue here, reached through the process's inbox (no ``SUBSCRIBE``)."""
+    async def new_channel(self, prefix: str = "specific.", *, queue: "asyncio.Queue[Any] | None" = None) -> str:
+        """A channel for one consumer: a queue here, reached through the process's inbox (no ``SUBSCRIBE``).
+
+        ``queue`` (else a new one) receives the channel's messages serialized:
+        a consumer that reads it itself deserializes them with :meth:`deserialize`
+        and ends the channel with :meth:`drop_channel`.
+        """
         layer = self._get_layer()
         inbox = f"{layer.prefix}{prefix}{self.inbox_id}"
         if inbox not in layer.channels:  # first use on this loop, or after a flush
@@ -78,8 +83,12 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
                 del layer.channels[inbox]
                 raise
         channel = f"{inbox}!{uuid.uuid4().hex}"
-        layer.channels[channel] = asyncio.Queue()
+        layer.channels[channel] = asyncio.Queue() if queue is None else queue
         return channel
+
+    def drop_channel(self, channel: str) -> None:
+        """Forget a channel of :meth:`new_channel` whose consumer has ended: its messages are dropped from now on."""
+        self._get_layer().channels.pop(channel, None)
 
     async def send(self, channel: str, message: dict[str, Any]) -> None:
         """Send to one channel; a process-local one through its process's inbox."""
