@@ -21,7 +21,7 @@ of the daphne under test (production settings, ``DATABASE_URL``,
     python bench/ws_handshake_cpu.py --trees /tmp/ws-old,. --rounds 3
 
 ``--profile DIR`` also records each run with py-spy (``--py-spy``, raw
-format, non-blocking) while the sockets connect; CPU figures of such runs
+format, 250 samples a second) while the sockets connect; CPU figures of such runs
 include py-spy's share and are not for comparison.
 """
 
