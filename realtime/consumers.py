@@ -26,7 +26,9 @@ from typing import Any, NoReturn
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -36,6 +38,7 @@ from hucares.core.ratelimit import client_ip
 
 from . import events, presence, services
 from .db import db_call
+from .layers import PubSubChannelLayer
 from .publish import Message, apublish_many, event_message, room_group, user_group
 
 logger = logging.getLogger(__name__)
@@ -47,6 +50,8 @@ CLOSE_FLOODING = 4429
 CLOSE_TOO_BIG = 1009
 # Frames refused for the budget in a row before the socket is closed.
 FLOOD_LIMIT = 50
+# ``json.dumps(frame, separators=...)`` builds an encoder per call; one serves every frame.
+_encode_frame = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class FrameError(Exception):
@@ -115,12 +120,55 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
+async def _forward(receive: Callable[[], Awaitable[Message]], mailbox: "asyncio.Queue[Any]") -> None:
+    """The server's messages for the socket into its mailbox, in order; a failure too, for the consumer to raise."""
+    while True:
+        try:
+            message = await receive()
+        except Exception as exc:  # noqa: BLE001 - raised again by the consumer, as Channels' loop would
+            mailbox.put_nowait(exc)
+            return
+        mailbox.put_nowait(message)
+
+
 class RealtimeConsumer(AsyncWebsocketConsumer):
     user: User | None
     claims: dict[str, Any]
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Channels' consumer loop with one mailbox for both the client's and the channel layer's messages.
+
+        Channels awaits the two sources with ``asyncio.wait`` and starts a new
+        task for the source that answered after every message: for each event
+        delivered to a socket (a ``user-online`` of each co-member connecting)
+        a task, a wait and the layer's ``receive`` proxy. Here the layer puts an
+        event straight into the socket's mailbox, a small task forwards the
+        server's messages into it, and one loop dispatches both one at a time,
+        in the order they arrived, as Channels does. Other channel layers (the
+        in-memory one of the embedded default) keep Channels' loop.
+        """
+        layer = get_channel_layer(self.channel_layer_alias)
+        if not isinstance(layer, PubSubChannelLayer):
+            return await super().__call__(scope, receive, send)
+        self.scope, self.channel_layer, self.base_send = scope, layer, send
+        mailbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.channel_name = await layer.new_channel(queue=mailbox)
+        forwarding = asyncio.ensure_future(_forward(receive, mailbox))
+        try:
+            while True:
+                item = await mailbox.get()
+                if isinstance(item, Exception):
+                    raise item
+                await self.dispatch(layer.deserialize(item) if isinstance(item, bytes) else item)
+        except StopConsumer:
+            pass
+        finally:
+            layer.drop_channel(self.channel_name)
+            forwarding.cancel()
+
     async def connect(self) -> None:
         self.user, self.claims, self.token = None, {}, ""
+        self.user_key = ""  # str(user.pk), once authenticated
         self.session_id: uuid.UUID | None = None
         self.rooms: set[str] = set()
         self.typing: dict[str, tuple[float, bool]] = {}
@@ -152,6 +200,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         user = opened.user
         self.user, self.claims, self.token = user, opened.claims, token
         self.session_id = opened.session.pk
+        self.user_key = str(user.pk)
         self.last_heartbeat = time.monotonic()
         # Subscribed before ``connected``: from then on the client may count on its stream.
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
@@ -214,7 +263,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+        await self.send(text_data=_encode_frame(frame))
 
     # --- client frames ---------------------------------------------------------------
 
@@ -366,7 +415,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if room is not None and room not in self.rooms:
             # Sent to the room just before this socket left it.
             return
-        if self.user is not None and message.get("exclude_user") == str(self.user.pk):
+        if self.user is not None and message.get("exclude_user") == self.user_key:
             return
         event = message["event"]
         await self.send_frame(event)

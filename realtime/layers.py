@@ -21,17 +21,26 @@ groups. Here a socket's channel is a queue in the process, named
 subscribes its one inbox once, and :meth:`PubSubChannelLayer.send` to such a
 channel publishes to the inbox with the channel's name in front, which the
 inbox hands to that channel's queue. ``send`` keeps working from any process.
+
+The stock receiver asks redis-py for each message with a 0.1 s timeout, so
+redis-py arms and cancels a loop timer around every message read (and the
+loop wakes ten times a second with nothing to read); here it reads without one.
 """
 
 import asyncio
 import hashlib
+import logging
 import uuid
 from collections import defaultdict
 from typing import Any
 
-from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
-from channels_redis.utils import decode_hosts
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
+from channels_redis.utils import _wrap_close, decode_hosts
 from redis.exceptions import NoScriptError
+
+logger = logging.getLogger(__name__)
+# Seconds the receiver waits after a failed read before reading again (as the stock one).
+_RETRY_AFTER = 1.0
 
 # Between the channel's name and the message in a message to an inbox.
 _NAME_END = b"\0"
@@ -53,6 +62,33 @@ class _Inbox:
             queue.put_nowait(payload)
 
 
+class _Shard(RedisSingleShardConnection):
+    async def _do_receiving(self) -> None:
+        """The stock receiver, reading each message without a timeout (module docstring).
+
+        The hosts are configured without a socket timeout, so a read waits
+        until a message comes; the task is cancelled when the layer is flushed,
+        as the stock one is.
+        """
+        while True:
+            try:
+                if self._pubsub and self._pubsub.subscribed:
+                    self._receive_message(await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None))
+                else:
+                    await asyncio.sleep(0.1)
+            except (asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception:
+                logger.exception("Unexpected exception in receive task")
+                await asyncio.sleep(_RETRY_AFTER)
+
+
+class _LoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, *args: Any, hosts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, hosts=hosts, **kwargs)
+        self._shards = [_Shard(host, self) for host in decode_hosts(hosts)]
+
+
 class PubSubChannelLayer(RedisPubSubChannelLayer):
     """``RedisPubSubChannelLayer`` with lock-free, batched publishing and one inbox per process.
 
@@ -66,8 +102,22 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
         self.hosts = decode_hosts(hosts)
         self.inbox_id = uuid.uuid4().hex
 
-    async def new_channel(self, prefix: str = "specific.") -> str:
-        """A channel for one consumer: a queue here, reached through the process's inbox (no ``SUBSCRIBE``)."""
+    def _get_layer(self) -> RedisPubSubLoopLayer:
+        """The stock per-loop layer, with shards that receive without a timeout."""
+        loop = asyncio.get_running_loop()
+        layer = self._layers.get(loop)
+        if layer is None:
+            layer = self._layers[loop] = _LoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            _wrap_close(self, loop)
+        return layer
+
+    async def new_channel(self, prefix: str = "specific.", *, queue: "asyncio.Queue[Any] | None" = None) -> str:
+        """A channel for one consumer: a queue here, reached through the process's inbox (no ``SUBSCRIBE``).
+
+        ``queue`` (else a new one) receives the channel's messages serialized:
+        a consumer that reads it itself deserializes them with :meth:`deserialize`
+        and ends the channel with :meth:`drop_channel`.
+        """
         layer = self._get_layer()
         inbox = f"{layer.prefix}{prefix}{self.inbox_id}"
         if inbox not in layer.channels:  # first use on this loop, or after a flush
@@ -78,8 +128,12 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
                 del layer.channels[inbox]
                 raise
         channel = f"{inbox}!{uuid.uuid4().hex}"
-        layer.channels[channel] = asyncio.Queue()
+        layer.channels[channel] = asyncio.Queue() if queue is None else queue
         return channel
+
+    def drop_channel(self, channel: str) -> None:
+        """Forget a channel of :meth:`new_channel` whose consumer has ended: its messages are dropped from now on."""
+        self._get_layer().channels.pop(channel, None)
 
     async def send(self, channel: str, message: dict[str, Any]) -> None:
         """Send to one channel; a process-local one through its process's inbox."""

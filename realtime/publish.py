@@ -167,7 +167,9 @@ async def apublish_many(sends: Iterable[tuple[str, Message]]) -> bool:
     if not batch:
         return True
     try:
-        await asyncio.wait_for(_send_all(batch), settings.REALTIME_PUBLISH_TIMEOUT)
+        # Not ``wait_for``: on Python 3.11 it runs the send as a task of its own.
+        async with asyncio.timeout(settings.REALTIME_PUBLISH_TIMEOUT):
+            await _send_all(batch)
     except Exception as exc:  # noqa: BLE001 - a broken layer must never reach the socket
         logger.warning("live event lost: %d message(s) to %s: %s", len(batch), batch[0][0], type(exc).__name__)
         return False

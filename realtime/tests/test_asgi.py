@@ -119,3 +119,21 @@ def test_autobahn_formats_debug_arguments_only_when_debugging(monkeypatch: pytes
     assert autobahn.util.hl("sendData") == "sendData"
     monkeypatch.setattr("txaio.tx.get_global_log_level", lambda: "debug")
     assert autobahn.websocket.protocol.pformat(options) == pformat(options)
+
+
+def test_autobahn_names_its_methods_in_log_lines_only_when_one_is_written() -> None:
+    import autobahn.twisted.websocket
+    import autobahn.util
+    import autobahn.websocket.protocol
+    from autobahn.twisted.websocket import WebSocketServerProtocol
+
+    method = WebSocketServerProtocol.sendData
+    for module in (autobahn.websocket.protocol, autobahn.twisted.websocket):
+        name, value = module.hltype(method), module.hlval(1234)
+        assert not isinstance(name, str)  # nothing formatted yet
+        # A written line shows what autobahn's own helpers show.
+        assert f"{name} sent {value} bytes" == (
+            f"{autobahn.util.hltype(method)} sent {autobahn.util.hlval(1234)} bytes"
+        )
+        assert str(name) == autobahn.util.hltype(method)
+        assert "<autobahn.websocket.protocol.WebSocketProtocol.sendData>" in str(name)

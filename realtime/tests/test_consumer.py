@@ -5,15 +5,24 @@ import json
 import threading
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
 from accounts.tests.factories import UserFactory
 from accounts.tokens import revoke_access
 from groups.tests.factories import GroupFactory, MembershipFactory
-from realtime.consumers import CLOSE_FLOODING, CLOSE_HEARTBEAT_TIMEOUT, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED
+from realtime.consumers import (
+    CLOSE_FLOODING,
+    CLOSE_HEARTBEAT_TIMEOUT,
+    CLOSE_TOO_BIG,
+    CLOSE_UNAUTHENTICATED,
+    RealtimeConsumer,
+)
+from realtime.layers import PubSubChannelLayer
 from realtime.models import UserSession
 
 from .helpers import access_token, communicator, connect, receive_event, send
@@ -364,6 +373,42 @@ async def test_presence_online_and_offline_reach_co_members_once_per_user() -> N
     assert await outsider.receive_nothing(timeout=0.3)
     await watcher.disconnect()
     await outsider.disconnect()
+
+
+async def test_sockets_keep_channels_loop_on_another_channel_layer(settings) -> None:
+    # The embedded default runs the in-memory layer; its messages take Channels' own loop.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    assert not isinstance(get_channel_layer(), PubSubChannelLayer)
+    first = await create_membership()
+    second = await create_membership(group=first.group)
+    watcher, _ = await connect(first.user)
+    other, _ = await connect(second.user)
+    assert await receive_event(watcher, "user-online") == {
+        "event": "user-online",
+        "data": {"userId": str(second.user_id)},
+    }
+    await send(other, "heartbeat", ref="h1")
+    assert (await receive_event(other, "heartbeat-ack"))["ref"] == "h1"
+    await other.disconnect()
+    assert (await receive_event(watcher, "user-offline"))["data"] == {"userId": str(second.user_id)}
+    await watcher.disconnect()
+
+
+async def test_a_failing_server_receive_ends_the_consumer_with_its_error() -> None:
+    async def receive() -> dict:
+        raise RuntimeError("the server's queue broke")
+
+    async def send_nowhere(message: dict) -> None:
+        pass
+
+    consumer = RealtimeConsumer()
+    scope: dict[str, Any] = {"type": "websocket", "path": "/ws/", "headers": [], "query_string": b"", "token": None}
+    with pytest.raises(RuntimeError, match="queue broke"):
+        await asyncio.wait_for(consumer(scope, receive, send_nowhere), 5)
+    layer = get_channel_layer()
+    assert consumer.channel_name not in layer._get_layer().channels
+    # Its channel is gone: a message for it is dropped, not queued.
+    await layer.send(consumer.channel_name, {"type": "realtime.event"})
 
 
 async def test_session_row_records_user_agent_and_address(settings) -> None:

@@ -126,3 +126,52 @@ async def test_a_failed_inbox_subscription_is_tried_again_by_the_next_socket() -
     for _ in range(2):
         with pytest.raises(redis.exceptions.ConnectionError):
             await closed.new_channel()
+
+
+async def test_the_receiver_logs_a_failed_read_and_keeps_receiving(monkeypatch, caplog) -> None:
+    monkeypatch.setattr(layers, "_RETRY_AFTER", 0.01)
+    layer = get_channel_layer()
+    group = f"user.{uuid.uuid4()}"
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    await layer.group_send(group, {"type": "realtime.event", "n": 1})
+    assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 1
+    shard = layer._get_layer()._get_shard(layer._get_layer()._get_group_channel_name(group))
+    read, failures = shard._pubsub.get_message, [redis.exceptions.ConnectionError("lost")]
+
+    async def flaky(**kwargs):
+        if failures:
+            raise failures.pop()
+        return await read(**kwargs)
+
+    # The read in progress is the real one; the next read fails once.
+    monkeypatch.setattr(shard._pubsub, "get_message", flaky)
+    await layer.group_send(group, {"type": "realtime.event", "n": 2})
+    assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 2
+    await layer.group_send(group, {"type": "realtime.event", "n": 3})
+    assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 3
+    assert not failures
+    assert "Unexpected exception in receive task" in caplog.text
+
+
+async def test_the_receiver_waits_for_messages_without_a_timer(monkeypatch) -> None:
+    # The stock receiver's 0.1 s read timeout armed a loop timer per message read.
+    layer = get_channel_layer()
+    group = f"user.{uuid.uuid4()}"
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    shard = layer._get_layer()._get_shard(layer._get_layer()._get_group_channel_name(group))
+    read, timeouts = shard._pubsub.get_message, []
+
+    async def recording(**kwargs):
+        timeouts.append(kwargs.get("timeout"))
+        return await read(**kwargs)
+
+    await layer.group_send(group, {"type": "realtime.event", "n": 0})
+    assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 0
+    monkeypatch.setattr(shard._pubsub, "get_message", recording)
+    for n in (1, 2):
+        await layer.group_send(group, {"type": "realtime.event", "n": n})
+        assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == n
+    assert timeouts
+    assert set(timeouts) == {None}
