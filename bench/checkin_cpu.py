@@ -30,6 +30,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from procstat import cpu_seconds
+
 ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hucares_cpu",
@@ -46,14 +48,13 @@ SCORES = {"productive": 8, "satisfied": 7, "body": 6, "care": 5}
 def postgres_cpu_seconds(cursor: Any) -> float:
     """User + system CPU of this database's backends so far, from ``/proc`` (same machine)."""
     cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-    total = 0
+    total = 0.0
     for (pid,) in cursor.fetchall():
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            total += cpu_seconds(pid)
+        except OSError:  # a backend that ended meanwhile
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def child(tree: str, group_size: int, batches: int) -> None:

@@ -23,7 +23,6 @@ is at most ``--sockets``.
 import argparse
 import asyncio
 import json
-import os
 import resource
 import secrets
 import time
@@ -33,6 +32,7 @@ from typing import Any
 
 import httpx
 import websockets
+from procstat import cpu_seconds
 from websockets.typing import Origin
 
 PASSWORD = "Bench-Pass-123"
@@ -65,12 +65,6 @@ def rss_kb(pid: int | None) -> int | None:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return None
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (``/proc/<pid>/stat``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def own_cpu_seconds() -> float:

@@ -47,6 +47,7 @@ django.setup()
 
 import websockets  # noqa: E402
 from django.db import transaction  # noqa: E402
+from procstat import cpu_seconds  # noqa: E402
 from websockets.typing import Origin  # noqa: E402
 
 from accounts.models import User  # noqa: E402
@@ -56,11 +57,6 @@ from realtime import presence  # noqa: E402
 from realtime.models import UserSession  # noqa: E402
 
 PREFIX = "wshs"
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], p: float) -> float:
