@@ -34,7 +34,7 @@ class SessionAwareJWTAuthentication(BaseAuthentication):
         except TokenInvalid as exc:
             raise AuthenticationFailed(exc.detail_message) from exc
         if not check.recently_active:
-            touch_activity(check.user)
+            touch_activity(check.user, check.claims["sid"])
         # The access log and log lines of this request name the user.
         request._request.hucares_user = check.user  # type: ignore[attr-defined]
         user_id_var.set(str(check.user.pk))

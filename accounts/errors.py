@@ -55,3 +55,11 @@ class WrongPassword(ValidationFailed):
     """The caller's current password did not match (a 400 on the field, never a 401)."""
 
     message = "The password is incorrect."
+
+
+class SessionExpired(ApplicationError):
+    """A refresh of a session past its absolute lifetime: the user signs in again."""
+
+    code = "SESSION_EXPIRED"
+    status = 401
+    message = "This session has reached its maximum lifetime; sign in again."

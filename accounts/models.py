@@ -49,6 +49,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_active_at = models.DateTimeField(null=True, blank=True)
     email_verification_token_hash = models.CharField(max_length=64, blank=True, default="")
     email_verification_expires_at = models.DateTimeField(null=True, blank=True)
+    # The address the pending verification link was sent to: the link
+    # verifies that address only, not one set after it was sent.
+    email_verification_address = models.CharField(max_length=255, blank=True, default="")
     password_reset_token_hash = models.CharField(max_length=64, blank=True, default="")
     password_reset_expires_at = models.DateTimeField(null=True, blank=True)
 

@@ -2,8 +2,9 @@
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from .models import User
+from .models import AuthSession, User
 
 SEARCH_MIN_LENGTH = 2
 SEARCH_MAX_RESULTS = 20
@@ -22,4 +23,11 @@ def user_search(*, query: str, viewer: User) -> QuerySet[User]:
         .exclude(pk=viewer.pk)
         .exclude(Q(privacy_settings__contains={"profile": "private"}))
         .order_by("username_lower")
+    )
+
+
+def user_sessions(*, user: User) -> QuerySet[AuthSession]:
+    """The sessions of ``user`` that can still be used, most recently used first."""
+    return AuthSession.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+        "-last_used_at", "-created_at"
     )

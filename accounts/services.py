@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -26,7 +28,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from hucares.core.errors import ApplicationError, ValidationFailed
+from hucares.core.errors import ApplicationError, NotFound, RateLimited, ValidationFailed
+from hucares.core.security import (
+    LOGIN_FAILED,
+    RATE_LIMITED,
+    SESSION_EXPIRED,
+    SESSION_REVOKED,
+    TOKEN_REUSED,
+    security_event,
+)
 
 from . import tokens
 from .avatars import process_avatar
@@ -34,6 +44,7 @@ from .errors import (
     EmailAlreadyExists,
     InvalidCredentials,
     OneTimeTokenInvalid,
+    SessionExpired,
     TokenInvalid,
     TokenReused,
     UsernameAlreadyExists,
@@ -139,8 +150,10 @@ def user_authenticate(*, password: str, email: str | None = None, username: str 
         user = User.objects.filter(username__iexact=username or "").first()
     if user is None:
         make_password(password)
+        security_event(LOGIN_FAILED, reason="unknown_account")
         raise InvalidCredentials()
     if not user.check_password(password) or not user.is_active:
+        security_event(LOGIN_FAILED, user_id=user.pk, reason="wrong_password" if user.is_active else "inactive")
         raise InvalidCredentials()
     return user
 
@@ -159,10 +172,15 @@ def user_login(
 # --- sessions and tokens -----------------------------------------------------------------
 
 
+def session_end_of(created_at: Any) -> Any:
+    """The absolute end of a session opened at ``created_at``: no refresh moves it."""
+    return created_at + settings.AUTH_SESSION_MAX_AGE
+
+
 def session_start(*, user: User, client: ClientInfo) -> TokenPair:
     """Open a new session (token family) and issue its first pair."""
     session_id = uuid.uuid4()
-    issued = tokens.issue_pair(user=user, session_id=session_id)
+    issued = tokens.issue_pair(user=user, session_id=session_id, not_after=session_end_of(timezone.now()))
     AuthSession.objects.create(
         id=session_id,
         user=user,
@@ -181,30 +199,49 @@ def _blacklist(jtis: list[str]) -> None:
     )
 
 
-def sessions_revoke(sessions: "QuerySet[AuthSession]") -> int:
-    """Revoke these sessions: their refresh tokens are blacklisted, their access tokens rejected."""
-    live = list(sessions.filter(revoked_at__isnull=True).values_list("id", "refresh_jti"))
+def sessions_revoke(sessions: "QuerySet[AuthSession]", *, reason: str = "logout") -> int:
+    """Revoke these sessions: their refresh tokens are blacklisted, their access tokens rejected.
+
+    ``revoked_at`` on the row is the lasting record: access checks fall back
+    to it when the cache lost the revocation.
+    """
+    live = list(sessions.filter(revoked_at__isnull=True).values_list("id", "refresh_jti", "user_id"))
     if not live:
         return 0
-    AuthSession.objects.filter(id__in=[sid for sid, _ in live]).update(revoked_at=timezone.now())
-    _blacklist([jti for _, jti in live])
-    tokens.revoke_access(sids=[str(sid) for sid, _ in live])
+    AuthSession.objects.filter(id__in=[sid for sid, _, _ in live]).update(revoked_at=timezone.now())
+    _blacklist([jti for _, jti, _ in live])
+    tokens.revoke_access(sids=[str(sid) for sid, _, _ in live])
+    for sid, _, user_id in live:
+        security_event(SESSION_REVOKED, user_id=user_id, sessionId=str(sid), reason=reason)
     return len(live)
 
 
-def sessions_revoke_all(*, user: User) -> int:
-    return sessions_revoke(AuthSession.objects.filter(user=user))
+def sessions_revoke_all(*, user: User, reason: str = "logout_all") -> int:
+    return sessions_revoke(AuthSession.objects.filter(user=user), reason=reason)
+
+
+def session_revoke(*, user: User, session_id: uuid.UUID) -> None:
+    """Revoke one live session of ``user`` (the session list's DELETE); its tokens stop at once."""
+    with transaction.atomic():
+        if not sessions_revoke(AuthSession.objects.filter(user=user, pk=session_id), reason="revoked_by_user"):
+            raise NotFound("No active session with this id.")
 
 
 def _rotate(session: AuthSession, claims: tokens.Claims, client: ClientInfo) -> TokenPair | ApplicationError:
     """Rotate the session's current refresh token; anything older proves a leak."""
     if claims["jti"] != session.refresh_jti:
-        sessions_revoke(AuthSession.objects.filter(pk=session.pk))
+        security_event(TOKEN_REUSED, user_id=session.user_id, sessionId=str(session.pk))
+        sessions_revoke(AuthSession.objects.filter(pk=session.pk), reason="token_reused")
         return TokenReused()
+    end = session_end_of(session.created_at)
+    if end <= timezone.now() and session.revoked_at is None:
+        security_event(SESSION_EXPIRED, user_id=session.user_id, sessionId=str(session.pk))
+        sessions_revoke(AuthSession.objects.filter(pk=session.pk), reason="absolute_lifetime")
+        return SessionExpired()
     if not session.is_live or not session.user.is_active:
         return TokenInvalid()
     _blacklist([session.refresh_jti])
-    issued = tokens.issue_pair(user=session.user, session_id=session.id)
+    issued = tokens.issue_pair(user=session.user, session_id=session.id, not_after=end)
     session.refresh_jti, session.expires_at = issued.refresh_jti, issued.refresh_expires_at
     session.last_used_at = timezone.now()
     session.ip_address, session.user_agent = client.ip, client.user_agent
@@ -256,25 +293,88 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _void_one_time_tokens(user: User) -> list[str]:
+    """Forget every pending verification and reset link of ``user``; the fields to save."""
+    user.email_verification_token_hash, user.email_verification_expires_at = "", None
+    user.email_verification_address = ""
+    user.password_reset_token_hash, user.password_reset_expires_at = "", None
+    return [
+        "email_verification_token_hash",
+        "email_verification_expires_at",
+        "email_verification_address",
+        "password_reset_token_hash",
+        "password_reset_expires_at",
+    ]
+
+
+def _cooldown_keys(user: User) -> list[str]:
+    # The address is hashed: cache keys end up in Redis dumps and monitors.
+    return [f"auth:verify-cooldown:user:{user.pk}", f"auth:verify-cooldown:address:{_digest(user.email)}"]
+
+
+def _cooldown_take(user: User) -> int:
+    """Start the verification-email cooldown of the user and the address.
+
+    Returns 0 when both were free (an email may go), else the seconds to wait.
+    ``cache.add`` is atomic, so two concurrent requests cannot both send.
+    """
+    if not settings.RATELIMIT_ENABLE:
+        return 0
+    seconds = settings.VERIFICATION_EMAIL_COOLDOWN_SECONDS
+    taken = [cache.add(key, 1, timeout=seconds) for key in _cooldown_keys(user)]
+    if all(taken):
+        return 0
+    for key, mine in zip(_cooldown_keys(user), taken, strict=True):
+        if mine:
+            cache.delete(key)  # this attempt sends nothing: leave the other key's clock alone
+    return seconds
+
+
 def email_verification_request(*, user: User) -> None:
-    """Send a verification email once the current transaction commits."""
+    """Send a verification email once the current transaction commits.
+
+    Silently skipped while the user or the address is in its cooldown (a
+    flood by alternating email changes); the user can resend afterwards.
+    """
     from .tasks import send_verification_email
 
+    if _cooldown_take(user):
+        return
     user_id = str(user.pk)
     transaction.on_commit(lambda: send_verification_email.delay(user_id))
 
 
-def _token_issue(user: User, hash_field: str, expiry_field: str, lifetime: timedelta) -> str:
+def email_verification_resend(*, user: User) -> None:
+    """``POST /auth/resend-verification``: 429 while the user or the address is in its cooldown."""
+    from .tasks import send_verification_email
+
+    wait = _cooldown_take(user)
+    if wait:
+        security_event(RATE_LIMITED, user_id=user.pk, group="resend-verification")
+        raise RateLimited(headers={"Retry-After": str(wait)})
+    user_id = str(user.pk)
+    transaction.on_commit(lambda: send_verification_email.delay(user_id))
+
+
+def _token_issue(user: User, hash_field: str, expiry_field: str, lifetime: timedelta, extra: list[str]) -> str:
     """A new single-use token; only its SHA-256 is stored, replacing any earlier one."""
     raw = secrets.token_urlsafe(32)
     setattr(user, hash_field, _digest(raw))
     setattr(user, expiry_field, timezone.now() + lifetime)
-    user.save(update_fields=[hash_field, expiry_field])
+    user.save(update_fields=[hash_field, expiry_field, *extra])
     return raw
 
 
 def email_verification_issue(*, user: User) -> str:
-    return _token_issue(user, "email_verification_token_hash", "email_verification_expires_at", VERIFICATION_LIFETIME)
+    """A verification token bound to the address it is sent to: a later email change voids it."""
+    user.email_verification_address = user.email
+    return _token_issue(
+        user,
+        "email_verification_token_hash",
+        "email_verification_expires_at",
+        VERIFICATION_LIFETIME,
+        ["email_verification_address"],
+    )
 
 
 def _user_for_token(hash_field: str, expiry_field: str, raw: str) -> User:
@@ -291,9 +391,19 @@ def _user_for_token(hash_field: str, expiry_field: str, raw: str) -> User:
 def email_verify(*, token: str) -> User:
     with transaction.atomic():
         user = _user_for_token("email_verification_token_hash", "email_verification_expires_at", token)
+        if normalize_email(user.email_verification_address) != normalize_email(user.email):
+            raise OneTimeTokenInvalid()
         user.email_verified = True
         user.email_verification_token_hash, user.email_verification_expires_at = "", None
-        user.save(update_fields=["email_verified", "email_verification_token_hash", "email_verification_expires_at"])
+        user.email_verification_address = ""
+        user.save(
+            update_fields=[
+                "email_verified",
+                "email_verification_token_hash",
+                "email_verification_expires_at",
+                "email_verification_address",
+            ]
+        )
     return user
 
 
@@ -308,7 +418,7 @@ def password_reset_request(*, email: str) -> None:
 
 
 def password_reset_issue(*, user: User) -> str:
-    return _token_issue(user, "password_reset_token_hash", "password_reset_expires_at", RESET_LIFETIME)
+    return _token_issue(user, "password_reset_token_hash", "password_reset_expires_at", RESET_LIFETIME, [])
 
 
 def password_reset_confirm(*, token: str, new_password: str) -> User:
@@ -317,9 +427,8 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
         user = _user_for_token("password_reset_token_hash", "password_reset_expires_at", token)
         password_check_rules(password=new_password, user=user, field="newPassword")
         user.set_password(new_password)
-        user.password_reset_token_hash, user.password_reset_expires_at = "", None
-        user.save(update_fields=["password", "password_reset_token_hash", "password_reset_expires_at"])
-        sessions_revoke_all(user=user)
+        user.save(update_fields=["password", *_void_one_time_tokens(user)])
+        sessions_revoke_all(user=user, reason="password_reset")
     return user
 
 
@@ -335,8 +444,8 @@ def password_change(*, user: User, current_password: str, new_password: str, cli
     password_check_rules(password=new_password, user=user, field="newPassword")
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
-        sessions_revoke_all(user=user)
+        user.save(update_fields=["password", *_void_one_time_tokens(user)])
+        sessions_revoke_all(user=user, reason="password_change")
         return session_start(user=user, client=client)
 
 
@@ -367,7 +476,8 @@ def profile_update(*, user: User, **changes: Any) -> User:
         if email != user.email:
             _ensure_available(email=email, exclude=user)
             user.email, user.email_verified = email, False
-            fields += ["email", "email_verified"]
+            # Links sent to the old address must not verify or reset the new one.
+            fields += ["email", "email_verified", *_void_one_time_tokens(user)]
             email_verification_request(user=user)
         if "timezone" in changes:
             user.timezone = changes["timezone"]
@@ -414,7 +524,7 @@ def account_delete(*, user: User, password: str) -> None:
         memberships = GroupMembership.objects.filter(user=user, status=MembershipStatus.ACTIVE).select_related("group")
         for membership in memberships:
             group_leave(group=membership.group, user=user)
-        sessions_revoke_all(user=user)
+        sessions_revoke_all(user=user, reason="account_deleted")
         _delete_file_on_commit(user.avatar.name)
         # A queryset delete leaves ``user.pk`` intact (Model.delete() would set
         # it to None) for the domain events of group_leave sent after commit.
@@ -426,4 +536,4 @@ def user_deactivate(*, user: User) -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
         tokens.forget_user(user.pk)  # update() sends no post_save
-        sessions_revoke_all(user=user)
+        sessions_revoke_all(user=user, reason="deactivated")

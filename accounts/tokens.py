@@ -5,21 +5,30 @@ Every token carries the claims ``userId``, ``username``, ``email``, ``role``,
 ``jti``, ``iat``, ``exp`` and ``token_type``. Signing, the pinned algorithm and
 the lifetimes come from ``settings.SIMPLE_JWT``.
 
-Access tokens are never looked up in the database. A revoked session or a
-logged-out access token is written to the cache for one access lifetime, and
-:func:`check_access_token` reads both keys (plus the activity gate) with a
-single ``get_many``.
+An access token is checked against its session's state in the cache:
+``live`` or ``revoked``, read with the activity gate and the user row in a
+single ``get_many``. Revoking writes ``revoked`` at once; the session row's
+``revoked_at`` is the lasting record, so when the cache lost the key (a Redis
+restart, a flush, an eviction) the row is read once and the state cached
+again: a revoked session stays revoked.
+
+Tokens are signed with ``SIMPLE_JWT["SIGNING_KEY"]``; during a key rotation
+tokens signed with ``JWT_PREVIOUS_SIGNING_KEY`` are still accepted, never
+issued (docs/security.md).
 """
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -27,7 +36,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from .errors import TokenInvalid
-from .models import User
+from .models import AuthSession, User
 
 Claims = dict[str, Any]
 
@@ -40,6 +49,11 @@ ACTIVITY_WRITE_INTERVAL = 60
 # Every save or delete of a user drops the entry (accounts.receivers).
 USER_CACHE_SECONDS = 300
 _REQUIRED_CLAIMS = ("userId", "sid", "jti", "exp", "token_type")
+SESSION_LIVE = "live"
+SESSION_REVOKED = "revoked"
+# How long a session's "live" state is trusted from the cache; a revocation
+# overwrites it at once, so this only bounds the rows read after a cache loss.
+SESSION_STATE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -75,14 +89,21 @@ def _stamp(token: Token, user: User, session_id: uuid.UUID) -> Token:
     return token
 
 
-def issue_pair(*, user: User, session_id: uuid.UUID) -> IssuedPair:
+def _cap_expiry(token: Token, not_after: datetime | None) -> Token:
+    if not_after is not None and datetime_from_epoch(token["exp"]) > not_after:
+        token.set_exp(from_time=not_after, lifetime=timedelta(0))
+    return token
+
+
+def issue_pair(*, user: User, session_id: uuid.UUID, not_after: datetime | None = None) -> IssuedPair:
     """A new access and refresh token of the session ``session_id``.
 
-    The refresh token is recorded as outstanding so that simplejwt's blacklist
-    (and ``flushexpiredtokens``) know about it.
+    Neither outlives ``not_after`` (the session's absolute end). The refresh
+    token is recorded as outstanding so that simplejwt's blacklist (and
+    ``flushexpiredtokens``) know about it.
     """
-    refresh = _stamp(RefreshToken(), user, session_id)
-    access = _stamp(AccessToken(), user, session_id)
+    refresh = _cap_expiry(_stamp(RefreshToken(), user, session_id), not_after)
+    access = _cap_expiry(_stamp(AccessToken(), user, session_id), not_after)
     encoded_refresh = str(refresh)
     expires_at = datetime_from_epoch(refresh["exp"])
     OutstandingToken.objects.create(
@@ -95,10 +116,38 @@ def issue_pair(*, user: User, session_id: uuid.UUID) -> IssuedPair:
     return IssuedPair(str(access), encoded_refresh, refresh["jti"], expires_at)
 
 
+@functools.lru_cache(maxsize=4)
+def _backend_for(key: str) -> TokenBackend:
+    """A verifier for tokens signed with ``key``, configured as the current one."""
+    return TokenBackend(
+        api_settings.ALGORITHM,
+        key,
+        api_settings.VERIFYING_KEY,
+        api_settings.AUDIENCE,
+        api_settings.ISSUER,
+        api_settings.JWK_URL,
+        api_settings.LEEWAY,
+        api_settings.JSON_ENCODER,
+    )
+
+
+def _verified_claims(raw: str) -> Any:
+    """The payload of ``raw`` if the current key (or, in a rotation, the previous one) signed it."""
+    try:
+        return token_backend.decode(raw, verify=True)  # type: ignore[arg-type]  # the stubs say Token; it takes the encoded string
+    except TokenBackendExpiredToken:
+        raise
+    except TokenBackendError:
+        previous = settings.JWT_PREVIOUS_SIGNING_KEY
+        if not previous:
+            raise
+        return _backend_for(previous).decode(raw, verify=True)  # type: ignore[arg-type]
+
+
 def decode_token(raw: str, token_type: str) -> Claims:
     """Verify signature, expiry and type of ``raw``; raise :class:`TokenInvalid` otherwise."""
     try:
-        claims = token_backend.decode(raw, verify=True)  # type: ignore[arg-type]  # the stubs say Token; it takes the encoded string
+        claims = _verified_claims(raw)
     except TokenBackendError as exc:
         raise TokenInvalid() from exc
     if not isinstance(claims, dict) or any(name not in claims for name in _REQUIRED_CLAIMS):
@@ -113,16 +162,16 @@ def decode_token(raw: str, token_type: str) -> Claims:
     return claims
 
 
-def _revoked_sid_key(sid: str) -> str:
-    return f"auth:revoked:sid:{sid}"
+def _session_key(sid: str) -> str:
+    return f"auth:session:{sid}"
 
 
 def _revoked_jti_key(jti: str) -> str:
     return f"auth:revoked:jti:{jti}"
 
 
-def _activity_key(user_id: str) -> str:
-    return f"auth:active:{user_id}"
+def _activity_key(user_id: str, sid: str | None = None) -> str:
+    return f"auth:active:{user_id}:{sid or ''}"
 
 
 def _user_key(user_id: str) -> str:
@@ -137,22 +186,41 @@ def forget_user(user_id: Any) -> None:
 def revoke_access(*, sids: Iterable[str] = (), jtis: Iterable[str] = ()) -> None:
     """Reject access tokens of these sessions / with these ids from now on.
 
-    The keys only need to outlive the longest-lived access token that could
-    still carry them: one access lifetime.
+    The cache keys only need to outlive the longest-lived access token that
+    could still carry them: one access lifetime. A session's lasting record
+    is its row's ``revoked_at``, which the caller writes.
     """
-    keys = {_revoked_sid_key(str(sid)): 1 for sid in sids}
+    keys: dict[str, Any] = {_session_key(str(sid)): SESSION_REVOKED for sid in sids}
     keys.update({_revoked_jti_key(str(jti)): 1 for jti in jtis})
     if keys:
         cache.set_many(keys, timeout=int(access_lifetime().total_seconds()) + 1)
 
 
+def _session_state_from_db(sid: str) -> str:
+    """The session's state from its row, cached again for the next requests.
+
+    A token whose session has no row is not refused here: rows go only long
+    after every token of theirs expired, or with their user, whom the user
+    check refuses.
+    """
+    row = AuthSession.objects.filter(pk=sid).values_list("revoked_at", "expires_at").first()
+    revoked = row is not None and (row[0] is not None or row[1] <= timezone.now())
+    if revoked:
+        cache.set(_session_key(sid), SESSION_REVOKED, timeout=int(access_lifetime().total_seconds()) + 1)
+        return SESSION_REVOKED
+    # add, not set: a revocation written meanwhile must win.
+    cache.add(_session_key(sid), SESSION_LIVE, timeout=SESSION_STATE_SECONDS)
+    return SESSION_LIVE
+
+
 def check_access_token(raw: str) -> AccessCheck:
-    """Validate an access token with one cache round trip (and a user query on a cache miss)."""
+    """Validate an access token with one cache round trip (and queries on a cache miss)."""
     claims = decode_token(raw, ACCESS)
-    sid_key, jti_key = _revoked_sid_key(claims["sid"]), _revoked_jti_key(claims["jti"])
-    activity_key, user_key = _activity_key(claims["userId"]), _user_key(claims["userId"])
+    sid_key, jti_key = _session_key(claims["sid"]), _revoked_jti_key(claims["jti"])
+    activity_key, user_key = _activity_key(claims["userId"], claims["sid"]), _user_key(claims["userId"])
     found = cache.get_many([sid_key, jti_key, activity_key, user_key])
-    if sid_key in found or jti_key in found:
+    state = found.get(sid_key) or _session_state_from_db(claims["sid"])
+    if state == SESSION_REVOKED or jti_key in found:
         raise TokenInvalid()
     user = found.get(user_key)
     if user is None:
@@ -175,8 +243,14 @@ def user_for_access_token(raw: str) -> tuple[User, Claims]:
     return check.user, check.claims
 
 
-def touch_activity(user: User) -> None:
-    """Record that ``user`` is active, writing at most once a minute per user."""
-    if cache.add(_activity_key(str(user.pk)), 1, timeout=ACTIVITY_WRITE_INTERVAL):
-        User.objects.filter(pk=user.pk).update(last_active_at=timezone.now())
+def touch_activity(user: User, sid: str | None = None) -> None:
+    """Record that ``user`` (and its session ``sid``) is active, writing at most once a minute per session.
+
+    The session's ``last_used_at`` is what the session list shows as "last used".
+    """
+    if cache.add(_activity_key(str(user.pk), sid), 1, timeout=ACTIVITY_WRITE_INTERVAL):
+        moment = timezone.now()
+        User.objects.filter(pk=user.pk).update(last_active_at=moment)
+        if sid is not None:
+            AuthSession.objects.filter(pk=sid, revoked_at__isnull=True).update(last_used_at=moment)
         forget_user(user.pk)

@@ -14,4 +14,6 @@ urlpatterns: list[URLPattern] = [
     *api_path("verify-email", views.VerifyEmailView.as_view(), "auth-verify-email"),
     *api_path("resend-verification", views.ResendVerificationView.as_view(), "auth-resend-verification"),
     *api_path("change-password", views.ChangePasswordView.as_view(), "auth-change-password"),
+    *api_path("sessions", views.SessionListView.as_view(), "auth-sessions"),
+    *api_path("sessions/<uuid:session_id>", views.SessionDetailView.as_view(), "auth-session"),
 ]

@@ -220,3 +220,16 @@ class MessageSerializer(serializers.Serializer[dict[str, Any]]):
 
 class AvatarResultSerializer(serializers.Serializer[dict[str, Any]]):
     avatar_url = serializers.URLField()
+
+
+class AuthSessionSerializer(serializers.Serializer[Any]):
+    """One signed-in device of the user (``GET /auth/sessions``)."""
+
+    id = serializers.UUIDField()
+    user_agent = serializers.CharField(help_text="The User-Agent of the device's last sign-in or refresh.")
+    ip_address = serializers.IPAddressField(allow_null=True)
+    created_at = serializers.DateTimeField(help_text="When the user signed in on this device.")
+    last_used_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="When the session ends unless refreshed.")
+    ends_at = serializers.DateTimeField(help_text="The absolute end: no refresh keeps it alive past this.")
+    current = serializers.BooleanField(help_text="Whether this is the session of the calling token.")

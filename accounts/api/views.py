@@ -5,6 +5,7 @@ live in :mod:`accounts.services`.
 """
 
 from typing import Any, cast
+from uuid import UUID
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -32,7 +33,7 @@ from hucares.core.ratelimit import check_rate, client_ip
 from hucares.core.responses import ApiResponse
 
 from . import serializers as s
-from .ratelimits import limit_failures
+from .ratelimits import limit_failures, login_account
 
 
 def validated(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
@@ -85,7 +86,7 @@ class LoginView(PublicAuthView):
     @extend_schema(
         operation_id="auth_login", tags=["auth"], request=s.LoginSerializer, responses={200: s.AuthResultSerializer}
     )
-    @limit_failures("auth-login", (InvalidCredentials,))
+    @limit_failures("auth-login", (InvalidCredentials,), account_of=login_account)
     def post(self, request: Request) -> ApiResponse:
         data = validated(s.LoginSerializer, request)
         user, pair = services.user_login(
@@ -175,7 +176,7 @@ class ResendVerificationView(APIView):
         user: User = request.user  # type: ignore[assignment]
         if user.email_verified:
             return message("Email already verified")
-        services.email_verification_request(user=user)
+        services.email_verification_resend(user=user)
         return message("Verification email sent")
 
 
@@ -199,6 +200,46 @@ class ChangePasswordView(APIView):
         return ApiResponse(
             {"access_token": pair.access, "refresh_token": pair.refresh}, message="Password changed successfully"
         )
+
+
+class SessionListView(APIView):
+    @extend_schema(
+        operation_id="auth_sessions_list",
+        tags=["auth"],
+        responses={200: s.AuthSessionSerializer(many=True)},
+        description="The devices signed in to this account; `current` marks the caller's own session.",
+    )
+    def get(self, request: Request) -> ApiResponse:
+        current = cast(Claims, request.auth)["sid"] if isinstance(request.auth, dict) else None
+        paginator = PageLimitPagination()
+        page = paginator.paginate_queryset(selectors.user_sessions(user=request.user), request, self)  # type: ignore[arg-type]
+        rows = [
+            {
+                "id": session.pk,
+                "user_agent": session.user_agent,
+                "ip_address": session.ip_address,
+                "created_at": session.created_at,
+                "last_used_at": session.last_used_at,
+                "expires_at": session.expires_at,
+                "ends_at": services.session_end_of(session.created_at),
+                "current": str(session.pk) == current,
+            }
+            for session in page
+        ]
+        return paginator.get_paginated_response(s.AuthSessionSerializer(rows, many=True).data)
+
+
+class SessionDetailView(APIView):
+    @extend_schema(
+        operation_id="auth_sessions_revoke",
+        tags=["auth"],
+        request=None,
+        responses={204: None},
+        description="Signs that device out at once: its refresh token and its access tokens stop working.",
+    )
+    def delete(self, request: Request, session_id: UUID) -> ApiResponse:
+        services.session_revoke(user=request.user, session_id=session_id)  # type: ignore[arg-type]
+        return ApiResponse(status=204)
 
 
 # --- users -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.permissions import VerifiedEmailRequired
 from hucares.core.errors import NotFound
 from hucares.core.pagination import PageLimitPagination
-from hucares.core.ratelimit import check_rate, client_ip
+from hucares.core.ratelimit import check_rate, client_ip, client_rate_key
 from hucares.core.responses import ApiResponse
 from hucares.core.serializers import represent, represent_many
 from realtime.presence import online_user_ids
@@ -111,7 +111,7 @@ class GroupDetailView(APIView):
 
 
 def _join_rate_keys(request: Request) -> list[str]:
-    return [f"user:{actor(request).pk}", f"ip:{client_ip(request)}"]
+    return [f"user:{actor(request).pk}", f"ip:{client_rate_key(client_ip(request))}"]
 
 
 class GroupJoinView(APIView):

@@ -19,3 +19,8 @@ def choose_request_id(incoming: str | None) -> str:
 
 def current_request_id() -> str:
     return request_id_var.get() or str(uuid.uuid4())
+
+
+# The client's address as hucares.core.ratelimit.client_ip decides it, for
+# security events raised deep in a service.
+client_ip_var: ContextVar[str | None] = ContextVar("client_ip", default=None)

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .context import choose_request_id, request_id_var, user_id_var
+from .context import choose_request_id, client_ip_var, request_id_var, user_id_var
 from .logging import redact
 from .metrics import REQUEST_DURATION
-from .ratelimit import ratelimit_headers
+from .ratelimit import client_ip, ratelimit_headers
 
 access_logger = logging.getLogger("hucares.access")
 
@@ -32,11 +32,13 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         id_token = request_id_var.set(request_id)
         user_token = user_id_var.set(None)
+        ip_token = client_ip_var.set(client_ip(request))
         try:
             response = self.get_response(request)
         finally:
             request_id_var.reset(id_token)
             user_id_var.reset(user_token)
+            client_ip_var.reset(ip_token)
         response["X-Request-ID"] = request_id
         return response
 
@@ -77,6 +79,7 @@ class AccessLogMiddleware:
             "request",
             extra={
                 "userId": user_id,
+                "clientIp": client_ip_var.get() or client_ip(request),
                 "method": request.method,
                 "path": redact(path),
                 "route": route,

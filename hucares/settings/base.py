@@ -264,6 +264,13 @@ SIMPLE_JWT = {
     "TOKEN_OBTAIN_SERIALIZER": None,
 }
 
+# The key that signed tokens before the last rotation: tokens it signed are
+# still accepted (never issued) while it is set (docs/security.md, "Rotating").
+JWT_PREVIOUS_SIGNING_KEY = env.str("JWT_PREVIOUS_SIGNING_KEY", default="")
+# A session (a login and every refresh rotated from it) ends this many days
+# after the login, however often it is refreshed: then the user signs in again.
+AUTH_SESSION_MAX_AGE = timedelta(days=env.int("AUTH_SESSION_MAX_AGE_DAYS", default=30))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "HuCares API",
     "DESCRIPTION": "Weekly check-ins for small groups of friends. Every response is wrapped in the "
@@ -310,11 +317,20 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Rate limits ---------------------------------------------------------------------
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-RATELIMIT_USE_CACHE = "default"
 RATELIMIT_AUTH = env.str("RATELIMIT_AUTH", default="5/15m")
 RATELIMIT_ANON = env.str("RATELIMIT_ANON", default="100/15m")
 RATELIMIT_USER = env.str("RATELIMIT_USER", default="1000/15m")
 RATELIMIT_JOIN = env.str("RATELIMIT_JOIN", default="10/15m")
+# Failed sign-ins per account, from any address: higher than the per-IP
+# limit, so that a stranger cannot lock a user out with a few tries.
+RATELIMIT_AUTH_ACCOUNT = env.str("RATELIMIT_AUTH_ACCOUNT", default="10/15m")
+# Group invitations a user may send (every answer counts: an email invite
+# answers the same either way, so there is no "failure" to count).
+RATELIMIT_INVITE = env.str("RATELIMIT_INVITE", default="20/h")
+# Invitation emails one address may receive, whoever invites: more are dropped silently.
+RATELIMIT_INVITE_ADDRESS = env.str("RATELIMIT_INVITE_ADDRESS", default="3/d")
+# Seconds between two verification emails of one user or to one address.
+VERIFICATION_EMAIL_COOLDOWN_SECONDS = env.int("VERIFICATION_EMAIL_COOLDOWN_SECONDS", default=300)
 # How many proxies in front of the app append to X-Forwarded-For. 0 means the
 # header is ignored and REMOTE_ADDR is the client: a spoofed header then
 # cannot dodge a limit.
