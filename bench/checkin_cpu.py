@@ -22,6 +22,7 @@ Environment (defaults in brackets): ``DATABASE_URL``
 import argparse
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -37,7 +38,9 @@ ENVIRONMENT = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hucares_cpu",
     "REDIS_URL": "redis://127.0.0.1:6379/8",
     "CHANNEL_LAYER_PREFIX": "checkincpu",
-    "SECRET_KEY": "bench-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH",
+    # Keys of this run only: production refuses any key written in the repository.
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "testserver",
     "RATELIMIT_ENABLE": "false",
     "LOG_LEVEL": "WARNING",

@@ -16,7 +16,8 @@ and every user's cache entry is warmed, as the API calls before a real
 connect phase do. Presence keys and socket rows are cleared before each run,
 so every handshake is its user's first socket. Run it with the environment
 of the daphne under test (production settings, ``DATABASE_URL``,
-``REDIS_URL``, ``CHANNEL_LAYER_PREFIX``, ``SECRET_KEY``, ``ALLOWED_HOSTS``)::
+``REDIS_URL``, ``CHANNEL_LAYER_PREFIX``, ``SECRET_KEY``, ``JWT_SIGNING_KEY``,
+``ALLOWED_HOSTS``)::
 
     python bench/ws_handshake_cpu.py --trees /tmp/ws-old,. --rounds 3
 

@@ -18,7 +18,8 @@ export REDIS_URL=${FUZZ_REDIS_URL:-redis://127.0.0.1:6379/7}
 export CHANNEL_LAYER_PREFIX=fuzz RATELIMIT_ENABLE=false LOG_LEVEL=ERROR ALLOWED_HOSTS=127.0.0.1
 export DJANGO_SETTINGS_MODULE=hucares.settings.production
 SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_urlsafe(64))")
-export SECRET_KEY
+JWT_SIGNING_KEY=$(python3 -c "import secrets; print(secrets.token_urlsafe(64))")
+export SECRET_KEY JWT_SIGNING_KEY
 
 # schemathesis in a virtualenv of its own: it is a tool run against the app, not part of it.
 FUZZ_VENV=.venv-fuzz

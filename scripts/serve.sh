@@ -31,6 +31,12 @@ if [[ -z "${SECRET_KEY:-}" ]]; then
   SECRET_KEY=$(cat .secret_key)
   export SECRET_KEY
 fi
+if [[ -z "${JWT_SIGNING_KEY:-}" ]]; then
+  # Production signs tokens with a key of their own (docs/security.md).
+  [[ -s .jwt_signing_key ]] || "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(64))" > .jwt_signing_key
+  JWT_SIGNING_KEY=$(cat .jwt_signing_key)
+  export JWT_SIGNING_KEY
+fi
 
 # Every WebSocket holds a descriptor in nginx (two) and in daphne.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

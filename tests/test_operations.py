@@ -1,6 +1,7 @@
 """Health, metrics, the OpenAPI schema and production settings (CONTRACT §10)."""
 
 import os
+import secrets
 import subprocess
 import sys
 from io import StringIO
@@ -129,8 +130,12 @@ def _run_manage(args: list[str], env_overrides: dict[str, str]) -> subprocess.Co
     )
 
 
-PRODUCTION = {"DJANGO_SETTINGS_MODULE": "hucares.settings.production"}
-GOOD_KEY = "k" * 20 + "q8Zr2-Lm9Xv4Tn7Wb1Yc5Pd3Hs6Jf0Ga!"
+# Keys made for this run: production refuses any key written in the repository.
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
+    "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
+}
+GOOD_KEY = secrets.token_urlsafe(64)
 
 
 def test_production_refuses_the_embedded_secret_key() -> None:
