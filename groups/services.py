@@ -12,7 +12,7 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, normalize_email
 from checkins.cache import invalidate_group_checkins
 from hucares.core import events
 from hucares.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -247,23 +247,27 @@ def member_role_change(*, group: Group, user: User, role: str, by: User) -> Grou
     return target
 
 
-def _find_invitee(username: str | None, email: str | None) -> User:
-    users = User.objects.filter(is_active=True)
-    found = users.filter(username__iexact=username).first() if username else None
-    if found is None and email:
-        found = users.filter(email__iexact=email.strip()).first()
-    if found is None:
-        raise UserNotFound()
-    return found
+def _is_private_profile(user: User) -> bool:
+    return (user.privacy_settings or {}).get("profile") == "private"
 
 
-def group_invite(*, group: Group, by: User, username: str | None = None, email: str | None = None) -> User:
-    """Invite a user by username or email; the notification is made by a receiver of ``member_invited``."""
+def _invite_checks(group: Group, by: User) -> None:
+    actor = _require_role(group, by, {Role.ADMIN, Role.MODERATOR, Role.MEMBER})
+    if actor.role == Role.MEMBER and not group.allow_member_invite:
+        raise PermissionDenied("Only admins and moderators can invite to this group.")
+
+
+def group_invite(*, group: Group, by: User, username: str) -> User:
+    """Invite a user by username; the notification is made by a receiver of ``member_invited``.
+
+    A private profile cannot be found by its username, here as in search:
+    it answers as an unknown username does.
+    """
     with transaction.atomic():
-        actor = _require_role(group, by, {Role.ADMIN, Role.MODERATOR, Role.MEMBER})
-        if actor.role == Role.MEMBER and not group.allow_member_invite:
-            raise PermissionDenied("Only admins and moderators can invite to this group.")
-        invitee = _find_invitee(username, email)
+        _invite_checks(group, by)
+        invitee = User.objects.filter(is_active=True, username__iexact=username).first()
+        if invitee is None or (_is_private_profile(invitee) and invitee.pk != by.pk):
+            raise UserNotFound()
         membership = GroupMembership.objects.filter(group=group, user=invitee).first()
         if membership is not None and membership.status == MembershipStatus.ACTIVE:
             raise AlreadyMember()
@@ -271,6 +275,30 @@ def group_invite(*, group: Group, by: User, username: str | None = None, email: 
             raise BannedFromGroup("That user was banned from this group.")
         send_on_commit(signals.member_invited, group=group, invitee=invitee, by=by)
     return invitee
+
+
+def group_invite_email(*, group: Group, by: User, email: str, send_to_new_address: bool = True) -> None:
+    """Invite an address; the caller learns nothing about whether it has an account.
+
+    An active account that may be invited gets the usual invitation
+    (``member_invited``); an address without any account gets an email
+    inviting it to register (``email_invited``) unless ``send_to_new_address``
+    is false (that address had enough invitations lately); members, banned
+    users and disabled accounts get nothing. Every case returns the same.
+    """
+    address = normalize_email(email)
+    with transaction.atomic():
+        _invite_checks(group, by)
+        invitee = User.objects.filter(email__iexact=address).first()
+        if invitee is None:
+            if send_to_new_address:
+                send_on_commit(signals.email_invited, group=group, email=address, by=by)
+            return
+        if not invitee.is_active:
+            return
+        membership = GroupMembership.objects.filter(group=group, user=invitee).first()
+        if membership is None or membership.status == MembershipStatus.INACTIVE:
+            send_on_commit(signals.member_invited, group=group, invitee=invitee, by=by)
 
 
 def group_access_code_regenerate(*, group: Group, by: User) -> Group:

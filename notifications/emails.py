@@ -18,6 +18,22 @@ def send_group_invitation_email(*, to: User, group_name: str, access_code: str, 
     )
 
 
+def send_registration_invitation_email(*, to_email: str, group_name: str, access_code: str, invited_by: str) -> None:
+    """To an address without an account: the invitation, and how to register first."""
+    send_mail(
+        subject=f"{invited_by} invited you to {group_name} on HuCares",
+        message=(
+            f"Hi,\n\n{invited_by} invited you to join the group {group_name} on HuCares, "
+            "where small groups of friends check in with each other every week.\n"
+            f"Create your account at {settings.FRONTEND_URL}/register, then join with the access code "
+            f"{access_code}:\n{settings.FRONTEND_URL}/groups/join\n\n"
+            "If you do not know the sender, ignore this email: nothing happens unless you register."
+        ),
+        from_email=None,
+        recipient_list=[to_email],
+    )
+
+
 def send_weekly_reminder_email(*, to: User, group_names: list[str]) -> None:
     groups = "\n".join(f"- {name}" for name in sorted(group_names))
     send_mail(

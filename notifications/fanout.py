@@ -24,7 +24,7 @@ from accounts.models import User
 from checkins.models import CheckIn
 from groups.models import Group, GroupMembership
 
-from .emails import send_group_invitation_email
+from .emails import send_group_invitation_email, send_registration_invitation_email
 from .models import NotificationType
 from .selectors import email_preference, group_recipient_ids, group_recipients, preference
 from .services import Draft, notifications_create, notifications_create_for_each
@@ -135,3 +135,20 @@ def notify_group_invitation(*, group_id: UUID | str, invitee_id: UUID | str, by_
                 lambda: send_group_invitation_email(to=invitee, group_name=name, access_code=code, invited_by=by_name)
             )
     return created
+
+
+def invite_address(*, group_id: UUID | str, email: str, by_id: UUID | str) -> bool:
+    """Email an invitation to register to ``email``, if it still has no account; whether one went out."""
+    group = Group.objects.filter(pk=group_id, is_active=True).first()
+    by = User.objects.filter(pk=by_id).first()
+    if group is None:
+        return False
+    if User.objects.filter(email__iexact=email).exists():
+        return False
+    send_registration_invitation_email(
+        to_email=email,
+        group_name=group.name,
+        access_code=group.access_code,
+        invited_by=by.username if by else "Someone",
+    )
+    return True

@@ -50,6 +50,12 @@ def on_group_deleted(
     transaction.on_commit(lambda: tasks.notify_group_deleted.delay(*args))
 
 
+@receiver(group_signals.email_invited, dispatch_uid="notifications.email_invited")
+def on_email_invited(sender: Any, *, group: Group, email: str, by: User, **kwargs: Any) -> None:
+    args = (str(group.pk), email, str(by.pk))
+    transaction.on_commit(lambda: tasks.send_email_invitation.delay(*args))
+
+
 @receiver(group_signals.member_invited, dispatch_uid="notifications.member_invited")
 def on_member_invited(sender: Any, *, group: Group, invitee: User, by: User, **kwargs: Any) -> None:
     args = (str(group.pk), str(invitee.pk), str(by.pk), str(uuid.uuid4()))

@@ -44,6 +44,12 @@ def notify_group_invitation(group_id: str, invitee_id: str, by_id: str, event_id
 
 
 @shared_task(**RETRY)
+def send_email_invitation(group_id: str, email: str, by_id: str) -> None:
+    """The invitation to register of an address that had no account when it was invited."""
+    fanout.invite_address(group_id=group_id, email=email, by_id=by_id)
+
+
+@shared_task(**RETRY)
 def send_weekly_reminders() -> int:
     """Hourly: reminders for every user whose local reminder time has come."""
     return weekly_reminders_send(now=timezone.now())

@@ -82,7 +82,8 @@ class InviteSerializer(serializers.Serializer[Any]):
 
 class InviteResultSerializer(serializers.Serializer[Any]):
     group_id = serializers.UUIDField()
-    invitee = PublicUserSerializer()
+    invitee = PublicUserSerializer(allow_null=True, help_text="The invited user (username invites); null by email.")
+    email = serializers.EmailField(allow_null=True, help_text="The invited address (email invites); null by username.")
 
 
 class RoleSerializer(serializers.Serializer[Any]):

@@ -10,9 +10,9 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.models import User, normalize_email
 from accounts.permissions import VerifiedEmailRequired
-from hucares.core.errors import NotFound
+from hucares.core.errors import NotFound, RateLimited
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.ratelimit import check_rate, client_ip, client_rate_key
 from hucares.core.responses import ApiResponse
@@ -153,16 +153,48 @@ class GroupMembersView(APIView):
 
 class GroupInviteView(APIView):
     @extend_schema(
-        operation_id="groups_invite", tags=TAG, request=InviteSerializer, responses={201: InviteResultSerializer}
+        operation_id="groups_invite",
+        tags=TAG,
+        request=InviteSerializer,
+        responses={201: InviteResultSerializer},
+        description=(
+            "By username: the invitee's public profile is returned; a private profile answers as an unknown "
+            "username (404 USER_NOT_FOUND). By email: the answer is the same whether or not the address has an "
+            "account (`invitee` is null); an address without an account gets an email inviting it to register. "
+            "Each user may send `RATELIMIT_INVITE` invitations (default 20 an hour)."
+        ),
     )
     def post(self, request: Request, group_id: UUID) -> ApiResponse:
+        by = actor(request)
+        check_rate(request, group="groups.invite", rate=settings.RATELIMIT_INVITE, key=f"user:{by.pk}")
         data = _validated(InviteSerializer, request.data)
         group = _group_or_404(group_id)
-        invitee = services.group_invite(
-            group=group, by=actor(request), username=data.get("username"), email=data.get("email")
+        invitee: User | None = None
+        if data.get("username"):
+            invitee = services.group_invite(group=group, by=by, username=data["username"])
+        else:
+            services.group_invite_email(
+                group=group, by=by, email=data["email"], send_to_new_address=_address_allowance(request, data["email"])
+            )
+        result = InviteResultSerializer(
+            {"group_id": group.pk, "invitee": invitee, "email": None if invitee else normalize_email(data["email"])},
+            context={"request": request},
         )
-        result = InviteResultSerializer({"group_id": group.pk, "invitee": invitee}, context={"request": request})
         return ApiResponse(result.data, status=201, message="Invitation sent")
+
+
+def _address_allowance(request: Request, email: str) -> bool:
+    """Whether one more invitation email may go to ``email`` (a stranger's inbox is not a target)."""
+    try:
+        check_rate(
+            request,
+            group="groups.invite-address",
+            rate=settings.RATELIMIT_INVITE_ADDRESS,
+            key=normalize_email(email),
+        )
+    except RateLimited:
+        return False
+    return True
 
 
 def _user_or_404(user_id: UUID) -> User:

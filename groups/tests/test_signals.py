@@ -114,6 +114,8 @@ def test_unknown_update_fields_are_refused(crew):
         services.group_update(group=crew.group, by=crew.admin, access_code="X")
 
 
-def test_invite_by_email_finds_the_user_case_insensitively(crew):
+def test_invite_by_email_finds_the_user_case_insensitively(crew, django_capture_on_commit_callbacks):
     invitee = UserFactory.create(email="pal@example.com")
-    assert services.group_invite(group=crew.group, by=crew.admin, email=" PAL@example.com ") == invitee
+    with recording(signals.member_invited) as (calls,), django_capture_on_commit_callbacks(execute=True):
+        services.group_invite_email(group=crew.group, by=crew.admin, email=" PAL@example.com ")
+    assert [call["invitee"] for call in calls] == [invitee]
