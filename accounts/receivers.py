@@ -1,12 +1,17 @@
-"""Keep the cached user rows of token checks in step with the database."""
+"""Keep the cached user rows of token checks in step with the database; log admin sign-in failures."""
 
 from typing import Any
 
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.http import HttpRequest
 
-from .models import User
+from hucares.core.ratelimit import client_ip
+from hucares.core.security import ADMIN_LOGIN_FAILED, security_event
+
+from .models import User, normalize_email
 from .tokens import forget_user
 
 
@@ -18,3 +23,18 @@ def forget_changed_user(sender: type[User], instance: User, **kwargs: Any) -> No
     user_id = instance.pk
     forget_user(user_id)
     transaction.on_commit(lambda: forget_user(user_id))
+
+
+@receiver(user_login_failed, dispatch_uid="accounts.log_admin_login_failure")
+def log_admin_login_failure(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """Only the admin signs in through ``django.contrib.auth.authenticate``; the API counts its own failures."""
+    typed = credentials.get("username") or credentials.get("email") or ""
+    user_id = User.objects.filter(email__iexact=normalize_email(str(typed))).values_list("pk", flat=True).first()
+    security_event(
+        ADMIN_LOGIN_FAILED,
+        user_id=user_id,
+        client_ip=client_ip(request) if request is not None else None,
+        known_account=user_id is not None,
+    )

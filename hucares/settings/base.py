@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "channels",
+    "axes",
     "hucares.core",
     "accounts",
     "groups",
@@ -65,6 +66,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hucares.core.middleware.AccessLogMiddleware",
+    # Last, as django-axes asks: it answers a locked-out admin sign-in.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: a locked-out address or account is refused before the
+# password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "hucares.urls"
@@ -336,6 +346,24 @@ VERIFICATION_EMAIL_COOLDOWN_SECONDS = env.int("VERIFICATION_EMAIL_COOLDOWN_SECON
 # cannot dodge a limit.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# Admin sign-in (django-axes): failures per client address and per account,
+# each counted on its own, in the database; 429 with Retry-After when over.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_ONLY_ADMIN_SITE = True
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# The admin's form field (axes would read USERNAME_FIELD, "email", which the form does not send).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.adminauth.axes_client_ip"
+AXES_USERNAME_CALLABLE = "accounts.adminauth.axes_username"
+AXES_LOCKOUT_CALLABLE = "accounts.adminauth.lockout_response"
+# Our own security event is the log line (without the typed email); axes'
+# successful-login rows are not needed.
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True
+
 # How long a computed analytics result is kept; check-in writes invalidate it sooner.
 ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
 
@@ -368,9 +396,12 @@ LOGGING: dict[str, Any] = {
         "daphne.access": {"level": "WARNING", "propagate": True},
         "gunicorn.access": {"level": "WARNING", "propagate": True},
         "django.channels.server": {"level": "WARNING", "propagate": True},
+        # hucares.security logs each admin sign-in failure and lockout instead.
+        "axes": {"level": "ERROR", "propagate": True},
     },
 }
 APPEND_SLASH = False
 # User.email is unique through the case-insensitive constraint
-# users_email_ci_unique, which Django's check does not recognise.
-SILENCED_SYSTEM_CHECKS = ["auth.E003"]
+# users_email_ci_unique, which Django's checks do not recognise (W004 is
+# E003's form once there is more than one authentication backend: axes').
+SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
