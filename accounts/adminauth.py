@@ -20,13 +20,15 @@ from hucares.core.security import ADMIN_LOCKED_OUT, security_event
 from .models import normalize_email
 
 
-def axes_client_ip(request: HttpRequest) -> str:
-    """``client_ip``, with an IPv6 address replaced by the first address of its /64 (axes stores an address)."""
-    address = client_ip(request)
+def axes_client_ip(request: HttpRequest) -> str | None:
+    """``client_ip``, with an IPv6 address replaced by the first address of its /64 (axes stores an address).
+
+    ``None`` when there is no address (a request made in code, not over a socket).
+    """
     try:
-        parsed = ipaddress.ip_address(address)
+        parsed = ipaddress.ip_address(client_ip(request))
     except ValueError:
-        return address
+        return None
     if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
     return str(parsed.ipv4_mapped if isinstance(parsed, ipaddress.IPv6Address) else parsed)
