@@ -53,5 +53,8 @@ def lockout_response(
     security_event(ADMIN_LOCKED_OUT, client_ip=client_ip(request))
     error = RateLimited("Too many failed sign-ins. Try again later.")
     response = error_response(error.status, error.code, error.detail_message)
-    response["Retry-After"] = str(cool_off_seconds())
+    # The API's 429 headers; the cool-off is the longest the lock can still last.
+    response["Retry-After"] = response["RateLimit-Reset"] = str(cool_off_seconds())
+    response["RateLimit-Limit"] = str(settings.AXES_FAILURE_LIMIT)
+    response["RateLimit-Remaining"] = "0"
     return response

@@ -33,6 +33,8 @@ def test_failures_from_one_address_end_in_429_with_retry_after() -> None:
 
     assert refused.status_code == 429  # type: ignore[attr-defined]
     assert refused["Retry-After"] == "900"  # type: ignore[index]
+    assert refused["RateLimit-Limit"] == "5"  # type: ignore[index]
+    assert refused["RateLimit-Remaining"] == "0"  # type: ignore[index]
     assert refused.json()["error"]["code"] == "RATE_LIMITED"  # type: ignore[attr-defined]
     assert admin_login(staff.email, DEFAULT_PASSWORD, address="198.51.100.2").status_code == 302  # type: ignore[attr-defined]
 
