@@ -33,18 +33,3 @@ class ReusedClientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
-
-    def incr_with_expiry(self, key: str, timeout: int) -> int:
-        """Add one to the counter ``key`` and return it, creating it with ``timeout`` seconds to live.
-
-        One MULTI/EXEC of ``INCR`` and ``EXPIRE NX``: there is no moment when
-        the counter exists without its expiry, nor one between "create" and
-        "increment" where an eviction or a flush could make the count fail.
-        """
-        name = self.make_and_validate_key(key)
-        client = self._cache.get_client(name, write=True)  # type: ignore[attr-defined]
-        with client.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, timeout, nx=True)
-            count, _ = pipe.execute()
-        return int(count)

@@ -6,10 +6,11 @@ or the address ``TRUSTED_PROXY_COUNT`` hops from the right of
 ``client_rate_key`` is who the client is for a limit: an IPv6 client owns a
 whole /64, so all of it counts as one.
 
-Counting is one atomic ``INCR`` + ``EXPIRE`` on Redis (fixed windows, as
-django-ratelimit counted before): a counter that vanishes (eviction, flush,
-failover) starts again at one instead of failing closed with a 429 for an
-innocent request, which django-ratelimit's ``add`` then ``incr`` did.
+Counting is ``add`` (create the window's counter with its expiry) then
+``incr``, in fixed windows as django-ratelimit counted. django-ratelimit
+failed closed when the counter vanished between the two (an eviction, a
+flush, a failover) and refused an innocent request with a 429; here the
+count simply starts again, so only a real excess is refused.
 """
 
 import hashlib
@@ -76,18 +77,15 @@ def parse_rate(rate: str) -> tuple[int, int]:
 def _counted(key: str, timeout: int, increment: bool) -> int:
     if not increment:
         return int(cache.get(key, 0))
-    atomic = getattr(cache, "incr_with_expiry", None)
-    if atomic is not None:
-        return int(atomic(key, timeout))
-    # Other caches (the embedded default's local memory): add, then incr;
-    # should the counter vanish in between, count again instead of failing.
     for _ in range(3):
         if cache.add(key, 1, timeout=timeout):
             return 1
         try:
             return int(cache.incr(key))
         except ValueError:
+            # The counter vanished after add saw it: create it again.
             continue
+    # Vanishing three times in a row: the cache is failing; this hit counts as the first.
     return 1
 
 
