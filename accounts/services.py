@@ -336,22 +336,22 @@ def email_verification_request(*, user: User) -> None:
     Silently skipped while the user or the address is in its cooldown (a
     flood by alternating email changes); the user can resend afterwards.
     """
-    from .tasks import send_verification_email
-
-    if _cooldown_take(user):
-        return
-    user_id = str(user.pk)
-    transaction.on_commit(lambda: send_verification_email.delay(user_id))
+    if not _cooldown_take(user):
+        _queue_verification_email(user)
 
 
 def email_verification_resend(*, user: User) -> None:
     """``POST /auth/resend-verification``: 429 while the user or the address is in its cooldown."""
-    from .tasks import send_verification_email
-
     wait = _cooldown_take(user)
     if wait:
         security_event(RATE_LIMITED, user_id=user.pk, group="resend-verification")
         raise RateLimited(headers={"Retry-After": str(wait)})
+    _queue_verification_email(user)
+
+
+def _queue_verification_email(user: User) -> None:
+    from .tasks import send_verification_email
+
     user_id = str(user.pk)
     transaction.on_commit(lambda: send_verification_email.delay(user_id))
 
