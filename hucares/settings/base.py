@@ -269,7 +269,7 @@ SIMPLE_JWT = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "HuCares API",
     "DESCRIPTION": "Weekly check-ins for small groups of friends. Every response is wrapped in the "
-    "HuCares envelope; see the README for the rules.",
+    "HuCares envelope; see the README and CONTRACT for the rules.",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
