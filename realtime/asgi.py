@@ -24,10 +24,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hucares.settings.base")
 django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
-from .middleware import JWTAuthMiddleware  # noqa: E402
+from .middleware import JWTAuthMiddleware, OriginCheck  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
 # Bound in the root context, so every socket shares it (module docstring).
@@ -43,6 +42,6 @@ async def not_found(scope: dict[str, Any], receive: Any, send: Any) -> None:
 application = ProtocolTypeRouter(
     {
         "http": not_found,
-        "websocket": AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": OriginCheck(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -50,9 +50,11 @@ def communicator(path: str = "/ws/", headers: list[tuple[bytes, bytes]] | None =
     return Communicator(application, path, headers=headers if headers is not None else [ORIGIN])
 
 
-async def connect(user: User, *, token: str | None = None) -> tuple[Communicator, dict[str, Any]]:
+async def connect(
+    user: User, *, token: str | None = None, headers: list[tuple[bytes, bytes]] | None = None
+) -> tuple[Communicator, dict[str, Any]]:
     """An authenticated socket of ``user`` and its ``connected`` frame."""
-    socket = communicator(f"/ws/?token={token or await _token(user)}")
+    socket = communicator(f"/ws/?token={token or await _token(user)}", headers=headers)
     accepted, _ = await socket.connect()
     assert accepted
     frame = await socket.receive_json_from(timeout=5)
