@@ -1,4 +1,4 @@
-"""Limits on failed authentication attempts (CONTRACT §2, rate limits).
+"""Limits on failed authentication attempts.
 
 A view is first checked without counting; only the failures named by the
 view count. A user who types the password right on the first try is never
