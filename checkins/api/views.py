@@ -115,6 +115,9 @@ CHECKIN_EXAMPLE = {
 
 
 class CheckInListView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     def get_permissions(self) -> list[BasePermission]:
         if self.request.method == "POST":
             return [IsAuthenticated(), VerifiedEmailRequired()]
@@ -191,6 +194,9 @@ class CheckInListView(APIView):
 
 
 class CheckInCurrentView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     @api_operation(
         summary="My current periods",
         description="For each of the caller's groups, its current period and the caller's check-in for it "
@@ -208,6 +214,9 @@ class CheckInCurrentView(APIView):
 
 
 class CheckInHistoryView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     @api_operation(
         summary="My check-in history with a summary",
         description="The caller's own check-ins, newest first. `meta.summary` holds `totalCheckIns`, "
@@ -303,6 +312,9 @@ def _period_for(request: Request, group: Group) -> date:
 
 
 class GroupCheckInsView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     @api_operation(
         summary="A group's check-ins of one period",
         description="The check-ins of every member for one period of the group (the current one unless "

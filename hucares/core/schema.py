@@ -72,7 +72,7 @@ ERROR_ENVELOPE: Schema = {
 }
 
 
-EMPTY_DATA: Schema = {"type": "object", "nullable": True, "enum": [None], "description": "Always null."}
+EMPTY_DATA: Schema = {"nullable": True, "enum": [None], "description": "Always null."}
 EXAMPLE_META: Schema = {"timestamp": "2026-01-05T09:30:00Z", "version": "v1", "requestId": "7f9c0a1e4b2d4c69"}
 EXAMPLE_PAGINATION: Schema = {"page": 1, "limit": 20, "total": 1, "totalPages": 1}
 
