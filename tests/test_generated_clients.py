@@ -41,7 +41,7 @@ def require(*tools: Path) -> None:
 
 
 def run(command: list[str | Path], **kwargs: object) -> str:
-    result = subprocess.run(  # noqa: S603 - our own pinned tools
+    result = subprocess.run(
         [str(part) for part in command], capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, **kwargs
     )
     output = result.stdout + result.stderr
@@ -54,7 +54,7 @@ def server(transactional_db: None, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {**server_env(), "MEDIA_ROOT": str(tmp_path / "media")}
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hucares.asgi:application"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_serving(port, process)
         yield f"http://127.0.0.1:{port}"

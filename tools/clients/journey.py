@@ -131,9 +131,8 @@ def groups_and_check_ins(ada: AuthenticatedClient, bob: AuthenticatedClient) -> 
     assert current.data[0].check_in is not None
     expect("history", checkins_history.sync_detailed(client=bob), 200, CheckInPage)
     edit = PatchedCheckInWriteRequest(care=4, reflection_note="Better now.")
-    edited = expect(
-        "edit check-in", checkins_partial_update.sync_detailed(mine.data.id, client=bob, body=edit), 200, CheckInEnvelope
-    )
+    edited_response = checkins_partial_update.sync_detailed(mine.data.id, client=bob, body=edit)
+    edited = expect("edit check-in", edited_response, 200, CheckInEnvelope)
     assert edited.data.care == 4
     return group_id
 
@@ -141,9 +140,7 @@ def groups_and_check_ins(ada: AuthenticatedClient, bob: AuthenticatedClient) -> 
 def analytics_and_more(ada: AuthenticatedClient, bob: AuthenticatedClient, group_id: uuid.UUID) -> None:
     expect("personal analytics", analytics_personal.sync_detailed(client=bob), 200, PersonalAnalyticsEnvelope)
     expect("group analytics", analytics_group.sync_detailed(group_id, client=bob), 200, GroupAnalyticsEnvelope)
-    expect(
-        "comparison", analytics_comparison.sync_detailed(client=bob, group_id=group_id), 200, ComparisonEnvelope
-    )
+    expect("comparison", analytics_comparison.sync_detailed(client=bob, group_id=group_id), 200, ComparisonEnvelope)
     expect("insights", analytics_insights.sync_detailed(client=bob), 200, InsightListEnvelope)
     inbox = expect("notifications", notifications_list.sync_detailed(client=ada), 200, NotificationPage)
     assert any(item.type_ == "friend_check_in" for item in inbox.data), [item.type_ for item in inbox.data]
