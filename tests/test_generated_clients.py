@@ -40,10 +40,9 @@ def require(*tools: Path) -> None:
     pytest.skip(message)
 
 
-def run(command: list[str | Path], **kwargs: object) -> str:
-    result = subprocess.run(
-        [str(part) for part in command], capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, **kwargs
-    )
+def run(command: list[str | Path], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    args = [str(part) for part in command]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, cwd=cwd, env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     return output
