@@ -11,7 +11,7 @@ export HOST PORT
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hucares
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run serve test lint typecheck schema openapi client-tools clients check clean
+.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -55,6 +55,10 @@ tools/clients/node_modules/.installed: tools/clients/package.json tools/clients/
 	touch $@
 
 client-tools: $(CLIENTS_VENV)/.installed tools/clients/node_modules/.installed
+
+# The WebSocket protocol document against the official AsyncAPI 3.0 JSON schema (npm @asyncapi/specs, pinned).
+asyncapi: install client-tools
+	$(BIN)/check-jsonschema --schemafile tools/clients/node_modules/@asyncapi/specs/schemas/3.0.0.json docs/asyncapi.yaml
 
 # Generate the Python client and the TypeScript types from the served schema; run the journey and tsc --strict.
 clients: install client-tools

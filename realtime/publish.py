@@ -3,7 +3,7 @@
 Callers are on-commit receivers and Celery tasks, never code inside a
 transaction. Publishing never raises: a failing or hung channel layer costs
 the caller at most ``REALTIME_PUBLISH_TIMEOUT`` seconds and a log line, and
-the event is lost (CONTRACT §8).
+the event is lost.
 
 ``async_to_sync(layer.group_send)`` starts a fresh event loop in a fresh
 thread on every call, and the Redis layers keep their connection pools per

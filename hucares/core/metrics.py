@@ -1,4 +1,4 @@
-"""Prometheus metrics of CONTRACT §10.
+"""Prometheus metrics of the API.
 
 Request durations and check-in counts are recorded in-process (aggregated
 across gunicorn workers when ``PROMETHEUS_MULTIPROC_DIR`` is set); the gauges
