@@ -11,14 +11,10 @@ without them the tests are skipped, unless ``CLIENT_TOOLS_REQUIRED`` is set (CI)
 
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
-
-from tests.test_e2e_realtime import free_port, server_env, wait_until_serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clients]
 
@@ -48,43 +44,25 @@ def run(command: list[str | Path], *, cwd: Path | None = None, env: dict[str, st
     return output
 
 
-@pytest.fixture
-def server(transactional_db: None, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**server_env(), "MEDIA_ROOT": str(tmp_path / "media")}
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hucares.asgi:application"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_serving(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def test_the_generated_python_client_runs_a_whole_journey(server: str, tmp_path: Path) -> None:
+def test_the_generated_python_client_runs_a_whole_journey(live_daphne: str, tmp_path: Path) -> None:
     require(GENERATOR, TOOL_PYTHON)
     schema = tmp_path / "openapi.yaml"
-    run(["curl", "-sSf", "-o", schema, f"{server}/api/v1/schema/"])
+    run(["curl", "-sSf", "-o", schema, f"{live_daphne}/api/v1/schema/"])
     output = run(
         [GENERATOR, "generate", "--path", schema, "--config", TOOLS / "openapi-python-client.yaml", "--meta", "none"],
         cwd=tmp_path,
     )
     assert "warning" not in output.lower(), output
     journey = run(
-        [TOOL_PYTHON, TOOLS / "journey.py", server],
+        [TOOL_PYTHON, TOOLS / "journey.py", live_daphne],
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
     assert "ok  duplicate check-in: 409 ErrorEnvelope" in journey
     assert journey.rstrip().endswith("journey complete"), journey
 
 
-def test_a_form_upload_with_curl_is_415(server: str) -> None:
-    login = f"{server}/api/v1/auth/login"
+def test_a_form_upload_with_curl_is_415(live_daphne: str) -> None:
+    login = f"{live_daphne}/api/v1/auth/login"
     status = run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-F", "email=a@b.example", login])
     assert status == "415"
 
