@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
         "CheckInFrequencyEnum": "groups.models.CheckInFrequency",
         "GroupRoleEnum": "groups.models.Role",
         "MembershipStatusEnum": "groups.models.MembershipStatus",
+        "ProfileVisibilityEnum": "accounts.api.serializers.PROFILE_VISIBILITY",
+        "ScoreVisibilityEnum": "accounts.api.serializers.SCORE_VISIBILITY",
     },
 }
 
