@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ASYNCAPI = ROOT / "docs" / "asyncapi.yaml"
 API_GUIDE = ROOT / "docs" / "api.md"
 ORIGIN = "http://testserver"
+# Spelled in two parts so that this file does not name them itself.
+OUTSIDE_DOCUMENT = "CONTR" + "ACT"
+OUTSIDE_FOLDER = "../" + "shared"
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +80,8 @@ def test_nothing_in_the_repository_refers_to_files_outside_it() -> None:
         if path == ROOT / "README.md":
             continue  # rewritten by its owner (the architecture work) in the same release; checked from then on
         text = path.read_text()
-        assert "CONTRACT" not in text.replace("CONTRACT" + "_FREE", ""), path
-        assert "../" + "shared" not in text, path
+        assert OUTSIDE_DOCUMENT not in text, path
+        assert OUTSIDE_FOLDER not in text, path
 
 
 class _Links(HTMLParser):
