@@ -1,6 +1,9 @@
 """The API's documentation: the AsyncAPI document matches the socket's code, and the docs pages stay on this host."""
 
+import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -42,6 +45,20 @@ def test_every_close_code_is_documented(asyncapi: dict[str, Any]) -> None:
     assert codes
     for code in codes:
         assert f"| {code} |" in asyncapi["info"]["description"]
+
+
+def test_the_asyncapi_document_is_valid_asyncapi_3() -> None:
+    official = ROOT / "tools" / "clients" / "node_modules" / "@asyncapi" / "specs" / "schemas" / "3.0.0.json"
+    if not official.exists():
+        message = "the official AsyncAPI JSON schema comes with the client tools: run `make client-tools`"
+        if os.environ.get("CLIENT_TOOLS_REQUIRED"):
+            pytest.fail(message)
+        pytest.skip(message)
+    validator = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [str(validator), "--schemafile", str(official), str(ASYNCAPI)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_reference_in_the_asyncapi_document_resolves(asyncapi: dict[str, Any]) -> None:
