@@ -226,6 +226,23 @@ class CheckInHistoryView(APIView):
         access="Signed-in users.",
         errors=[BAD_QUERY],
         operation_id="checkins_history",
+        meta={
+            "name": "CheckInHistoryMeta",
+            "required": ["summary"],
+            "properties": {
+                "summary": {
+                    "type": "object",
+                    "required": ["totalCheckIns", "averageScore", "highestScore", "currentStreak", "longestStreak"],
+                    "properties": {
+                        "totalCheckIns": {"type": "integer"},
+                        "averageScore": {"type": "number", "nullable": True},
+                        "highestScore": {"type": "integer", "nullable": True},
+                        "currentStreak": {"type": "integer", "description": "Periods in a row, the best group's."},
+                        "longestStreak": {"type": "integer"},
+                    },
+                }
+            },
+        },
         tags=TAG,
         parameters=[GROUP_FILTER],
         responses=CheckInSerializer(many=True),
@@ -322,6 +339,13 @@ class GroupCheckInsView(APIView):
         access="Members of the group.",
         errors=[(NotFound, "the group does not exist or the caller is not a member"), BAD_QUERY],
         operation_id="checkins_group_list",
+        meta={
+            "name": "GroupPeriodMeta",
+            "required": ["periodStart"],
+            "properties": {
+                "periodStart": {"type": "string", "format": "date", "description": "The period's first day."}
+            },
+        },
         tags=TAG,
         parameters=[
             OpenApiParameter(

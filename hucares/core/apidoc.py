@@ -23,7 +23,10 @@ for the health probes)::
     )
     def post(self, request): ...
 
-Every other keyword goes to ``extend_schema`` unchanged (``parameters``,
+``meta`` documents what an operation adds to the envelope's ``meta``:
+``{"name": "CheckInHistoryMeta", "properties": {...}, "required": [...]}``
+(JSON schema properties); the envelope is then named after it
+(``CheckInHistoryPage``). Every other keyword goes to ``extend_schema`` unchanged (``parameters``,
 ``examples``, ``tags``...). Response examples of 2xx answers give the
 ``data`` only: the envelope hook wraps them like the schema.
 """
@@ -49,6 +52,7 @@ from .errors import (
 ErrorSpec = type[ApplicationError] | tuple[type[ApplicationError], str]
 
 ANONYMOUS = "x-anonymous"
+ENVELOPE_META = "x-envelope-meta"
 AUTH_ERRORS: tuple[ErrorSpec, ...] = (
     (NotAuthenticated, "no `Authorization: Bearer <access token>` header"),
     (TokenInvalid, "the access token is malformed, expired or revoked: refresh it, then retry"),
@@ -129,6 +133,7 @@ def api_operation(
     errors: Sequence[ErrorSpec] = (),
     anonymous: bool = False,
     infrastructure: bool = True,
+    meta: dict[str, Any] | None = None,
     **schema: Any,
 ) -> Callable[[Any], Any]:
     """Document one view method for clients; see the module docstring."""
@@ -138,6 +143,8 @@ def api_operation(
     if responses is not None and not isinstance(responses, dict):
         responses = {200: responses}
     extensions = dict(schema.pop("extensions", None) or {})
+    if meta:
+        extensions[ENVELOPE_META] = meta
     if anonymous:
         extensions[ANONYMOUS] = True
         schema["auth"] = []

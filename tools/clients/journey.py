@@ -40,7 +40,7 @@ from hucares_client.models import (
     AvatarResultEnvelope,
     AvatarUploadRequest,
     CheckInEnvelope,
-    CheckInPage,
+    CheckInHistoryPage,
     CheckInSubmitRequest,
     ComparisonEnvelope,
     CurrentPeriodPage,
@@ -48,6 +48,7 @@ from hucares_client.models import (
     ErrorEnvelope,
     GroupAnalyticsEnvelope,
     GroupEnvelope,
+    GroupPeriodPage,
     GroupWriteRequest,
     ImportReportEnvelope,
     InsightListEnvelope,
@@ -57,7 +58,7 @@ from hucares_client.models import (
     MemberPage,
     MessageEnvelope,
     MigrationLocalstorageImportBody,
-    NotificationPage,
+    NotificationListPage,
     PatchedCheckInWriteRequest,
     PatchedProfileUpdateRequest,
     PersonalAnalyticsEnvelope,
@@ -125,11 +126,12 @@ def groups_and_check_ins(ada: AuthenticatedClient, bob: AuthenticatedClient) -> 
     mine = expect("check in", checkins_create.sync_detailed(client=bob, body=scores), 201, CheckInEnvelope)
     duplicate = expect("duplicate check-in", checkins_create.sync_detailed(client=bob, body=scores), 409, ErrorEnvelope)
     assert duplicate.error.code == "DUPLICATE_CHECKIN", duplicate.error.code
-    period = expect("group check-ins", checkins_group_list.sync_detailed(group_id, client=ada), 200, CheckInPage)
+    period = expect("group check-ins", checkins_group_list.sync_detailed(group_id, client=ada), 200, GroupPeriodPage)
     assert [entry.id for entry in period.data] == [mine.data.id]
     current = expect("current", checkins_current.sync_detailed(client=bob), 200, CurrentPeriodPage)
     assert current.data[0].check_in is not None
-    expect("history", checkins_history.sync_detailed(client=bob), 200, CheckInPage)
+    history = expect("history", checkins_history.sync_detailed(client=bob), 200, CheckInHistoryPage)
+    assert history.meta.summary.total_check_ins == 1
     edit = PatchedCheckInWriteRequest(care=4, reflection_note="Better now.")
     edited_response = checkins_partial_update.sync_detailed(mine.data.id, client=bob, body=edit)
     edited = expect("edit check-in", edited_response, 200, CheckInEnvelope)
@@ -142,8 +144,9 @@ def analytics_and_more(ada: AuthenticatedClient, bob: AuthenticatedClient, group
     expect("group analytics", analytics_group.sync_detailed(group_id, client=bob), 200, GroupAnalyticsEnvelope)
     expect("comparison", analytics_comparison.sync_detailed(client=bob, group_id=group_id), 200, ComparisonEnvelope)
     expect("insights", analytics_insights.sync_detailed(client=bob), 200, InsightListEnvelope)
-    inbox = expect("notifications", notifications_list.sync_detailed(client=ada), 200, NotificationPage)
+    inbox = expect("notifications", notifications_list.sync_detailed(client=ada), 200, NotificationListPage)
     assert any(item.type_ == "friend_check_in" for item in inbox.data), [item.type_ for item in inbox.data]
+    assert inbox.meta.unread_count >= 1
     read = expect("read all", notifications_read_all.sync_detailed(client=ada), 200, ReadAllResultEnvelope)
     assert read.data.updated >= 1
     found = expect("search", users_search.sync_detailed(client=ada, q="jb"), 200, PublicUserPage)

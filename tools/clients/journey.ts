@@ -51,7 +51,7 @@ export async function journey(baseUrl: string): Promise<void> {
   await api.GET("/api/v1/checkins/group/{group_id}", { params: { path: { group_id: group.id }, query: { page: 1 } } });
   await api.GET("/api/v1/checkins/current");
   const history = await api.GET("/api/v1/checkins/history", { params: { query: { groupId: group.id } } });
-  must("history", history.data, history.error);
+  const streak: number = must("history", history.data, history.error).meta.summary.currentStreak;
   await api.PATCH("/api/v1/checkins/{check_in_id}", {
     params: { path: { check_in_id: mine.id } },
     body: { care: 4, reflectionNote: "Better now." },
@@ -65,6 +65,7 @@ export async function journey(baseUrl: string): Promise<void> {
 
   const inbox = await api.GET("/api/v1/notifications", { params: { query: { unread: true } } });
   const unread: Schemas["Notification"][] = must("notifications", inbox.data, inbox.error).data;
+  const unreadCount: number = must("notifications", inbox.data, inbox.error).meta.unreadCount;
   await api.POST("/api/v1/notifications/read-all");
   await api.GET("/api/v1/users/search", { params: { query: { q: "ts" } } });
   await api.GET("/api/v1/checkins/export", { params: { query: { format: "csv" } }, parseAs: "text" });
@@ -89,5 +90,5 @@ export async function journey(baseUrl: string): Promise<void> {
   const pair: Schemas["TokenPair"] = must("refresh", refreshed.data, refreshed.error).data;
   const fresh = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${pair.accessToken}` } });
   await fresh.POST("/api/v1/auth/logout", { body: {} });
-  console.log(me.username, total, insightList.length, unread.length, importId, leftOk);
+  console.log(me.username, total, insightList.length, unread.length, importId, leftOk, streak, unreadCount);
 }
