@@ -35,9 +35,9 @@ def _group_data(group: Group, **extra: Any) -> dict[str, Any]:
 
 
 def notify_friend_check_in(*, check_in: CheckIn) -> int:
-    """Called by :func:`checkins.services.checkin_submit` inside the check-in's transaction, ``user`` and
-    ``group`` loaded: the notifications commit or roll back with the check-in, and no task is queued per
-    check-in (a Celery round trip cost more CPU than the insert, bench/RESULTS.md)."""
+    """Called for ``checkin_recorded`` inside the check-in's transaction, ``user`` and ``group`` loaded:
+    the notifications commit or roll back with the check-in, and no task is queued per check-in (a Celery
+    round trip per check-in cost more CPU than the insert itself; docs/performance.md)."""
     author, group = check_in.user, check_in.group
     return notifications_create_for_each(
         recipients=group_recipients(group_id=group.pk, exclude_user_id=author.pk, pref="friendCheckIn"),
