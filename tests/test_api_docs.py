@@ -84,7 +84,7 @@ def test_the_guide_lists_every_error_of_the_table() -> None:
 
     guide = API_GUIDE.read_text()
     for cls in error_table():
-        if cls.__module__.startswith("tests."):
+        if ".tests." in f".{cls.__module__}.":
             continue  # an error class that exists only to test the handler
         assert re.search(rf"\| {cls.status} \| `{cls.code}` \|", guide), f"{cls.status} {cls.code} missing from api.md"
 
