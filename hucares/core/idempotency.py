@@ -18,6 +18,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -55,7 +56,8 @@ def request_owner(request: HttpRequest) -> str:
     authenticates only after this middleware has to decide.
     """
     drf_request = Request(request)
-    authenticator_classes: list[type[BaseAuthentication]] = api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    # DRF imports the configured class names; the stubs still type them as strings.
+    authenticator_classes = cast(list[type[BaseAuthentication]], api_settings.DEFAULT_AUTHENTICATION_CLASSES)
     for authenticator_class in authenticator_classes:
         try:
             result = authenticator_class().authenticate(drf_request)
