@@ -186,6 +186,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Rows of sockets whose process died without closing them.
     "sweep-stale-sockets": {"task": "realtime.tasks.sweep_stale_sessions", "schedule": 60.0},
     "cleanup-expired-tokens": {"task": "accounts.tasks.cleanup_expired_tokens", "schedule": crontab(hour=3, minute=30)},
+    # Events past each user's window (EVENT_STREAM_DAYS, EVENT_STREAM_MAX_EVENTS).
+    "trim-event-streams": {"task": "realtime.tasks.trim_event_streams", "schedule": crontab(minute=40)},
     "purge-idempotency-keys": {"task": "hucares.core.tasks.purge_idempotency_keys", "schedule": crontab(minute=20)},
     "rollup-participation-rates": {
         "task": "groups.tasks.rollup_participation_rates",
