@@ -50,7 +50,7 @@ def stored_after(user, cursor: int) -> list[dict[str, Any]]:
 
 
 async def stream_frames(socket: Communicator, count: int) -> list[dict[str, Any]]:
-    frames = []
+    frames: list[dict[str, Any]] = []
     while len(frames) < count:
         frame = await socket.receive_json_from(timeout=5)
         if frame["event"] not in PRESENCE:
