@@ -31,9 +31,9 @@ def frames(user, count: int, start: int = 0) -> list[dict[str, Any]]:
     return [frame for _, frame in sent]
 
 
-def poll(user, query: str = "", **headers: str) -> Any:
+def poll(user, query: str = "") -> Any:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {access_token(user)}")
-    return client.get(f"/api/v1/events{query}", **headers)
+    return client.get(f"/api/v1/events{query}")
 
 
 def test_without_since_the_answer_is_the_current_cursor_at_once():
