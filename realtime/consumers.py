@@ -372,6 +372,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
             await db_call(services.session_heartbeat)(socket_id=self.channel_name)
+            # And to deliver events whose live message the channel layer lost: the stream kept them.
+            await self._replay(await db_call(stream_read)(user_id=self.user_key, since=self.cursor))
         await self.send_frame(events.heartbeat_ack(ref=ref))
 
     async def _join_group(self, data: dict[str, Any], ref: Any) -> None:
