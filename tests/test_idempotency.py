@@ -1,4 +1,4 @@
-"""Idempotency-Key on unsafe requests, against real PostgreSQL and real threads."""
+"""Idempotency-Key on unsafe requests (hucares.core.idempotency), end to end through real endpoints, PostgreSQL and threads."""
 
 import datetime
 import threading
