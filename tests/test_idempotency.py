@@ -1,4 +1,4 @@
-"""Idempotency-Key on unsafe requests (hucares.core.idempotency), end to end through real endpoints, PostgreSQL and threads."""
+"""Idempotency-Key (hucares.core.idempotency) end to end: real endpoints, PostgreSQL and threads."""
 
 import datetime
 import threading
