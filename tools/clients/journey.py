@@ -26,6 +26,7 @@ from hucares_client.api.checkins import (
     checkins_history,
     checkins_partial_update,
 )
+from hucares_client.api.events import events_poll
 from hucares_client.api.groups import groups_create, groups_join, groups_leave, groups_members_list, groups_retrieve
 from hucares_client.api.migration import migration_localstorage_import
 from hucares_client.api.notifications import notifications_list, notifications_read_all
@@ -46,6 +47,7 @@ from hucares_client.models import (
     CurrentPeriodPage,
     EmptyEnvelope,
     ErrorEnvelope,
+    EventPageEnvelope,
     GroupAnalyticsEnvelope,
     GroupEnvelope,
     GroupPeriodPage,
@@ -122,8 +124,20 @@ def groups_and_check_ins(ada: AuthenticatedClient, bob: AuthenticatedClient) -> 
     expect("group detail", groups_retrieve.sync_detailed(group_id, client=bob), 200, GroupEnvelope)
     members = expect("members", groups_members_list.sync_detailed(group_id, client=ada), 200, MemberPage)
     assert members.meta.pagination.total == 2
+    start = expect("events cursor", events_poll.sync_detailed(client=ada), 200, EventPageEnvelope).data.cursor
     scores = CheckInSubmitRequest(group_id=group_id, productive=7, satisfied=6, body=5, care=3, mood_emoji="🙂")
-    mine = expect("check in", checkins_create.sync_detailed(client=bob, body=scores), 201, CheckInEnvelope)
+    key = str(uuid.uuid4())
+    mine = expect(
+        "check in", checkins_create.sync_detailed(client=bob, body=scores, idempotency_key=key), 201, CheckInEnvelope
+    )
+    resent = checkins_create.sync_detailed(client=bob, body=scores, idempotency_key=key)
+    replayed = expect("check in resent with its Idempotency-Key", resent, 201, CheckInEnvelope)
+    assert replayed.data.id == mine.data.id
+    assert resent.headers["Idempotent-Replayed"] == "true"
+    polled = expect(
+        "events after the cursor", events_poll.sync_detailed(client=ada, since=start, wait=10), 200, EventPageEnvelope
+    )
+    assert "friend-checked-in" in [event["event"] for event in polled.data.events], polled.data.events
     duplicate = expect("duplicate check-in", checkins_create.sync_detailed(client=bob, body=scores), 409, ErrorEnvelope)
     assert duplicate.error.code == "DUPLICATE_CHECKIN", duplicate.error.code
     period = expect("group check-ins", checkins_group_list.sync_detailed(group_id, client=ada), 200, GroupPeriodPage)

@@ -42,9 +42,16 @@ export async function journey(baseUrl: string): Promise<void> {
   const total: number = must("members", members.data, members.error).meta.pagination.total;
 
   const scores = { groupId: group.id, productive: 7, satisfied: 6, body: 5, care: 3 };
-  const checkIn = await api.POST("/api/v1/checkins", { body: scores });
+  const before = await api.GET("/api/v1/events");
+  const since: string = must("events cursor", before.data, before.error).data.cursor;
+  const checkIn = await api.POST("/api/v1/checkins", {
+    body: scores,
+    params: { header: { "Idempotency-Key": crypto.randomUUID() } },
+  });
   const mine: Schemas["CheckIn"] = must("check in", checkIn.data, checkIn.error).data;
   const duplicate = await api.POST("/api/v1/checkins", { body: scores });
+  const polled = await api.GET("/api/v1/events", { params: { query: { since, wait: 10 } } });
+  const events: Schemas["EventPage"]["events"] = must("events", polled.data, polled.error).data.events;
   if (duplicate.response.status === 409 && duplicate.error?.error.code === "DUPLICATE_CHECKIN") {
     console.log("duplicate check-in refused");
   }
@@ -90,5 +97,5 @@ export async function journey(baseUrl: string): Promise<void> {
   const pair: Schemas["TokenPair"] = must("refresh", refreshed.data, refreshed.error).data;
   const fresh = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${pair.accessToken}` } });
   await fresh.POST("/api/v1/auth/logout", { body: {} });
-  console.log(me.username, total, insightList.length, unread.length, importId, leftOk, streak, unreadCount);
+  console.log(me.username, total, insightList.length, unread.length, importId, leftOk, streak, unreadCount, events.length);
 }
