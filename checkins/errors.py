@@ -1,4 +1,4 @@
-"""Domain errors of check-ins (CONTRACT §1 error table)."""
+"""Domain errors of check-ins (the API's one error table)."""
 
 from hucares.core.errors import ApplicationError
 

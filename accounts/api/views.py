@@ -1,4 +1,4 @@
-"""HTTP endpoints of authentication (CONTRACT §2) and users (CONTRACT §3).
+"""HTTP endpoints of authentication (API contract §2) and users (API contract §3).
 
 Views validate the body, call one service and shape the answer; the rules
 live in :mod:`accounts.services`.

@@ -1,4 +1,4 @@
-"""Delivery rules of CONTRACT §8 over real sockets and the Redis channel layer."""
+"""Delivery rules of API contract §8 over real sockets and the Redis channel layer."""
 
 import pytest
 from channels.db import database_sync_to_async
