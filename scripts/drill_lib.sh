@@ -2,13 +2,15 @@
 # Redis servers on free ports in one temporary directory, all stopped and
 # removed on exit. Never touches the shared services on 5432/6379.
 set -euo pipefail
+# Sourced once even when several drills are sourced together (drill_faults.sh).
+[[ -z "${_DRILL_LIB:-}" ]] || return 0
+_DRILL_LIB=1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${PY:-$ROOT/.venv/bin/python}
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 DRILL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hucares-drill.XXXXXX")
 chmod 755 "$DRILL_DIR"
 _clusters=()
-_redis_pids=()
 
 # PostgreSQL refuses to run as root: as root, run its tools as `postgres`.
 if [[ $(id -u) == 0 ]]; then
@@ -58,18 +60,65 @@ redis_start() {
   redis-server --port "$port" --bind 127.0.0.1 --dir "$DRILL_DIR/redis-$port" --daemonize yes \
     --pidfile "$DRILL_DIR/redis-$port.pid" --logfile "$DRILL_DIR/redis-$port.log" "$@"
   wait_for "redis on $port" 20 redis-cli -p "$port" ping
-  _redis_pids+=("$(cat "$DRILL_DIR/redis-$port.pid")")
 }
 
+_gone() { ! kill -0 "$1" 2>/dev/null; }
 _drill_cleanup() {
-  local status=$?
+  local status=${1:-$?}
   for dir in "${_clusters[@]}"; do pg_stop "$dir" immediate; done
-  for pid in "${_redis_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  local pid pids=()
+  for pidfile in "$DRILL_DIR"/redis-*.pid; do
+    [[ -f $pidfile ]] && pid=$(cat "$pidfile") && kill "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for pid in "${pids[@]}"; do wait_for "redis $pid to exit" 20 _gone "$pid" || true; done
   if [[ $status != 0 && -n "${KEEP_DRILL_DIR:-}" ]]; then
     log "kept $DRILL_DIR"
   else
-    rm -rf "$DRILL_DIR"
+    rm -rf "$DRILL_DIR" 2>/dev/null || rm -rf "$DRILL_DIR" || true
   fi
   exit $status
 }
 trap _drill_cleanup EXIT
+
+# --- A whole `make serve` stack on its own PostgreSQL and Redis -------------
+# stack_start: sets PG_PORT, REDIS_PORT, PORT, SUPERVISOR_CONF, MAIL_DIR and
+# starts scripts/serve.sh (supervisord) in the background.
+client() { "$PY" "$ROOT/scripts/drill_client.py" "$@"; }
+supervisorctl_() { "$(dirname "$PY")/supervisorctl" -c "$SUPERVISOR_CONF" "$@"; }
+program_pid() { supervisorctl_ pid "$1"; }
+
+stack_start() {
+  PG_PORT=$(free_port)
+  REDIS_PORT=$(free_port)
+  PORT=$(free_port)
+  MAIL_DIR=$DRILL_DIR/mail
+  mkdir -p "$MAIL_DIR"
+  pg_init "$DRILL_DIR/pg"
+  pg_start "$DRILL_DIR/pg" "$PG_PORT"
+  psql_at "$PG_PORT" postgres "CREATE DATABASE hucares"
+  redis_start "$REDIS_PORT" --appendonly yes --appendfsync everysec
+  log "stack: PostgreSQL :$PG_PORT, Redis :$REDIS_PORT, nginx :$PORT"
+  (
+    cd "$ROOT"
+    export TMPDIR=$DRILL_DIR PORT HOST=127.0.0.1 HTTP_PORT=$(free_port) WS_PORT=$(free_port) WS_WORKERS=2
+    export WEB_CONCURRENCY=2 ALLOWED_HOSTS=127.0.0.1,localhost
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/hucares" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+    export EMAIL_URL="filemail:///$MAIL_DIR" LOG_LEVEL=WARNING  # four slashes: an absolute path
+    export SECRET_KEY=drill-only-secret-key-for-a-throwaway-stack-0123456789abcdef
+    export JWT_SIGNING_KEY=drill-only-signing-key-for-a-throwaway-stack-0123456789abcdef
+    exec scripts/serve.sh
+  ) > "$DRILL_DIR/serve.log" 2>&1 &
+  _serve_pid=$!
+  healthy() { client get "$PORT" /api/v1/health | grep -q '^200 '; }
+  wait_for "the stack to serve" 120 healthy || { tail -30 "$DRILL_DIR/serve.log"; return 1; }
+  SUPERVISOR_CONF=$(ls "$DRILL_DIR"/hucares-serve.*/supervisord.conf)
+}
+
+_stack_stop() {
+  if [[ -n "${_serve_pid:-}" ]]; then
+    kill -TERM "$_serve_pid" 2>/dev/null || true
+    wait "$_serve_pid" 2>/dev/null || true
+  fi
+}
+# Stop the stack before the clusters and Redis it uses.
+trap 'status=$?; _stack_stop; _drill_cleanup $status' EXIT
