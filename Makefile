@@ -11,7 +11,7 @@ export HOST PORT
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hucares
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run serve test lint typecheck schema check clean
+.PHONY: loadtest install run serve test lint typecheck schema check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -48,3 +48,8 @@ check: lint typecheck schema test
 
 clean:
 	rm -rf $(VENV) staticfiles .coverage htmlcov
+
+# Artillery against `make serve` (needs DATABASE_URL and REDIS_URL, or TARGET);
+# PEAK_RATE and the phase lengths are in scripts/loadtest.sh.
+loadtest: install
+	scripts/loadtest.sh
