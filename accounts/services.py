@@ -1,4 +1,4 @@
-"""Every write of accounts and authentication (API contract §2 and §3).
+"""Every write of accounts and authentication.
 
 Views translate HTTP; these functions hold the rules. Emails and file
 deletions leave through ``transaction.on_commit``. Revoking access tokens in
@@ -105,7 +105,7 @@ def _save_unique(user: User, update_fields: list[str] | None = None) -> None:
 
 
 def password_check_rules(*, password: str, user: User, field: str) -> None:
-    """The password rules of API contract §2 as VALIDATION_ERROR details on ``field``."""
+    """The password rules of the API as VALIDATION_ERROR details on ``field``."""
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
@@ -213,7 +213,7 @@ def _rotate(session: AuthSession, claims: tokens.Claims, client: ClientInfo) -> 
 
 
 def session_refresh(*, refresh_token: str, client: ClientInfo) -> TokenPair:
-    """Exchange a refresh token for a new pair (API contract §2, refresh rotation).
+    """Exchange a refresh token for a new pair.
 
     The session row is locked, so of two concurrent refreshes with one token
     exactly one rotates; the other then presents a retired token. A reuse

@@ -1,4 +1,4 @@
-"""Domain errors of check-ins (the API's one error table)."""
+"""Domain errors of check-ins."""
 
 from hucares.core.errors import ApplicationError
 

@@ -1,4 +1,4 @@
-"""Import the old localStorage client's data, and roll an import back (API contract §9).
+"""Import the old localStorage client's data, and roll an import back.
 
 The payload is either the old export object ``{userProfile, checkIns, groups,
 friends, exportedAt}`` or the raw key map (``hucares_check_ins`` etc., each

@@ -61,7 +61,7 @@ def checkin_row(check_in: CheckIn) -> Row:
 
 
 def _shown(row: Row) -> dict[str, Any]:
-    """The JSON-safe CheckIn of API contract §5 with everything shown (snake_case keys)."""
+    """The JSON-safe CheckIn of the API with everything shown (snake_case keys)."""
     return {
         "id": str(row["id"]),
         "user_id": str(row["user_id"]),
@@ -95,7 +95,7 @@ def _for_viewer(shown: dict[str, Any], owner: Row, viewer_id: UUID | str | None)
 
 
 def checkin_payload(row: Row, *, viewer_id: UUID | str | None) -> dict[str, Any]:
-    """The JSON-safe CheckIn of API contract §5 as ``viewer_id`` may see it (snake_case keys)."""
+    """The JSON-safe CheckIn of the API as ``viewer_id`` may see it (snake_case keys)."""
     return _for_viewer(_shown(row), row, viewer_id)
 
 

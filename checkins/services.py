@@ -1,4 +1,4 @@
-"""Every write to check-ins (API contract §5).
+"""Every write to check-ins.
 
 One check-in per user, group and period is guaranteed by the database's
 unique constraint; a concurrent duplicate becomes ``DUPLICATE_CHECKIN``, never

@@ -1,4 +1,4 @@
-"""Domain errors of groups and memberships (the API's one error table)."""
+"""Domain errors of groups and memberships."""
 
 from hucares.core.errors import ApplicationError
 

@@ -4,7 +4,7 @@ A check-in's are written by :func:`notify_friend_check_in` inside the
 check-in's own transaction. The others are run by Celery tasks off the
 request path: each such function takes ids and an ``event_id`` chosen once by
 the receiver that queued it, so a retried task builds the same ``dedupe_key``
-and creates nothing twice. Preferences (API contract §3) and
+and creates nothing twice. Preferences and
 ``membership.notification_enabled`` decide who receives what:
 
 - ``friend_check_in``: other members with ``friendCheckIn``;
@@ -108,7 +108,7 @@ def notify_group_deleted(
 
 
 def notify_group_invitation(*, group_id: UUID | str, invitee_id: UUID | str, by_id: UUID | str, event_id: str) -> int:
-    """The invitation carries the group's id, name and access code (API contract §4)."""
+    """The invitation carries the group's id, name and access code."""
     group = Group.objects.filter(pk=group_id, is_active=True).first()
     invitee = User.objects.filter(pk=invitee_id, is_active=True).first()
     by = User.objects.filter(pk=by_id).first()

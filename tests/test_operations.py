@@ -1,4 +1,4 @@
-"""Health, metrics, the OpenAPI schema and production settings (API contract §10)."""
+"""Health, metrics, the OpenAPI schema and production settings."""
 
 import os
 import subprocess

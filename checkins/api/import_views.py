@@ -1,4 +1,4 @@
-"""POST /migration/localstorage and /migration/<id>/rollback (API contract §9)."""
+"""POST /migration/localstorage and /migration/<id>/rollback: the old client's data, imported and undone."""
 
 from collections.abc import Mapping
 from typing import Any

@@ -14,7 +14,7 @@ from groups.tests.factories import GroupFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
-# Two exports of the old client, kept with the tests.
+# The old client's exports, kept with the tests.
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = reverse("migration-localstorage")
 

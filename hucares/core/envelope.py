@@ -1,4 +1,4 @@
-"""Builders of the success and error envelopes of API contract §1."""
+"""Builders of the success and error envelopes of the API."""
 
 from typing import Any
 

@@ -127,9 +127,10 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS: dict[str, Any] = {
         "default": {
-            # Redis pub/sub: measured ~10x faster than channels_redis.core for
-            # a check-in's fan-out to a group's personal streams (README).
-            "BACKEND": "realtime.layers.PubSubChannelLayer",
+            # Redis pub/sub: a live event is for the sockets connected at that
+            # moment, and one subscription per process beats polling a sorted
+            # set per channel (docs/performance.md).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 # socket_timeout=None: the subscriber connection idles between
                 # messages, which a client-side read timeout would break.
@@ -281,7 +282,7 @@ SIMPLE_JWT = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "HuCares API",
     "DESCRIPTION": "Weekly check-ins for small groups of friends. Every response is wrapped in the "
-    "HuCares envelope; see the README for the rules.",
+    "HuCares envelope; see the README and CONTRACT for the rules.",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -1,4 +1,4 @@
-"""The envelope, errors, request ids, pagination and headers of API contract §1."""
+"""The envelope, errors, request ids, pagination and headers of the API."""
 
 import json
 import logging
