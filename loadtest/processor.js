@@ -12,8 +12,6 @@ function newIdentity(context, events, done) {
   context.vars.username = name;
   context.vars.email = `${name}@example.org`;
   context.vars.password = PASSWORD;
-  context.vars.groupId = context.vars.sharedGroupId;
-  context.vars.accessCode = context.vars.sharedAccessCode;
   return done();
 }
 
