@@ -16,7 +16,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 # of this machine's pip configuration stay out of it.
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: loadtest install run serve test lint typecheck schema check clean lock lock-check
+.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients check clean lock lock-check loadtest
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -59,6 +59,32 @@ lock-check: install
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file="$$tmp/requirements.lock" requirements.txt; \
 	if diff -u requirements.lock "$$tmp/requirements.lock"; then rm -rf "$$tmp"; \
 	else rm -rf "$$tmp"; echo "requirements.lock is out of date: run make lock" >&2; exit 1; fi
+
+# Client generators, each in its own environment from pinned versions: not the app's dependencies.
+CLIENTS_VENV := .venv-clients
+$(CLIENTS_VENV)/.installed: tools/clients/requirements.txt
+	$(PY) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/pip install --quiet -r tools/clients/requirements.txt
+	touch $@
+
+tools/clients/node_modules/.installed: tools/clients/package.json tools/clients/package-lock.json
+	cd tools/clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+client-tools: $(CLIENTS_VENV)/.installed tools/clients/node_modules/.installed
+
+# The WebSocket protocol document against the official AsyncAPI 3.0 JSON schema (npm @asyncapi/specs, pinned).
+asyncapi: install client-tools
+	$(BIN)/check-jsonschema --schemafile tools/clients/node_modules/@asyncapi/specs/schemas/3.0.0.json docs/asyncapi.yaml
+
+# Generate the Python client and the TypeScript types from the served schema; run the journey and tsc --strict.
+clients: install client-tools
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CLIENT_TOOLS_REQUIRED=1 \
+		$(BIN)/pytest -q tests/test_generated_clients.py $(PYTEST_ARGS)
+
+# The committed schema (docs/openapi.yaml): regenerate after an API change and commit the diff.
+openapi: install
+	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 check: lint typecheck schema test
 
