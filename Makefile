@@ -18,7 +18,7 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-
 # Application code scanned by bandit (tests and migrations excluded in pyproject.toml).
 APP_DIRS := accounts analytics checkins groups hucares notifications realtime
 
-.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients check clean lock lock-check bandit
+.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients check clean lock lock-check bandit loadtest
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,17 @@ typecheck: install
 schema: install
 	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+lock: install
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
+
+# Fails when requirements.lock does not match requirements.txt: the lock is
+# compiled again from its own pins into a copy and compared.
+lock-check: install
+	@tmp=$$(mktemp -d); cp requirements.lock "$$tmp/requirements.lock"; \
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file="$$tmp/requirements.lock" requirements.txt; \
+	if diff -u requirements.lock "$$tmp/requirements.lock"; then rm -rf "$$tmp"; \
+	else rm -rf "$$tmp"; echo "requirements.lock is out of date: run make lock" >&2; exit 1; fi
+
 # Client generators, each in its own environment from pinned versions: not the app's dependencies.
 CLIENTS_VENV := .venv-clients
 $(CLIENTS_VENV)/.installed: tools/clients/requirements.txt
@@ -77,18 +88,6 @@ clients: install client-tools
 openapi: install
 	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
-
-lock: install
-	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
-
-# Fails when requirements.lock does not match requirements.txt: the lock is
-# compiled again from its own pins into a copy and compared.
-lock-check: install
-	@tmp=$$(mktemp -d); cp requirements.lock "$$tmp/requirements.lock"; \
-	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file="$$tmp/requirements.lock" requirements.txt; \
-	if diff -u requirements.lock "$$tmp/requirements.lock"; then rm -rf "$$tmp"; \
-	else rm -rf "$$tmp"; echo "requirements.lock is out of date: run make lock" >&2; exit 1; fi
-
 bandit: install
 	$(BIN)/bandit -c pyproject.toml -q -r $(APP_DIRS) --severity-level medium
 
@@ -96,3 +95,8 @@ check: lint typecheck schema bandit test
 
 clean:
 	rm -rf $(VENV) staticfiles .coverage htmlcov
+
+# Artillery against `make serve` (needs DATABASE_URL and REDIS_URL, or TARGET);
+# PEAK_RATE and the phase lengths are in scripts/loadtest.sh.
+loadtest: install
+	scripts/loadtest.sh
