@@ -111,7 +111,10 @@ def serve_worker_metrics(**_: Any) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    start_http_server(int(port), addr=os.environ.get("CELERY_METRICS_ADDR", "0.0.0.0"), registry=registry)  # noqa: S104
+    # The scraper is another container of the compose network, so the worker
+    # listens on every interface unless CELERY_METRICS_ADDR narrows it.
+    addr = os.environ.get("CELERY_METRICS_ADDR", "0.0.0.0")  # noqa: S104  # nosec B104 - compose network, see above
+    start_http_server(int(port), addr=addr, registry=registry)
 
 
 def connect() -> None:
