@@ -50,6 +50,16 @@ def server_env() -> dict[str, str]:
     return env
 
 
+def stop_server(process: "subprocess.Popen[bytes]") -> None:
+    """SIGTERM, and SIGKILL if it has not exited by ``START_TIMEOUT`` (a loaded machine slows daphne's shutdown)."""
+    process.terminate()
+    try:
+        process.wait(timeout=START_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_until_serving(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -81,13 +91,7 @@ def two_servers(transactional_db: None) -> Iterator[tuple[int, int]]:
         yield ports
     finally:
         for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process)
 
 
 async def next_event(ws: Any, name: str, timeout: float = 10) -> dict[str, Any]:
