@@ -60,11 +60,14 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "hucares.core.middleware.MediaTypeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hucares.core.middleware.AccessLogMiddleware",
+    # Innermost, so a replayed answer is logged and gets the outer headers like any other.
+    "hucares.core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "hucares.urls"
@@ -111,10 +114,12 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES: dict[str, Any] = {
         "default": {
-            "BACKEND": "hucares.core.cache.ReusedClientRedisCache",
+            # django-redis keeps one Redis client per server; Django's own backend
+            # builds one per cache call, which showed in every request's CPU.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hucares"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
     _channel_layer = {
@@ -144,7 +149,7 @@ else:
 # Seconds an HTTP request may spend publishing one live event before giving
 # up: a hung Redis must not hold the request for the client's default timeout.
 REALTIME_PUBLISH_TIMEOUT = env.float("REALTIME_PUBLISH_TIMEOUT", default=0.5)
-# WebSocket knobs (README "Real-time"): seconds to authenticate by message,
+# WebSocket knobs (docs/architecture.md, "Sockets"): seconds to authenticate by message,
 # presence lifetime without a heartbeat, how often a heartbeat is written to
 # user_sessions, and the per-socket frame budget.
 REALTIME_AUTH_TIMEOUT = env.float("REALTIME_AUTH_TIMEOUT", default=5.0)
@@ -153,6 +158,19 @@ REALTIME_HEARTBEAT_WRITE_INTERVAL = env.int("REALTIME_HEARTBEAT_WRITE_INTERVAL",
 REALTIME_FRAME_RATE = env.float("REALTIME_FRAME_RATE", default=10.0)
 REALTIME_FRAME_BURST = env.int("REALTIME_FRAME_BURST", default=30)
 REALTIME_TYPING_INTERVAL = env.float("REALTIME_TYPING_INTERVAL", default=2.0)
+
+# --- Idempotent writes and the per-user event stream -------------------------------------
+# How long an Idempotency-Key's answer is kept (seconds).
+IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_TTL", default=24 * 3600)
+# How long a retry waits for the first request with its key before IDEMPOTENCY_IN_PROGRESS.
+IDEMPOTENCY_WAIT = env.float("IDEMPOTENCY_WAIT", default=10.0)
+# A key "in progress" for longer than this belongs to a request whose process died.
+IDEMPOTENCY_ABANDONED_AFTER = env.int("IDEMPOTENCY_ABANDONED_AFTER", default=120)
+# Each user's stream keeps the events of the last EVENT_STREAM_DAYS days, at most EVENT_STREAM_MAX_EVENTS.
+EVENT_STREAM_DAYS = env.int("EVENT_STREAM_DAYS", default=7)
+EVENT_STREAM_MAX_EVENTS = env.int("EVENT_STREAM_MAX_EVENTS", default=1000)
+# The longest a GET /api/v1/events may wait (seconds).
+EVENT_POLL_MAX_WAIT = env.float("EVENT_POLL_MAX_WAIT", default=25.0)
 
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -178,8 +196,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Rows of sockets whose process died without closing them.
     "sweep-stale-sockets": {"task": "realtime.tasks.sweep_stale_sessions", "schedule": 60.0},
     "cleanup-expired-tokens": {"task": "accounts.tasks.cleanup_expired_tokens", "schedule": crontab(hour=3, minute=30)},
+    # Events past each user's window (EVENT_STREAM_DAYS, EVENT_STREAM_MAX_EVENTS).
+    "trim-event-streams": {"task": "realtime.tasks.trim_event_streams", "schedule": crontab(minute=40)},
+    "purge-idempotency-keys": {"task": "hucares.core.tasks.purge_idempotency_keys", "schedule": crontab(minute=20)},
     "rollup-participation-rates": {
-        "task": "groups.tasks.rollup_participation_rates",
+        "task": "checkins.tasks.rollup_participation_rates",
         "schedule": crontab(hour=2, minute=0),
     },
 }
@@ -236,8 +257,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["hucares.core.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
+        # JSON only; the avatar upload alone takes multipart/form-data (its own parser).
         "hucares.core.parsers.CamelCaseJSONParser",
-        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.SessionAwareJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -273,8 +294,17 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "HuCares API",
-    "DESCRIPTION": "Weekly check-ins for small groups of friends. Every response is wrapped in the "
-    "HuCares envelope; see the README and CONTRACT for the rules.",
+    "DESCRIPTION": "Weekly check-ins for small groups of friends.\n\n"
+    "Requests and responses are JSON (`application/json`, camelCase keys); only the avatar upload takes "
+    "`multipart/form-data`, and any other body is answered 415 `UNSUPPORTED_MEDIA_TYPE`. Every JSON "
+    "answer is an envelope: `{success: true, data, message?, meta}` or "
+    "`{success: false, error: {code, message, details?}, meta}`; branch on `error.code`. Lists take "
+    "`page` and `limit` (at most 100) and answer `meta.pagination`. Authenticate with "
+    "`Authorization: Bearer <accessToken>` from `POST /auth/login`; rotate the pair with "
+    "`POST /auth/refresh`. Each operation lists who may call it and every error it can answer.\n\n"
+    "Live events come over the WebSocket `/ws/`: its protocol is the AsyncAPI document at "
+    "[/api/v1/asyncapi/](/api/v1/asyncapi/). The whole guide (envelope, errors, pagination, tokens, "
+    "rate limits, the domain rules) is `docs/api.md` in the backend's repository.",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -282,17 +312,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The docs pages load nothing from another host: no online validator badge; ReDoc's page
+    # (hucares/redoc.html) drops the Google Fonts link. No REDOC_UI_SETTINGS: they would need an
+    # inline script, which the pages' CSP (script-src 'self') blocks.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True},
     "CAMELIZE_NAMES": False,
     "PREPROCESSING_HOOKS": ["hucares.core.schema.drop_slash_duplicates"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hucares.core.schema.wrap_in_envelope",
+        "hucares.core.schema.document_idempotency_key",
     ],
     "ENUM_NAME_OVERRIDES": {
         "CheckInFrequencyEnum": "groups.models.CheckInFrequency",
         "GroupRoleEnum": "groups.models.Role",
         "MembershipStatusEnum": "groups.models.MembershipStatus",
+        "ProfileVisibilityEnum": "accounts.api.serializers.PROFILE_VISIBILITY",
+        "ScoreVisibilityEnum": "accounts.api.serializers.SCORE_VISIBILITY",
     },
 }
 
@@ -305,8 +342,9 @@ CORS_EXPOSE_HEADERS = [
     "RateLimit-Remaining",
     "RateLimit-Reset",
     "Content-Disposition",
+    "Idempotent-Replayed",
 ]
-CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-request-id", "accept", "origin"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-request-id", "accept", "origin", "idempotency-key"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"

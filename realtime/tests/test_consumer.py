@@ -1,4 +1,4 @@
-"""The /ws/ socket end to end on the real ASGI application (CONTRACT §8)."""
+"""The /ws/ socket end to end on the real ASGI application."""
 
 import asyncio
 import json
