@@ -28,7 +28,7 @@ from realtime.tests.helpers import access_token
 pytestmark = [pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parent.parent
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0
 
 
 def free_port() -> int:
