@@ -138,19 +138,25 @@ if REDIS_URL:
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
+    _channel_layer = {
+        # Redis pub/sub: a live event is for the sockets connected at that
+        # moment, and one subscription per process beats polling a sorted
+        # set per channel (docs/performance.md).
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            # socket_timeout=None: the subscriber connection idles between
+            # messages, which a client-side read timeout would break.
+            "hosts": [{"address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL), "socket_timeout": None}],
+            "prefix": env.str("CHANNEL_LAYER_PREFIX", default="hucares"),
+        },
+    }
     CHANNEL_LAYERS: dict[str, Any] = {
-        "default": {
-            # Redis pub/sub: a live event is for the sockets connected at that
-            # moment, and one subscription per process beats polling a sorted
-            # set per channel (docs/performance.md).
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {
-                # socket_timeout=None: the subscriber connection idles between
-                # messages, which a client-side read timeout would break.
-                "hosts": [{"address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL), "socket_timeout": None}],
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="hucares"),
-            },
-        }
+        "default": _channel_layer,
+        # The same layer again, for publishing only (realtime.broadcast): the
+        # stock layer sends and subscribes under one lock per connection, and
+        # a second instance keeps a process's handshakes from waiting behind
+        # its fan-outs. Same CONFIG object, so the same prefix and groups.
+        "broadcast": {"BACKEND": _channel_layer["BACKEND"], "CONFIG": _channel_layer["CONFIG"]},
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
