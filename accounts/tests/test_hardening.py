@@ -238,11 +238,6 @@ def test_counting_on_a_cache_without_atomic_increments(rf, settings) -> None:
     assert counts == [1, 2, 3]
 
 
-@pytest.mark.parametrize(("rate", "parsed"), [("5/15m", (5, 900)), ("100/h", (100, 3600)), ("3/d", (3, 86400))])
-def test_parse_rate(rate: str, parsed: tuple[int, int]) -> None:
-    assert ratelimit.parse_rate(rate) == parsed
-
-
 # --- security events --------------------------------------------------------------------------------
 
 

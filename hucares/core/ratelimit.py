@@ -6,21 +6,18 @@ or the address ``TRUSTED_PROXY_COUNT`` hops from the right of
 ``client_rate_key`` is who the client is for a limit: an IPv6 client owns a
 whole /64, so all of it counts as one.
 
-Counting is ``add`` (create the window's counter with its expiry) then
-``incr``, in fixed windows as django-ratelimit counted. django-ratelimit
-failed closed when the counter vanished between the two (an eviction, a
-flush, a failover) and refused an innocent request with a 429; here the
-count simply starts again, so only a real excess is refused.
+Counting is django-ratelimit's fixed windows (``get_usage``). A counter
+that vanished mid-count made it refuse an innocent request with a 429; with
+``RATELIMIT_FAIL_OPEN`` it reports that instead, and the hit is counted
+again, so only a real excess is refused.
 """
 
-import hashlib
 import ipaddress
-import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+from django_ratelimit.core import get_usage as ratelimit_usage
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -31,10 +28,6 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 Usage = dict[str, Any]
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# Counters live a little past their window, so a late read still finds them.
-_EXPIRY_FUDGE = 5
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -67,36 +60,21 @@ def client_rate_key(ip: str) -> str:
     return str(address)
 
 
-def parse_rate(rate: str) -> tuple[int, int]:
-    """``"5/15m"`` -> ``(5, 900)``: a count per a number of seconds, minutes, hours or days."""
-    count, _, period = rate.partition("/")
-    unit = _UNITS[period[-1]]
-    return int(count), int(period[:-1] or 1) * unit
+# django-ratelimit gives up on a hit whose counter vanished between its
+# ``add`` and ``incr`` (an eviction, a flush, a failover); with
+# ``RATELIMIT_FAIL_OPEN`` it says so by returning nothing, and the hit is
+# simply counted again. A cache that keeps failing lets the hit through.
+_ATTEMPTS = 3
 
 
-def _counted(key: str, timeout: int, increment: bool) -> int:
-    if not increment:
-        return int(cache.get(key, 0))
-    for _ in range(3):
-        if cache.add(key, 1, timeout=timeout):
-            return 1
-        try:
-            return int(cache.incr(key))
-        except ValueError:
-            # The counter vanished after add saw it: create it again.
-            continue
-    # Vanishing three times in a row: the cache is failing; this hit counts as the first.
-    return 1
-
-
-def get_usage(*, group: str, key: str, rate: str, increment: bool) -> Usage:
-    """Count (or only read) one hit of ``key`` in ``group`` in the current fixed window."""
-    limit, period = parse_rate(rate)
-    now = int(time.time())
-    window_end = now - now % period + period
-    digest = hashlib.sha256(f"{group}:{key}".encode()).hexdigest()
-    count = _counted(f"rl:{group}:{rate}:{window_end}:{digest}", period + _EXPIRY_FUDGE, increment)
-    return {"count": count, "limit": limit, "should_limit": count > limit, "time_left": window_end - now}
+def get_usage(request: HttpRequest, *, group: str, key: str, rate: str, increment: bool) -> Usage:
+    """Count (or only read) one hit of ``key`` in ``group`` in django-ratelimit's current window."""
+    for _ in range(_ATTEMPTS):
+        usage = ratelimit_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment)
+        if usage is not None:
+            return usage
+    limit = int(rate.partition("/")[0])
+    return {"count": 1, "limit": limit, "should_limit": False, "time_left": 0}
 
 
 def ratelimit_headers(usage: Usage) -> dict[str, str]:
@@ -123,7 +101,7 @@ def check_rate(request: HttpRequest, *, group: str, rate: str, key: str, increme
     """
     if not settings.RATELIMIT_ENABLE:
         return None
-    usage = get_usage(group=group, key=key, rate=rate, increment=increment)
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=increment)
     if usage["should_limit"] if increment else usage["count"] >= usage["limit"]:
         # Only the hit that crosses the limit is logged, not every refused one.
         if not increment or usage["count"] == usage["limit"] + 1:

@@ -384,6 +384,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Rate limits ---------------------------------------------------------------------
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit then reports a counter that vanished mid-count instead of
+# refusing the request; hucares.core.ratelimit counts that hit again.
+RATELIMIT_FAIL_OPEN = True
 RATELIMIT_AUTH = env.str("RATELIMIT_AUTH", default="5/15m")
 RATELIMIT_ANON = env.str("RATELIMIT_ANON", default="100/15m")
 RATELIMIT_USER = env.str("RATELIMIT_USER", default="1000/15m")
