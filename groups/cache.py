@@ -18,7 +18,7 @@ from django.db import transaction
 from accounts.models import User
 
 from .models import Group
-from .selectors import member_role
+from .selectors import member_standing
 
 logger = logging.getLogger(__name__)
 
@@ -74,35 +74,50 @@ def invalidate_role(group_id: UUID | str, user_id: UUID | str) -> None:
     delete_now_and_on_commit(role_key(group_id, user_id))
 
 
-def _role_from_database(group_id: UUID | str, user: User) -> str | None:
-    role = member_role(group_id=group_id, user=user)
-    if role is not None:
-        cache_call(None, lambda: cache.set(role_key(group_id, user.pk), role, ROLE_TTL_SECONDS))
-    return role
+Standing = tuple[str, bool]
+
+
+def _standing_from_cache(value: Any) -> Standing | None:
+    """A cached ``(role, notification_enabled)``; anything else (an entry of another shape) is a miss."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], bool):
+        return value[0], value[1]
+    return None
+
+
+def _standing_from_database(group_id: UUID | str, user: User) -> Standing | None:
+    standing = member_standing(group_id=group_id, user=user)
+    if standing is not None:
+        cache_call(None, lambda: cache.set(role_key(group_id, user.pk), standing, ROLE_TTL_SECONDS))
+    return standing
+
+
+def viewer_standing(group_id: UUID | str, user: User) -> Standing | None:
+    """The user's ``(role, notification_enabled)`` in the active group if an active member, else ``None``."""
+    standing = _standing_from_cache(cache_call(None, lambda: cache.get(role_key(group_id, user.pk))))
+    return standing or _standing_from_database(group_id, user)
 
 
 def viewer_role(group_id: UUID | str, user: User) -> str | None:
     """The user's role in the active group if they are an active member, else ``None``."""
-    role = cache_call(None, lambda: cache.get(role_key(group_id, user.pk)))
-    return role if isinstance(role, str) else _role_from_database(group_id, user)
+    standing = viewer_standing(group_id, user)
+    return standing[0] if standing else None
 
 
 def viewer_group(group_id: UUID | str, user: User) -> Group | None:
-    """The active group with ``my_role`` set when the user is an active member of it, else ``None``.
+    """The active group with ``my_role`` and ``my_notification_enabled`` set when the user is an active
+    member of it, else ``None``.
 
-    One cache round trip fetches both the group and the viewer's role.
+    One cache round trip fetches both the group and the viewer's standing.
     """
     keys = [group_key(group_id), role_key(group_id, user.pk)]
     cached: dict[str, Any] = cache_call({}, lambda: cache.get_many(keys))
-    role = cached.get(keys[1])
-    if not isinstance(role, str):
-        role = _role_from_database(group_id, user)
-        if role is None:
-            return None
+    standing = _standing_from_cache(cached.get(keys[1])) or _standing_from_database(group_id, user)
+    if standing is None:
+        return None
     group = cached.get(keys[0])
     if not isinstance(group, Group):
         group = _group_from_database(group_id)
         if group is None:
             return None
-    group.my_role = role  # type: ignore[attr-defined]
+    group.my_role, group.my_notification_enabled = standing  # type: ignore[attr-defined]
     return group

@@ -223,6 +223,22 @@ def member_remove(*, group: Group, user: User, by: User, ban: bool = False) -> N
         send_on_commit(signals.member_removed, group=group, user=user, by=by, banned=ban)
 
 
+def membership_settings_update(*, group: Group, user: User, notification_enabled: bool) -> GroupMembership:
+    """The caller's own settings of their membership: mute or unmute the group's notifications."""
+    with transaction.atomic():
+        membership = (
+            GroupMembership.objects.select_for_update()
+            .filter(group=group, user=user, status=MembershipStatus.ACTIVE, group__is_active=True)
+            .first()
+        )
+        if membership is None:
+            raise NotFound()
+        if membership.notification_enabled != notification_enabled:
+            membership.notification_enabled = notification_enabled
+            membership.save(update_fields=["notification_enabled", "updated_at"])  # drops the cached standing
+    return membership
+
+
 def member_role_change(*, group: Group, user: User, role: str, by: User) -> GroupMembership:
     """Set a member's role (admin only); a group always keeps at least one admin."""
     with transaction.atomic():
