@@ -1,7 +1,8 @@
 """Every write of accounts and authentication (CONTRACT §2 and §3).
 
-Views translate HTTP; these functions hold the rules. Emails and file
-deletions leave through ``transaction.on_commit``. Revoking access tokens in
+Views translate HTTP; these functions hold the rules. Emails are written to
+the outbox in the transaction of their cause; file deletions leave through
+``transaction.on_commit``. Revoking access tokens in
 the cache happens at once, inside the transaction: should the transaction
 roll back, a token is rejected that could have lived, which is the safe way
 to be wrong.
@@ -27,6 +28,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from hucares.core.errors import ApplicationError, ValidationFailed
+from hucares.core.outbox import email_enqueue
 
 from . import tokens
 from .avatars import process_avatar
@@ -257,11 +259,8 @@ def _digest(raw: str) -> str:
 
 
 def email_verification_request(*, user: User) -> None:
-    """Send a verification email once the current transaction commits."""
-    from .tasks import send_verification_email
-
-    user_id = str(user.pk)
-    transaction.on_commit(lambda: send_verification_email.delay(user_id))
+    """Queue a verification email in the current transaction; it is sent once that commits."""
+    email_enqueue(kind="verify_email", user=user)
 
 
 def _token_issue(user: User, hash_field: str, expiry_field: str, lifetime: timedelta) -> str:
@@ -298,13 +297,11 @@ def email_verify(*, token: str) -> User:
 
 
 def password_reset_request(*, email: str) -> None:
-    """Send a reset link if an active account has this email; say nothing either way."""
-    from .tasks import send_password_reset_email
-
+    """Queue a reset link if an active account has this email; say nothing either way."""
     user = User.objects.filter(email__iexact=normalize_email(email), is_active=True).first()
     if user is not None:
-        user_id = str(user.pk)
-        transaction.on_commit(lambda: send_password_reset_email.delay(user_id))
+        with transaction.atomic():
+            email_enqueue(kind="password_reset", user=user)
 
 
 def password_reset_issue(*, user: User) -> str:

@@ -1,0 +1,23 @@
+"""The email outbox in the Django admin: read-only, for operators following up a failed email."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import OutboundEmail
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["kind", "to_address", "status", "attempts", "created_at", "sent_at", "next_attempt_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to_address", "id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in OutboundEmail._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
