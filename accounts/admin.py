@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import AuthSession, User
+from .models import AuthSession, Suspension, User
 
 
 class AccountCreationForm(BaseUserCreationForm):
@@ -71,3 +71,38 @@ class AuthSessionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Suspension)
+class SuspensionAdmin(admin.ModelAdmin):
+    """Where moderators suspend users and lift suspensions: usernames and suspension state only."""
+
+    list_display = ["username", "suspended_at", "created_at"]
+    list_filter = [("suspended_at", admin.EmptyFieldListFilter)]
+    search_fields = ["username"]
+    fields = ("id", "username", "suspended_at", "created_at", "last_active_at")
+    readonly_fields = fields
+    ordering = ["username"]
+    actions = ["suspend", "lift_suspension"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(
+        description="Suspend selected users (sign them out everywhere, refuse sign-in)", permissions=["change"]
+    )
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Suspension]) -> None:
+        suspended = [user for user in queryset if services.user_suspend(user=user)]
+        for user in suspended:
+            self.log_change(request, user, "Suspended the user and ended their sessions.")
+        self.message_user(request, f"Suspended {len(suspended)} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Lift the suspension of selected users", permissions=["change"])
+    def lift_suspension(self, request: HttpRequest, queryset: QuerySet[Suspension]) -> None:
+        lifted = [user for user in queryset if services.user_unsuspend(user=user)]
+        for user in lifted:
+            self.log_change(request, user, "Lifted the suspension.")
+        self.message_user(request, f"Lifted {len(lifted)} suspension(s).", messages.SUCCESS)

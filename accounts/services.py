@@ -33,6 +33,7 @@ from hucares.core.outbox import email_enqueue
 from . import tokens
 from .avatars import process_avatar
 from .errors import (
+    AccountSuspended,
     EmailAlreadyExists,
     InvalidCredentials,
     OneTimeTokenInvalid,
@@ -144,6 +145,8 @@ def user_authenticate(*, password: str, email: str | None = None, username: str 
         raise InvalidCredentials()
     if not user.check_password(password) or not user.is_active:
         raise InvalidCredentials()
+    if user.suspended_at is not None:
+        raise AccountSuspended()
     return user
 
 
@@ -203,7 +206,7 @@ def _rotate(session: AuthSession, claims: tokens.Claims, client: ClientInfo) -> 
     if claims["jti"] != session.refresh_jti:
         sessions_revoke(AuthSession.objects.filter(pk=session.pk))
         return TokenReused()
-    if not session.is_live or not session.user.is_active:
+    if not session.is_live or not session.user.is_active or session.user.suspended_at is not None:
         return TokenInvalid()
     _blacklist([session.refresh_jti])
     issued = tokens.issue_pair(user=session.user, session_id=session.id)
@@ -424,3 +427,20 @@ def user_deactivate(*, user: User) -> None:
         User.objects.filter(pk=user.pk).update(is_active=False)
         tokens.forget_user(user.pk)  # update() sends no post_save
         sessions_revoke_all(user=user)
+
+
+def user_suspend(*, user: User) -> bool:
+    """Moderation: sign the user out everywhere and refuse their sign-in until lifted. Whether it changed."""
+    with transaction.atomic():
+        changed = User.objects.filter(pk=user.pk, suspended_at__isnull=True).update(suspended_at=timezone.now())
+        tokens.forget_user(user.pk)  # update() sends no post_save
+        sessions_revoke_all(user=user)
+    return bool(changed)
+
+
+def user_unsuspend(*, user: User) -> bool:
+    """Moderation: lift a suspension; the user signs in again as before. Whether it changed."""
+    with transaction.atomic():
+        changed = User.objects.filter(pk=user.pk, suspended_at__isnull=False).update(suspended_at=None)
+        tokens.forget_user(user.pk)
+    return bool(changed)

@@ -52,7 +52,8 @@ class CheckIn(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.week_start_date}: {self.hu_cares_score}"
+        # No score: this name is shown (and logged) by the admin, where a hidden score must not appear.
+        return f"check-in of {self.user_id} for {self.week_start_date}"
 
 
 class LocalStorageImport(models.Model):
