@@ -73,6 +73,10 @@ class CheckInAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: CheckIn | None = None) -> bool:
+        # A check-in is its member's to delete (the API, or their account's deletion), which keeps totals right.
+        return False
+
     @admin.action(description="Remove the notes of selected check-ins (abuse)", permissions=["change"])
     def remove_notes(self, request: HttpRequest, queryset: QuerySet[CheckIn]) -> None:
         removed = 0

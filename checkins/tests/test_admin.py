@@ -112,3 +112,10 @@ def test_moderator_removes_an_abusive_note_through_the_service(
     entry = LogEntry.objects.get(object_id=str(visible.pk))
     assert (entry.user_id, entry.get_change_message()) == (moderator.pk, "Removed the reflection note for abuse.")
     assert "13" not in entry.object_repr
+
+
+def test_the_only_bulk_action_on_check_ins_is_removing_notes(moderator_client, superuser_client, check_ins):
+    # No export or other bulk action that could carry hidden scores out of the admin.
+    for client in (moderator_client, superuser_client):
+        actions = client.get(LIST).context["action_form"].fields["action"].choices
+        assert [name for name, _ in actions if name] == ["remove_notes"]

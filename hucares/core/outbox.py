@@ -46,6 +46,8 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY_DELAY = timedelta(seconds=30)
 MAX_RETRY_DELAY = timedelta(hours=1)
 DISPATCH_BATCH = 500
+# Finished emails are kept this long for operators following one up, then purged.
+RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,13 @@ def emails_dispatch(*, limit: int = DISPATCH_BATCH) -> int:
     return len(due)
 
 
+def emails_purge() -> int:
+    """Delete emails finished (sent, given up or cancelled) longer than :data:`RETENTION` ago."""
+    finished = OutboundEmail.objects.exclude(status=EmailStatus.PENDING)
+    deleted, _ = finished.filter(created_at__lt=timezone.now() - RETENTION).delete()
+    return deleted
+
+
 # Each send is idempotent (the claim) and recorded in the row, so a lost or
 # repeated task costs nothing: the periodic dispatch is the retry mechanism.
 @shared_task(acks_late=True)
@@ -196,3 +205,8 @@ def send_email(email_id: str) -> str:
 @shared_task(acks_late=True)
 def dispatch_due_emails() -> int:
     return emails_dispatch()
+
+
+@shared_task(acks_late=True)
+def purge_finished_emails() -> int:
+    return emails_purge()

@@ -1,5 +1,5 @@
 """Celery finds tasks in each app's ``tasks`` module: the outbox's live beside the code they run."""
 
-from .outbox import dispatch_due_emails, send_email
+from .outbox import dispatch_due_emails, purge_finished_emails, send_email
 
-__all__ = ["dispatch_due_emails", "send_email"]
+__all__ = ["dispatch_due_emails", "purge_finished_emails", "send_email"]

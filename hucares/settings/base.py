@@ -170,6 +170,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     # Emails whose send was lost, failed or interrupted (hucares.core.outbox).
     "dispatch-due-emails": {"task": "hucares.core.outbox.dispatch_due_emails", "schedule": 60.0},
+    "purge-finished-emails": {
+        "task": "hucares.core.outbox.purge_finished_emails",
+        "schedule": crontab(hour=3, minute=50),
+    },
     # Rows of sockets whose process died without closing them.
     "sweep-stale-sockets": {"task": "realtime.tasks.sweep_stale_sessions", "schedule": 60.0},
     "cleanup-expired-tokens": {"task": "accounts.tasks.cleanup_expired_tokens", "schedule": crontab(hour=3, minute=30)},

@@ -160,3 +160,18 @@ def test_superusers_can_read_the_outbox_in_the_admin(superuser_client, django_ca
     assert b"ada@example.com" in superuser_client.get("/admin/core/outboundemail/?status=sent").content
     assert superuser_client.get(f"/admin/core/outboundemail/{email.pk}/change/").status_code == 200
     assert superuser_client.get("/admin/core/outboundemail/add/").status_code == 403
+
+
+def test_finished_emails_are_purged_after_the_retention(time_machine, django_capture_on_commit_callbacks):
+    sent = enqueue(django_capture_on_commit_callbacks)
+    OutboundEmail.objects.create(kind="test_note", to_address="late@example.com", params={"text": "x"})
+    time_machine.move_to(timezone.now() + outbox.RETENTION + timedelta(hours=1))
+    assert outbox.purge_finished_emails.delay().get() == 1
+    assert not OutboundEmail.objects.filter(pk=sent.pk).exists()
+    assert OutboundEmail.objects.filter(status=EmailStatus.PENDING).count() == 1
+
+
+def test_the_schedule_runs_the_dispatch_and_the_purge(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"hucares.core.outbox.dispatch_due_emails", "hucares.core.outbox.purge_finished_emails"} <= tasks
+    assert outbox.dispatch_due_emails.name in tasks
