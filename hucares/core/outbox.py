@@ -100,7 +100,9 @@ def email_enqueue(
             return None
         raise
     email_id = str(email.pk)
-    transaction.on_commit(lambda: send_email.delay(email_id))
+    # Robust: should the broker be down, the request that caused the email still succeeds, and the
+    # periodic dispatch sends the email later.
+    transaction.on_commit(lambda: send_email.delay(email_id), robust=True)
     return email
 
 
@@ -168,7 +170,9 @@ def email_deliver(*, email_id: UUID | str) -> str:
     claim = email_claim(email_id=email_id)
     if claim is None:
         return "skipped"
-    email = OutboundEmail.objects.select_related("user").get(pk=email_id)
+    email = OutboundEmail.objects.filter(pk=email_id).first()
+    if email is None:
+        return "skipped"  # its account was deleted meanwhile, and the email with it
     try:
         mail = _renderers[email.kind](email)
         if mail is None:

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from accounts.tests.factories import UserFactory
 from hucares.core import outbox
@@ -171,7 +172,24 @@ def test_finished_emails_are_purged_after_the_retention(time_machine, django_cap
     assert OutboundEmail.objects.filter(status=EmailStatus.PENDING).count() == 1
 
 
-def test_the_schedule_runs_the_dispatch_and_the_purge(settings):
-    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"hucares.core.outbox.dispatch_due_emails", "hucares.core.outbox.purge_finished_emails"} <= tasks
-    assert outbox.dispatch_due_emails.name in tasks
+def test_a_broker_outage_at_commit_fails_nothing_and_the_dispatch_sends_later(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(*args):
+        raise OperationalError("Error 111 connecting to the broker")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox.send_email, "delay", broker_down)
+        email = enqueue(django_capture_on_commit_callbacks)
+    assert (email.status, email.attempts, mail.outbox) == (EmailStatus.PENDING, 0, [])
+    assert outbox.emails_dispatch() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_email_deleted_with_its_account_is_skipped(django_capture_on_commit_callbacks):
+    user = UserFactory.create()
+    with django_capture_on_commit_callbacks(execute=False):
+        email = outbox.email_enqueue(kind="test_note", user=user, params={"text": "x"})
+    assert email is not None
+    user.delete()
+    assert outbox.send_email.delay(str(email.pk)).get() == "skipped"
