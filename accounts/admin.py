@@ -30,17 +30,27 @@ class UserAdmin(DjangoUserAdmin):
     add_form = AccountCreationForm
 
     ordering = ["username"]
-    list_display = ["username", "email", "email_verified", "is_active", "is_staff", "created_at", "last_active_at"]
-    list_filter = ["email_verified", "is_active", "is_staff"]
+    list_display = [
+        "username",
+        "email",
+        "email_verified",
+        "is_active",
+        "suspended_at",
+        "is_staff",
+        "created_at",
+        "last_active_at",
+    ]
+    list_filter = ["email_verified", "is_active", ("suspended_at", admin.EmptyFieldListFilter), "is_staff"]
     search_fields = ["username", "email"]
-    readonly_fields = ["id", "created_at", "updated_at", "last_login", "last_active_at"]
+    # Suspending goes through the suspension list's actions (sessions end with it).
+    readonly_fields = ["id", "suspended_at", "created_at", "updated_at", "last_login", "last_active_at"]
     fieldsets = (
         (None, {"fields": ("id", "email", "username", "password")}),
         (
             "Profile",
             {"fields": ("email_verified", "avatar", "timezone", "notification_preferences", "privacy_settings")},
         ),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Access", {"fields": ("is_active", "suspended_at", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Activity", {"fields": ("created_at", "updated_at", "last_login", "last_active_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)

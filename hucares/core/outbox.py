@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -190,6 +191,18 @@ def emails_dispatch(*, limit: int = DISPATCH_BATCH) -> int:
     for email_id in due:
         send_email.delay(str(email_id))
     return len(due)
+
+
+def emails_retry(*, emails: QuerySet[OutboundEmail]) -> int:
+    """An operator's second chance for emails given up on: pending again, attempts counted afresh."""
+    with transaction.atomic():
+        ids = [str(pk) for pk in emails.filter(status=EmailStatus.FAILED).values_list("pk", flat=True)]
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            status=EmailStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_until=None
+        )
+        for email_id in ids:
+            transaction.on_commit(partial(send_email.delay, email_id), robust=True)
+    return len(ids)
 
 
 def emails_purge() -> int:

@@ -163,6 +163,22 @@ def test_superusers_can_read_the_outbox_in_the_admin(superuser_client, django_ca
     assert superuser_client.get("/admin/core/outboundemail/add/").status_code == 403
 
 
+def test_an_operator_retries_a_given_up_email_from_the_admin(
+    settings, superuser_client, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = DOWN
+    email = enqueue(django_capture_on_commit_callbacks)
+    OutboundEmail.objects.filter(pk=email.pk).update(status=EmailStatus.FAILED, attempts=outbox.MAX_ATTEMPTS)
+    settings.EMAIL_BACKEND = WORKING
+    with django_capture_on_commit_callbacks(execute=True):
+        response = superuser_client.post(
+            "/admin/core/outboundemail/", {"action": "retry", "_selected_action": [str(email.pk)]}
+        )
+    assert response.status_code == 302
+    email.refresh_from_db()
+    assert (email.status, email.attempts, len(mail.outbox)) == (EmailStatus.SENT, 1, 1)
+
+
 def test_finished_emails_are_purged_after_the_retention(time_machine, django_capture_on_commit_callbacks):
     sent = enqueue(django_capture_on_commit_callbacks)
     OutboundEmail.objects.create(kind="test_note", to_address="late@example.com", params={"text": "x"})
