@@ -21,19 +21,32 @@ def _active_user(email: OutboundEmail) -> User | None:
 
 @renderer(GROUP_INVITATION)
 def group_invitation_email(email: OutboundEmail) -> Mail | None:
-    """To an account's current address, or to a bare address (no account yet), inviting them to register."""
+    """To an account's current address, or to a bare address (no account yet), inviting it to register first."""
     params = email.params
+    by, group, code = params["invitedBy"], params["groupName"], params["accessCode"]
+    if email.user_id is None:
+        if User.objects.filter(email__iexact=email.to_address).exists():
+            return None  # the address has registered since: an invitation to register would be wrong
+        return Mail(
+            to=email.to_address,
+            subject=f"{by} invited you to {group} on HuCares",
+            body=(
+                f"Hi,\n\n{by} invited you to join the group {group} on HuCares, "
+                "where small groups of friends check in with each other every week.\n"
+                f"Create your account at {settings.FRONTEND_URL}/register, then join with the access code "
+                f"{code}:\n{settings.FRONTEND_URL}/groups/join\n\n"
+                "If you do not know the sender, ignore this email: nothing happens unless you register."
+            ),
+        )
     user = _active_user(email)
-    if email.user_id and user is None:
+    if user is None:
         return None
-    greeting = f"Hi {user.username}," if user else "Hi,"
-    first_step = "Open HuCares" if user else f"Create your HuCares account at {settings.FRONTEND_URL}/register, then"
     return Mail(
-        to=user.email if user else email.to_address,
-        subject=f"{params['invitedBy']} invited you to {params['groupName']} on HuCares",
+        to=user.email,
+        subject=f"{by} invited you to {group} on HuCares",
         body=(
-            f"{greeting}\n\n{params['invitedBy']} invited you to join the group {params['groupName']}.\n"
-            f"{first_step} join with the access code {params['accessCode']}:\n{settings.FRONTEND_URL}/groups/join\n"
+            f"Hi {user.username},\n\n{by} invited you to join the group {group}.\n"
+            f"Open HuCares and join with the access code {code}:\n{settings.FRONTEND_URL}/groups/join\n"
         ),
     )
 
