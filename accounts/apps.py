@@ -6,4 +6,8 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import emails, receivers  # noqa: F401 - registers the email renderers, connects the receivers
+        from . import (
+            emails,  # noqa: F401 - registers the email renderers with the outbox
+            metrics,  # noqa: F401 - registers the active-users gauge
+            receivers,  # noqa: F401 - connects the signal receivers
+        )

@@ -1,4 +1,4 @@
-"""Live delivery of domain events (CONTRACT §8).
+"""Live delivery of domain events.
 
 Every signal here is sent by a service after its transaction committed, so
 these receivers publish at once; publishing is bounded and never raises.

@@ -1,4 +1,4 @@
-"""HTTP endpoints of authentication (CONTRACT §2) and users (CONTRACT §3).
+"""HTTP endpoints of authentication and users.
 
 Views validate the body, call one service and shape the answer; the rules
 live in :mod:`accounts.services`.

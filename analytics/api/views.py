@@ -1,4 +1,4 @@
-"""Analytics endpoints (CONTRACT §6): validate the query, check membership, return the cached report."""
+"""Analytics endpoints: validate the query, check membership, return the cached report."""
 
 from typing import Any
 from uuid import UUID

@@ -1,4 +1,4 @@
-"""HTTP for check-ins (CONTRACT §5): parse, call a service or selector, shape the answer."""
+"""HTTP for check-ins: parse, call a service or selector, shape the answer."""
 
 import csv
 import io

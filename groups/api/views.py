@@ -1,4 +1,4 @@
-"""HTTP for groups and memberships (CONTRACT §4): parse, call a service, shape the answer."""
+"""HTTP for groups and memberships: parse, call a service, shape the answer."""
 
 from typing import Any
 from uuid import UUID

@@ -1,4 +1,4 @@
-"""The one exception handler: every error becomes the envelope of CONTRACT §1."""
+"""The one exception handler: every error becomes the error envelope."""
 
 import logging
 import re

@@ -111,17 +111,20 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES: dict[str, Any] = {
         "default": {
-            "BACKEND": "hucares.core.cache.ReusedClientRedisCache",
+            # django-redis keeps one Redis client per server; Django's own backend
+            # builds one per cache call, which showed in every request's CPU.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hucares"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
     CHANNEL_LAYERS: dict[str, Any] = {
         "default": {
-            # Redis pub/sub: measured ~10x faster than channels_redis.core for
-            # a check-in's fan-out to a group's personal streams (README).
-            "BACKEND": "realtime.layers.PubSubChannelLayer",
+            # Redis pub/sub: a live event is for the sockets connected at that
+            # moment, and one subscription per process beats polling a sorted
+            # set per channel (docs/performance.md).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 # socket_timeout=None: the subscriber connection idles between
                 # messages, which a client-side read timeout would break.
@@ -137,7 +140,7 @@ else:
 # Seconds an HTTP request may spend publishing one live event before giving
 # up: a hung Redis must not hold the request for the client's default timeout.
 REALTIME_PUBLISH_TIMEOUT = env.float("REALTIME_PUBLISH_TIMEOUT", default=0.5)
-# WebSocket knobs (README "Real-time"): seconds to authenticate by message,
+# WebSocket knobs (docs/architecture.md, "Sockets"): seconds to authenticate by message,
 # presence lifetime without a heartbeat, how often a heartbeat is written to
 # user_sessions, and the per-socket frame budget.
 REALTIME_AUTH_TIMEOUT = env.float("REALTIME_AUTH_TIMEOUT", default=5.0)
@@ -178,7 +181,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-stale-sockets": {"task": "realtime.tasks.sweep_stale_sessions", "schedule": 60.0},
     "cleanup-expired-tokens": {"task": "accounts.tasks.cleanup_expired_tokens", "schedule": crontab(hour=3, minute=30)},
     "rollup-participation-rates": {
-        "task": "groups.tasks.rollup_participation_rates",
+        "task": "checkins.tasks.rollup_participation_rates",
         "schedule": crontab(hour=2, minute=0),
     },
 }

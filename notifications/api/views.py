@@ -1,4 +1,4 @@
-"""HTTP for notifications (CONTRACT §7): one's own only; anyone else's is a 404."""
+"""HTTP for notifications: one's own only; anyone else's is a 404."""
 
 from typing import cast
 from uuid import UUID

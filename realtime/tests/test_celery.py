@@ -13,7 +13,7 @@ def test_every_scheduled_task_is_registered() -> None:
         "notifications.tasks.delete_expired_notifications",
         "realtime.tasks.sweep_stale_sessions",
         "accounts.tasks.cleanup_expired_tokens",
-        "groups.tasks.rollup_participation_rates",
+        "checkins.tasks.rollup_participation_rates",
         "hucares.core.outbox.dispatch_due_emails",
         "hucares.core.outbox.purge_finished_emails",
     }

@@ -1,4 +1,4 @@
-"""POST /migration/localstorage and /migration/<id>/rollback (CONTRACT §9)."""
+"""POST /migration/localstorage and /migration/<id>/rollback: the old client's data, imported and undone."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +15,7 @@ from checkins.importer import MAX_BYTES, localstorage_import, localstorage_impor
 from hucares.core.errors import PayloadTooLarge, ValidationFailed
 from hucares.core.responses import ApiResponse
 
-from .migration_serializers import ImportReportSerializer, RollbackReportSerializer
+from .import_serializers import ImportReportSerializer, RollbackReportSerializer
 
 TRUE_VALUES = {"true", "1", "yes"}
 FALSE_VALUES = {"false", "0", "no", ""}

@@ -1,0 +1,11 @@
+"""Domain events of accounts.
+
+- ``account_deleting``: ``user`` (User), sent by :func:`accounts.services.account_delete` *inside* its
+  transaction, before the user's row goes: receivers of the apps above ``accounts`` remove what the user
+  owns there through their own services (check-ins, memberships, admin roles), so counts, caches and
+  events stay right. A receiver that raises rolls the whole deletion back.
+"""
+
+from django.dispatch import Signal
+
+account_deleting = Signal()
