@@ -4,8 +4,11 @@
   transaction, before the user's row goes: receivers of the apps above ``accounts`` remove what the user
   owns there through their own services (check-ins, memberships, admin roles), so counts, caches and
   events stay right. A receiver that raises rolls the whole deletion back.
+- ``profile_updated``: ``user_id`` (UUID), ``changed`` (list of snake_case field names: profile fields,
+  ``notification_preferences``, ``privacy_settings``, ``avatar``), sent after the transaction commits.
 """
 
 from django.dispatch import Signal
 
 account_deleting = Signal()
+profile_updated = Signal()

@@ -14,6 +14,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
+from realtime.longpoll import with_event_polling  # noqa: E402
 from realtime.middleware import JWTAuthMiddleware, OriginCheck  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -23,7 +24,8 @@ shared_cache = caches["default"]
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # The long-poll waits as a coroutine, outside Django's sync middleware (realtime/longpoll.py).
+        "http": with_event_polling(django_asgi_app),
         "websocket": OriginCheck(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -58,3 +58,15 @@ class ServiceUnavailable(ApplicationError):
     code = "SERVICE_UNAVAILABLE"
     status = 503
     message = "A dependency is unavailable."
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status = 422
+    message = "This Idempotency-Key was used for a different request."
+
+
+class IdempotencyInProgress(ApplicationError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    status = 409
+    message = "A request with this Idempotency-Key is still being processed; retry shortly."
