@@ -1,4 +1,4 @@
-"""The ``/ws/`` socket (CONTRACT §8): authenticate, check membership, forward.
+"""The ``/ws/`` socket: authenticate, check membership, forward.
 
 Frames are ``{"event", "data", "ref"?}`` both ways. Everything a client can
 send is validated here; a bad frame gets an ``error`` frame and the socket
