@@ -59,6 +59,7 @@ GROUP_EXAMPLE = {
     "totalCheckIns": 0,
     "averageParticipationRate": 0.0,
     "myRole": "admin",
+    "notificationEnabled": True,
 }
 GROUP_ANSWER = OpenApiExample("Group", response_only=True, value=GROUP_EXAMPLE)
 
@@ -261,16 +262,22 @@ class GroupLeaveView(APIView):
 
 
 class GroupMembershipView(APIView):
-    @extend_schema(
-        operation_id="groups_membership_update",
-        tags=TAG,
+    @api_operation(
         summary="Mute or unmute a group for yourself",
         description="Changes the caller's own membership of the group: `notificationEnabled: false` stops "
-        "every notification and reminder email from this group for the caller (other members are not told). "
-        "The group is returned with the new `notificationEnabled`. Active members only; 404 `NOT_FOUND` "
-        "for anyone else, 400 `VALIDATION_ERROR` for a missing or non-boolean `notificationEnabled`.",
+        "every notification and reminder (in the app and by email) from this group for the caller; other "
+        "members are not told. The group is returned with the caller's new `notificationEnabled`, which every "
+        "group payload shows.",
+        access="Members of the group (their own membership only).",
+        errors=[NOT_MEMBER],
+        operation_id="groups_membership_update",
+        tags=TAG,
         request=MembershipSettingsSerializer,
         responses=GroupSerializer,
+        examples=[
+            OpenApiExample("Mute", request_only=True, value={"notificationEnabled": False}),
+            OpenApiExample("Muted", response_only=True, value={**GROUP_EXAMPLE, "notificationEnabled": False}),
+        ],
     )
     def patch(self, request: Request, group_id: UUID) -> ApiResponse:
         data = _validated(MembershipSettingsSerializer, request.data)
