@@ -60,3 +60,33 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]
 
     monkeypatch.setattr("realtime.broadcast.deliver", record)
     return sent
+
+
+@pytest.fixture
+def superuser_client(db: None) -> Any:
+    """A Django test client signed in to the admin as a superuser."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.create_superuser(email="root@example.com", username="root", password="x"))
+    return client
+
+
+@pytest.fixture
+def moderator(db: None) -> User:
+    """A staff user in the ``Moderators`` group (not a superuser)."""
+    from django.contrib.auth.models import Group as AuthGroup
+
+    user = UserFactory.create(is_staff=True)
+    user.groups.add(AuthGroup.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def moderator_client(moderator: User) -> Any:
+    """A Django test client signed in to the admin as ``moderator``."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(moderator)
+    return client

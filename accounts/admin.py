@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import AuthSession, User
+from .models import AuthSession, Suspension, User
 
 
 class AccountCreationForm(BaseUserCreationForm):
@@ -30,17 +30,27 @@ class UserAdmin(DjangoUserAdmin):
     add_form = AccountCreationForm
 
     ordering = ["username"]
-    list_display = ["username", "email", "email_verified", "is_active", "is_staff", "created_at", "last_active_at"]
-    list_filter = ["email_verified", "is_active", "is_staff"]
+    list_display = [
+        "username",
+        "email",
+        "email_verified",
+        "is_active",
+        "suspended_at",
+        "is_staff",
+        "created_at",
+        "last_active_at",
+    ]
+    list_filter = ["email_verified", "is_active", ("suspended_at", admin.EmptyFieldListFilter), "is_staff"]
     search_fields = ["username", "email"]
-    readonly_fields = ["id", "created_at", "updated_at", "last_login", "last_active_at"]
+    # Suspending goes through the suspension list's actions (sessions end with it).
+    readonly_fields = ["id", "suspended_at", "created_at", "updated_at", "last_login", "last_active_at"]
     fieldsets = (
         (None, {"fields": ("id", "email", "username", "password")}),
         (
             "Profile",
             {"fields": ("email_verified", "avatar", "timezone", "notification_preferences", "privacy_settings")},
         ),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Access", {"fields": ("is_active", "suspended_at", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Activity", {"fields": ("created_at", "updated_at", "last_login", "last_active_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
@@ -71,3 +81,38 @@ class AuthSessionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Suspension)
+class SuspensionAdmin(admin.ModelAdmin):
+    """Where moderators suspend users and lift suspensions: usernames and suspension state only."""
+
+    list_display = ["username", "suspended_at", "created_at"]
+    list_filter = [("suspended_at", admin.EmptyFieldListFilter)]
+    search_fields = ["username"]
+    fields = ("id", "username", "suspended_at", "created_at", "last_active_at")
+    readonly_fields = fields
+    ordering = ["username"]
+    actions = ["suspend", "lift_suspension"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(
+        description="Suspend selected users (sign them out everywhere, refuse sign-in)", permissions=["change"]
+    )
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Suspension]) -> None:
+        suspended = [user for user in queryset if services.user_suspend(user=user)]
+        for user in suspended:
+            self.log_change(request, user, "Suspended the user and ended their sessions.")
+        self.message_user(request, f"Suspended {len(suspended)} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Lift the suspension of selected users", permissions=["change"])
+    def lift_suspension(self, request: HttpRequest, queryset: QuerySet[Suspension]) -> None:
+        lifted = [user for user in queryset if services.user_unsuspend(user=user)]
+        for user in lifted:
+            self.log_change(request, user, "Lifted the suspension.")
+        self.message_user(request, f"Lifted {len(lifted)} suspension(s).", messages.SUCCESS)

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            emails,  # noqa: F401 - registers the email renderers with the outbox
             metrics,  # noqa: F401 - registers the active-users gauge
             receivers,  # noqa: F401 - connects the signal receivers
         )

@@ -28,6 +28,14 @@ class InvalidCredentials(ApplicationError):
     message = "Invalid email or password."
 
 
+class AccountSuspended(ApplicationError):
+    """Told only after the right password, so it reveals nothing to someone guessing."""
+
+    code = "ACCOUNT_SUSPENDED"
+    status = 403
+    message = "This account is suspended. Contact support."
+
+
 class EmailAlreadyExists(ApplicationError):
     code = "EMAIL_ALREADY_EXISTS"
     status = 409

@@ -54,6 +54,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verification_address = models.CharField(max_length=255, blank=True, default="")
     password_reset_token_hash = models.CharField(max_length=64, blank=True, default="")
     password_reset_expires_at = models.DateTimeField(null=True, blank=True)
+    # Set by a moderator: the user cannot sign in (ACCOUNT_SUSPENDED) until it is lifted.
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -79,6 +81,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def role(self) -> str:
         return "admin" if self.is_staff else "user"
+
+
+class Suspension(User):
+    """Users as moderators see them in the admin: the name and the suspension, nothing private."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "user suspension"
 
 
 class AuthSession(models.Model):

@@ -1,4 +1,4 @@
-"""Cached user rows kept in step with the database; the account emails queued; admin sign-in failures logged."""
+"""Cached user rows kept in step with the database; admin sign-in failures logged."""
 
 from typing import Any
 
@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from hucares.core.ratelimit import client_ip
 from hucares.core.security import ADMIN_LOGIN_FAILED, security_event
 
-from . import signals, tasks
 from .models import User, normalize_email
 from .tokens import forget_user
 
@@ -24,16 +23,6 @@ def forget_changed_user(sender: type[User], instance: User, **kwargs: Any) -> No
     user_id = instance.pk
     forget_user(user_id)
     transaction.on_commit(lambda: forget_user(user_id))
-
-
-@receiver(signals.verification_email_requested, dispatch_uid="accounts.queue_verification_email")
-def queue_verification_email(sender: Any, *, user_id: str, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: tasks.send_verification_email.delay(user_id))
-
-
-@receiver(signals.password_reset_requested, dispatch_uid="accounts.queue_password_reset_email")
-def queue_password_reset_email(sender: Any, *, user_id: str, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id))
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.log_admin_login_failure")

@@ -1,7 +1,8 @@
 """Every write of accounts and authentication.
 
-Views translate HTTP; these functions hold the rules. Emails and file
-deletions leave through ``transaction.on_commit``. Revoking access tokens in
+Views translate HTTP; these functions hold the rules. Emails are written to
+the outbox in the transaction of their cause; file deletions leave through
+``transaction.on_commit``. Revoking access tokens in
 the cache happens at once, inside the transaction: should the transaction
 roll back, a token is rejected that could have lived, which is the safe way
 to be wrong.
@@ -30,6 +31,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from hucares.core.errors import ApplicationError, NotFound, RateLimited, ValidationFailed
 from hucares.core.events import send_on_commit
+from hucares.core.outbox import email_enqueue
 from hucares.core.security import (
     LOGIN_FAILED,
     RATE_LIMITED,
@@ -42,6 +44,7 @@ from hucares.core.security import (
 from . import signals, tokens
 from .avatars import process_avatar
 from .errors import (
+    AccountSuspended,
     EmailAlreadyExists,
     InvalidCredentials,
     OneTimeTokenInvalid,
@@ -156,6 +159,8 @@ def user_authenticate(*, password: str, email: str | None = None, username: str 
     if not user.check_password(password) or not user.is_active:
         security_event(LOGIN_FAILED, user_id=user.pk, reason="wrong_password" if user.is_active else "inactive")
         raise InvalidCredentials()
+    if user.suspended_at is not None:
+        raise AccountSuspended()
     return user
 
 
@@ -239,7 +244,7 @@ def _rotate(session: AuthSession, claims: tokens.Claims, client: ClientInfo) -> 
         security_event(SESSION_EXPIRED, user_id=session.user_id, sessionId=str(session.pk))
         sessions_revoke(AuthSession.objects.filter(pk=session.pk), reason="absolute_lifetime")
         return SessionExpired()
-    if not session.is_live or not session.user.is_active:
+    if not session.is_live or not session.user.is_active or session.user.suspended_at is not None:
         return TokenInvalid()
     _blacklist([session.refresh_jti])
     issued = tokens.issue_pair(user=session.user, session_id=session.id, not_after=end)
@@ -351,8 +356,8 @@ def email_verification_resend(*, user: User) -> None:
 
 
 def _queue_verification_email(user: User) -> None:
-    """Send a verification email once the current transaction commits (queued by a receiver)."""
-    signals.verification_email_requested.send(sender=User, user_id=str(user.pk))
+    """Queue a verification email in the current transaction; it is sent once that commits."""
+    email_enqueue(kind="verify_email", user=user)
 
 
 def _token_issue(user: User, hash_field: str, expiry_field: str, lifetime: timedelta, extra: list[str]) -> str:
@@ -407,10 +412,11 @@ def email_verify(*, token: str) -> User:
 
 
 def password_reset_request(*, email: str) -> None:
-    """Send a reset link if an active account has this email; say nothing either way."""
+    """Queue a reset link if an active account has this email; say nothing either way."""
     user = User.objects.filter(email__iexact=normalize_email(email), is_active=True).first()
     if user is not None:
-        signals.password_reset_requested.send(sender=User, user_id=str(user.pk))
+        with transaction.atomic():
+            email_enqueue(kind="password_reset", user=user)
 
 
 def password_reset_issue(*, user: User) -> str:
@@ -528,3 +534,20 @@ def user_deactivate(*, user: User) -> None:
         User.objects.filter(pk=user.pk).update(is_active=False)
         tokens.forget_user(user.pk)  # update() sends no post_save
         sessions_revoke_all(user=user, reason="deactivated")
+
+
+def user_suspend(*, user: User) -> bool:
+    """Moderation: sign the user out everywhere and refuse their sign-in until lifted. Whether it changed."""
+    with transaction.atomic():
+        changed = User.objects.filter(pk=user.pk, suspended_at__isnull=True).update(suspended_at=timezone.now())
+        tokens.forget_user(user.pk)  # update() sends no post_save
+        sessions_revoke_all(user=user, reason="suspended")
+    return bool(changed)
+
+
+def user_unsuspend(*, user: User) -> bool:
+    """Moderation: lift a suspension; the user signs in again as before. Whether it changed."""
+    with transaction.atomic():
+        changed = User.objects.filter(pk=user.pk, suspended_at__isnull=False).update(suspended_at=None)
+        tokens.forget_user(user.pk)
+    return bool(changed)

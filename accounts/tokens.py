@@ -228,7 +228,7 @@ def check_access_token(raw: str) -> AccessCheck:
         if user is None:
             raise TokenInvalid()
         cache.set(user_key, user, timeout=USER_CACHE_SECONDS)
-    if not user.is_active:
+    if not user.is_active or user.suspended_at is not None:
         raise TokenInvalid()
     return AccessCheck(user, claims, activity_key in found)
 

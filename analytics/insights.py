@@ -2,7 +2,9 @@
 
 Each rule is a pure function of :class:`Facts` returning zero or more
 insights. A rule that lacks the data it needs says nothing rather than
-something wrong. ``data`` keys are camelCase because the renderer leaves the
+something wrong; from the first check-in, :func:`latest_rule` always has a
+finding and :func:`more_data_rule` says how much more data each silent rule
+needs, so a new user's first weeks are not an empty page. ``data`` keys are camelCase because the renderer leaves the
 inside of ``data`` untouched.
 """
 
@@ -62,6 +64,38 @@ def _insight(kind: str, severity: str, title: str, message: str, data: dict[str,
 def _consecutive(points: list[dict[str, Any]]) -> bool:
     days = [(b["week_start_date"] - a["week_start_date"]).days for a, b in pairwise(points)]
     return all(gap == 7 for gap in days)
+
+
+def _ranked(point: Mapping[str, Any]) -> list[str]:
+    """The dimensions from weakest to strongest (care counts lower-is-better); ties keep the fixed order."""
+    return sorted(SCORES, key=lambda name: _goodness(name, float(point[name])))
+
+
+def latest_rule(facts: Facts) -> list[Insight]:
+    """The strongest and weakest dimension of the latest week: true from the very first check-in."""
+    if not facts.points:
+        return []
+    latest = facts.points[-1]
+    week = latest["week_start_date"].isoformat()
+    ranked = _ranked(latest)
+    weak, strong = ranked[0], ranked[-1]
+    scores = {WIRE_NAMES[name]: rounded(float(latest[name]), 1) for name in SCORES}
+    if _goodness(strong, float(latest[strong])) == _goodness(weak, float(latest[weak])):
+        message = f"In the week of {week} all four areas were level."
+    else:
+        message = (
+            f"In the week of {week} your strongest area was {LABELS[strong]} ({latest[strong]:.1f}) "
+            f"and your weakest was {LABELS[weak]} ({latest[weak]:.1f})."
+        )
+    return [
+        _insight(
+            "latest_check_in",
+            "info",
+            f"Your week of {week}",
+            message,
+            {"weekStartDate": week, "strongest": WIRE_NAMES[strong], "weakest": WIRE_NAMES[weak], "scores": scores},
+        )
+    ]
 
 
 def trend_rule(facts: Facts) -> list[Insight]:
@@ -222,13 +256,67 @@ def comparison_rule(facts: Facts) -> list[Insight]:
     return found
 
 
+def _consecutive_run(points: list[dict[str, Any]]) -> int:
+    """How many of the latest weekly points follow each other without a gap."""
+    run = 1 if points else 0
+    for earlier, later in pairwise(reversed(points)):
+        if (earlier["week_start_date"] - later["week_start_date"]).days != 7:
+            break
+        run += 1
+    return run
+
+
+def _pending(facts: Facts) -> list[dict[str, Any]]:
+    """Each rule that has too little data yet, with how much more it needs (in a fixed order)."""
+    pending = [
+        ("trend", TREND_PERIODS - _consecutive_run(facts.points), "consecutive weeks"),
+        ("streak", STREAK_MILESTONES[-1] - facts.streak.current, "periods in a row"),
+        ("dimensions", MIN_CHECK_INS_FOR_PROFILE - facts.check_in_count, "check-ins"),
+        ("correlation", CORRELATION_MIN_PERIODS - len(facts.points), "weeks with a check-in"),
+    ]
+    if facts.groups:
+        mine = max(group.my_count for group in facts.groups)
+        pending.append(("groupComparison", COMPARISON_MIN_ROWS - mine, "check-ins in one group"))
+        closed = max(len(group.closed_rates) for group in facts.groups)
+        pending.append(("participation", PARTICIPATION_MIN_PERIODS - closed, "finished group periods"))
+    return [{"rule": rule, "needed": needed, "unit": unit} for rule, needed, unit in pending if needed > 0]
+
+
+def more_data_rule(facts: Facts) -> list[Insight]:
+    """From the first check-in: which findings are still to come, and how much more data each needs."""
+    pending = _pending(facts) if facts.check_in_count > 0 else []
+    if not pending:
+        return []
+    parts = [f"{item['needed']} more {item['unit']} for {RULE_LABELS[item['rule']]}" for item in pending]
+    return [
+        _insight(
+            "more_data_needed",
+            "info",
+            "More insights are on the way",
+            "Keep checking in: " + "; ".join(parts) + ".",
+            {"pending": pending},
+        )
+    ]
+
+
+RULE_LABELS = {
+    "trend": "trends",
+    "streak": "a streak",
+    "dimensions": "your strongest and weakest areas over time",
+    "correlation": "links between your areas",
+    "groupComparison": "how you compare with your group",
+    "participation": "your group's participation",
+}
+
 RULES: tuple[Callable[[Facts], list[Insight]], ...] = (
+    latest_rule,
     trend_rule,
     streak_rule,
     dimension_rule,
     correlation_rule,
     participation_rule,
     comparison_rule,
+    more_data_rule,
 )
 
 

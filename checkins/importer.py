@@ -8,6 +8,12 @@ skipped with its index and reason. Writing is one transaction: all or
 nothing; a dry run does the same work and rolls it back, so it reports the
 same figures. Imported check-ins send no ``checkin_submitted`` signals: they
 are history, not news for friends; the caches are invalidated directly.
+
+Each import remembers which old group and check-in ids it brought in, per
+user and old profile (:class:`ImportOrigin`), and a later import matches on
+them first: importing the same file again adds nothing even when an old
+access code did not fit today's format and the group got a fresh one.
+Rolling an import back forgets its ids, so importing again imports again.
 """
 
 import json
@@ -31,7 +37,7 @@ from groups.services import group_create
 from hucares.core import cache
 from hucares.core.errors import ApplicationError, NotFound, PayloadTooLarge, ValidationFailed
 
-from .models import CheckIn, LocalStorageImport
+from .models import CheckIn, ImportOrigin, LocalStorageImport
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_CHECK_INS = 10_000
@@ -68,6 +74,7 @@ class Entry:
     local_day: date
     scores: dict[str, int]
     submitted_at: datetime | None
+    old_id: str | None = None
 
 
 @dataclass
@@ -76,6 +83,8 @@ class Parsed:
     entries: list[Entry] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    # The old userProfile.id: the namespace of the old ids.
+    source: str = ""
 
     def skip(self, index: int, reason: str) -> None:
         self.skipped.append({"index": index, "reason": reason})
@@ -230,7 +239,8 @@ def _parse_entry(index: int, raw: Any, profile_id: str, tz: ZoneInfo, parsed: Pa
     submitted = _parse_instant(raw.get("submittedAt"))
     if raw.get("submittedAt") is not None and submitted is None:
         parsed.warn(index, "submittedAt is not a valid date-time; the import time is used")
-    return Entry(index=index, group_key=group_key, local_day=day, scores=scores, submitted_at=submitted)
+    old_id = raw.get("id") if isinstance(raw.get("id"), str) and 0 < len(raw["id"]) <= MAX_TEXT else None
+    return Entry(index=index, group_key=group_key, local_day=day, scores=scores, submitted_at=submitted, old_id=old_id)
 
 
 def parse_export(data: dict[str, Any], tz_name: str) -> Parsed:
@@ -241,7 +251,7 @@ def parse_export(data: dict[str, Any], tz_name: str) -> Parsed:
         raise ValidationFailed.for_field("checkIns", "must be an array.")
     if len(raw_check_ins) > MAX_CHECK_INS:
         raise PayloadTooLarge(f"An import holds at most {MAX_CHECK_INS} check-ins.")
-    parsed = Parsed(groups=_parse_groups(data.get("groups")))
+    parsed = Parsed(groups=_parse_groups(data.get("groups")), source=profile_id[:MAX_TEXT])
     tz = ZoneInfo(tz_name)
     seen_ids: set[str] = set()
     for index, raw in enumerate(raw_check_ins):
@@ -311,10 +321,33 @@ class _Targets:
     groups: dict[str | None, Group] = field(default_factory=dict)
     created: list[Group] = field(default_factory=list)
     matched: list[Group] = field(default_factory=list)
+    # Old group keys whose group was found through a remembered origin (nothing new to remember).
+    remembered: set[str | None] = field(default_factory=set)
 
 
-def _resolve_groups(user: User, parsed: Parsed, tz_name: str) -> _Targets:
-    """Map each old group key (``None`` = not in the export) to a matched or new group."""
+Origins = dict[tuple[str, str], Any]
+
+
+def _known_origins(user: User, source: str) -> Origins:
+    """``(kind, old id) -> new id`` of everything earlier imports of this old profile brought in."""
+    rows = ImportOrigin.objects.filter(user=user, source=source).values_list("kind", "old_id", "target_id")
+    return {(kind, old_id): target for kind, old_id, target in rows}
+
+
+def _remembered_group(user: User, group_id: Any) -> Group | None:
+    """The group an earlier import made or matched, if the caller is still an active member of it."""
+    if group_id is None:
+        return None
+    membership = (
+        GroupMembership.objects.select_related("group")
+        .filter(user=user, group_id=group_id, status=MembershipStatus.ACTIVE, group__is_active=True)
+        .first()
+    )
+    return membership.group if membership else None
+
+
+def _resolve_groups(user: User, parsed: Parsed, tz_name: str, known: Origins) -> _Targets:
+    """Map each old group key (``None`` = not in the export) to a remembered, matched or new group."""
     targets = _Targets()
     first_day: dict[str | None, date] = {}
     for entry in parsed.entries:
@@ -322,7 +355,11 @@ def _resolve_groups(user: User, parsed: Parsed, tz_name: str) -> _Targets:
         first_day[key] = min(first_day.get(key, entry.local_day), entry.local_day)
     for key, since in first_day.items():
         old = parsed.groups.get(key) if key is not None else None
-        group = _match_group(user, old) if old else None
+        group = _remembered_group(user, known.get((ImportOrigin.Kind.GROUP, key or "")))
+        if group is not None:
+            targets.remembered.add(key)
+        elif old is not None:
+            group = _match_group(user, old)
         if group is not None:
             targets.matched.append(group)
         elif old is not None:
@@ -336,8 +373,9 @@ def _resolve_groups(user: User, parsed: Parsed, tz_name: str) -> _Targets:
     return targets
 
 
-def _new_check_ins(user: User, parsed: Parsed, targets: _Targets) -> list[CheckIn]:
-    """One row per entry whose group and period hold no check-in yet (in the database or earlier in the file)."""
+def _new_check_ins(user: User, parsed: Parsed, targets: _Targets, known: Origins) -> list[tuple[Entry, CheckIn]]:
+    """One row per entry not imported before whose group and period hold no check-in yet (in the database or
+    earlier in the file)."""
     taken = set(
         CheckIn.objects.filter(user=user, group__in=list(targets.groups.values())).values_list(
             "group_id", "week_start_date"
@@ -345,6 +383,9 @@ def _new_check_ins(user: User, parsed: Parsed, targets: _Targets) -> list[CheckI
     )
     rows = []
     for entry in parsed.entries:
+        if entry.old_id is not None and (ImportOrigin.Kind.CHECK_IN, entry.old_id) in known:
+            parsed.skip(entry.index, f"check-in {entry.old_id[:40]} was already imported by an earlier import")
+            continue
         group = targets.groups[entry.group_key if entry.group_key in parsed.groups else None]
         start = period_start_for_date(group.check_in_frequency, entry.local_day, group.period_anchor)
         if (group.pk, start) in taken:
@@ -354,7 +395,9 @@ def _new_check_ins(user: User, parsed: Parsed, targets: _Targets) -> list[CheckI
             parsed.warn(entry.index, f"weekStartDate {entry.local_day.isoformat()} filed under the period {start}")
         taken.add((group.pk, start))
         submitted = entry.submitted_at or timezone.now()
-        rows.append(CheckIn(user=user, group=group, week_start_date=start, submitted_at=submitted, **entry.scores))
+        rows.append(
+            (entry, CheckIn(user=user, group=group, week_start_date=start, submitted_at=submitted, **entry.scores))
+        )
     return rows
 
 
@@ -363,9 +406,34 @@ def _invalidate_caches(user: User, group_ids: list[Any]) -> None:
     cache.bump(user_scope(user.pk), *(group_scope(group_id) for group_id in group_ids))
 
 
+def _remember(record: LocalStorageImport, parsed: Parsed, targets: _Targets, new: list[tuple[Entry, CheckIn]]) -> None:
+    """Record the old ids this import brought in; a group key already remembered keeps its earlier record."""
+    Kind, user = ImportOrigin.Kind, record.user
+
+    def origin(kind: str, old_id: str, target: Any) -> ImportOrigin:
+        return ImportOrigin(
+            user=user, local_import=record, source=parsed.source, kind=kind, old_id=old_id, target_id=target
+        )
+
+    groups = [origin(Kind.GROUP, key or "", g.pk) for key, g in targets.groups.items() if key not in targets.remembered]
+    # A remembered group the caller has left since was replaced: its record now points at the new group.
+    ImportOrigin.objects.bulk_create(
+        groups,
+        update_conflicts=True,
+        unique_fields=["user", "source", "kind", "old_id"],
+        update_fields=["local_import", "target_id"],
+    )
+    check_ins = [origin(Kind.CHECK_IN, entry.old_id, row.pk) for entry, row in new if entry.old_id is not None]
+    ImportOrigin.objects.bulk_create(check_ins, ignore_conflicts=True)
+
+
 def _write(user: User, parsed: Parsed, tz_name: str) -> tuple[dict[str, Any], LocalStorageImport]:
-    targets = _resolve_groups(user, parsed, tz_name)
-    rows = CheckIn.objects.bulk_create(_new_check_ins(user, parsed, targets))
+    record = LocalStorageImport.objects.create(user=user)
+    known = _known_origins(user, parsed.source)
+    targets = _resolve_groups(user, parsed, tz_name, known)
+    new = _new_check_ins(user, parsed, targets, known)
+    rows = CheckIn.objects.bulk_create([row for _, row in new])
+    _remember(record, parsed, targets, new)
     for group in targets.groups.values():
         added = sum(1 for row in rows if row.group_id == group.pk)
         Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + added)
@@ -379,12 +447,10 @@ def _write(user: User, parsed: Parsed, tz_name: str) -> tuple[dict[str, Any], Lo
         "check_ins_skipped": sorted(parsed.skipped, key=lambda item: item["index"]),
         "warnings": parsed.warnings,
     }
-    record = LocalStorageImport.objects.create(
-        user=user,
-        created_group_ids=[str(group.pk) for group in targets.created],
-        created_check_in_ids=[str(row.pk) for row in rows],
-        report=report,
-    )
+    record.created_group_ids = [str(group.pk) for group in targets.created]
+    record.created_check_in_ids = [str(row.pk) for row in rows]
+    record.report = report
+    record.save(update_fields=["created_group_ids", "created_check_in_ids", "report"])
     return {"import_id": record.pk, **report}, record
 
 
@@ -441,5 +507,6 @@ def localstorage_import_rollback(*, user: User, import_id: Any) -> dict[str, Any
             Group.objects.filter(pk=group_id).update(total_check_ins=CheckIn.objects.filter(group_id=group_id).count())
         record.rolled_back_at = timezone.now()
         record.save(update_fields=["rolled_back_at"])
+        record.origins.all().delete()  # a later import of the same data imports it again
         _invalidate_caches(user, [*touched, *record.created_group_ids])
     return {"import_id": record.pk, "check_ins_removed": removed, "groups_removed": deleted, "groups_kept": kept}

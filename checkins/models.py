@@ -52,7 +52,8 @@ class CheckIn(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.week_start_date}: {self.hu_cares_score}"
+        # No score: this name is shown (and logged) by the admin, where a hidden score must not appear.
+        return f"check-in of {self.user_id} for {self.week_start_date}"
 
 
 class LocalStorageImport(models.Model):
@@ -72,3 +73,37 @@ class LocalStorageImport(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.id} by {self.user_id}"
+
+
+class ImportOrigin(models.Model):
+    """An old group or check-in id that an import brought in, remembered per user and old profile.
+
+    A later import of the same data matches on it (an old access code that did
+    not fit today's format gave the group a fresh code, so the code cannot
+    match). Rolling the import back forgets its origins, so importing again
+    after a rollback imports again.
+    """
+
+    class Kind(models.TextChoices):
+        GROUP = "group"
+        CHECK_IN = "check_in"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    local_import = models.ForeignKey(LocalStorageImport, on_delete=models.CASCADE, related_name="origins")
+    # The old ``userProfile.id``: ids of two old browsers' data never mix.
+    source = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The old id; "" for the group made for check-ins whose group was not in the export.
+    old_id = models.CharField(max_length=100, blank=True)
+    target_id = models.UUIDField()
+
+    class Meta:
+        db_table = "localstorage_import_origins"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "source", "kind", "old_id"], name="localstorage_import_origins_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.old_id} -> {self.target_id}"

@@ -123,6 +123,25 @@ def checkin_update(*, check_in: CheckIn, user: User, **changes: Any) -> CheckIn:
     return check_in
 
 
+def checkin_note_remove(*, check_in: CheckIn) -> CheckIn:
+    """Staff moderation: remove a check-in's reflection note for abuse; the scores stay the member's own."""
+    with transaction.atomic():
+        locked = (
+            CheckIn.objects.select_for_update(of=("self",))
+            .select_related("user", "group")
+            .filter(pk=check_in.pk)
+            .first()
+        )
+        if locked is None:
+            raise NotFound()
+        if locked.reflection_note:
+            locked.reflection_note = ""
+            locked.save(update_fields=["reflection_note", "updated_at"])
+            _forget_cached(group_id=locked.group_id, user_ids=[locked.user_id])
+            send_on_commit(signals.checkin_updated, check_in=locked)
+    return locked
+
+
 def checkin_delete(*, check_in: CheckIn, user: User) -> None:
     """Delete one's own check-in, of any period."""
     with transaction.atomic():

@@ -19,7 +19,7 @@ from hucares.core import cache
 from hucares.core.cache import scope
 
 from .models import Group
-from .selectors import member_role
+from .selectors import member_standing
 
 ENTRY_TTL_SECONDS = 300
 
@@ -47,44 +47,55 @@ def _role_key(group_id: UUID | str, user_id: UUID | str) -> str:
     return f"groups:role:{group_id}:{user_id}"
 
 
-def _read(group_id: UUID | str, user: User) -> tuple[Group | None, str | None]:
+# The viewer's membership as cached: ``(role, notification_enabled)``.
+Standing = tuple[str, bool]
+
+
+def _standing(value: object) -> Standing | None:
+    """A cached standing; anything else (an entry of another shape) is a miss."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], bool):
+        return value[0], value[1]
+    return None
+
+
+def _read(group_id: UUID | str, user: User) -> tuple[Group | None, Standing | None]:
     keys = [_group_key(group_id), _role_key(group_id, user.pk)]
     found, versions = cache.get_many(keys, [group_scope(group_id)])
-    group, role = found.get(keys[0]), found.get(keys[1])
+    group, standing = found.get(keys[0]), _standing(found.get(keys[1]))
     fresh: dict[str, object] = {}
-    if not isinstance(role, str):
-        role = member_role(group_id=group_id, user=user)
-        if role is None:
+    if standing is None:
+        standing = member_standing(group_id=group_id, user=user)
+        if standing is None:
             return None, None
-        fresh[keys[1]] = role
+        fresh[keys[1]] = standing
     if not isinstance(group, Group):
         group = Group.objects.filter(id=group_id, is_active=True).first()
         if group is not None:
             fresh[keys[0]] = group
     cache.set_many(fresh, versions, ENTRY_TTL_SECONDS)
-    return group, role
+    return group, standing
 
 
 def viewer_role(group_id: UUID | str, user: User) -> str | None:
     """The user's role in the active group if they are an active member, else ``None``."""
     key = _role_key(group_id, user.pk)
     found, versions = cache.get_many([key], [group_scope(group_id)])
-    role = found.get(key)
-    if isinstance(role, str):
-        return role
-    role = member_role(group_id=group_id, user=user)
-    if role is not None:
-        cache.set_many({key: role}, versions, ENTRY_TTL_SECONDS)
-    return role
+    standing = _standing(found.get(key))
+    if standing is None:
+        standing = member_standing(group_id=group_id, user=user)
+        if standing is not None:
+            cache.set_many({key: standing}, versions, ENTRY_TTL_SECONDS)
+    return standing[0] if standing else None
 
 
 def viewer_group(group_id: UUID | str, user: User) -> Group | None:
-    """The active group with ``my_role`` set when the user is an active member of it, else ``None``.
+    """The active group with ``my_role`` and ``my_notification_enabled`` set when the user is an active
+    member of it, else ``None``.
 
     One cache round trip fetches the group's version, the group and the viewer's role.
     """
-    group, role = _read(group_id, user)
-    if group is None or role is None:
+    group, standing = _read(group_id, user)
+    if group is None or standing is None:
         return None
-    group.my_role = role  # type: ignore[attr-defined]
+    group.my_role, group.my_notification_enabled = standing  # type: ignore[attr-defined]
     return group

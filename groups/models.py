@@ -30,7 +30,7 @@ class Group(models.Model):
     access_code = models.CharField(max_length=8)
     is_private = models.BooleanField(default=True)
     max_members = models.PositiveSmallIntegerField(default=20)
-    allow_member_invite = models.BooleanField(default=False)
+    allow_member_invite = models.BooleanField(default=True)
     check_in_frequency = models.CharField(
         max_length=10, choices=CheckInFrequency.choices, default=CheckInFrequency.WEEKLY
     )

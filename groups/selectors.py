@@ -60,11 +60,17 @@ def group_by_id(*, group_id: UUID | str) -> Group | None:
 
 def member_role(*, group_id: UUID | str, user: User) -> str | None:
     """The user's role in the active group if they are an active member, else ``None``."""
-    role: str | None = (
+    standing = member_standing(group_id=group_id, user=user)
+    return standing[0] if standing else None
+
+
+def member_standing(*, group_id: UUID | str, user: User) -> tuple[str, bool] | None:
+    """``(role, notification_enabled)`` of the user's active membership of the active group, else ``None``."""
+    row = (
         GroupMembership.objects.filter(
             group_id=group_id, user=user, status=MembershipStatus.ACTIVE, group__is_active=True
         )
-        .values_list("role", flat=True)
+        .values_list("role", "notification_enabled")
         .first()
     )
-    return role
+    return (row[0], row[1]) if row else None

@@ -219,6 +219,22 @@ def member_remove(*, group: Group, user: User, by: User, ban: bool = False) -> N
         send_on_commit(signals.member_removed, group=group, user=user, by=by, banned=ban)
 
 
+def membership_settings_update(*, group: Group, user: User, notification_enabled: bool) -> GroupMembership:
+    """The caller's own settings of their membership: mute or unmute the group's notifications."""
+    with transaction.atomic():
+        membership = (
+            GroupMembership.objects.select_for_update()
+            .filter(group=group, user=user, status=MembershipStatus.ACTIVE, group__is_active=True)
+            .first()
+        )
+        if membership is None:
+            raise NotFound()
+        if membership.notification_enabled != notification_enabled:
+            membership.notification_enabled = notification_enabled
+            membership.save(update_fields=["notification_enabled", "updated_at"])  # drops the cached standing
+    return membership
+
+
 def member_role_change(*, group: Group, user: User, role: str, by: User) -> GroupMembership:
     """Set a member's role (admin only); a group always keeps at least one admin."""
     with transaction.atomic():
@@ -312,21 +328,30 @@ def group_access_code_regenerate(*, group: Group, by: User) -> Group:
     return group
 
 
-def membership_ban(*, membership: GroupMembership, by: User) -> None:
-    """Staff moderation: ban a membership whatever its role (the Django admin's action)."""
+def membership_end(*, membership: GroupMembership, by: User, ban: bool) -> bool:
+    """Staff moderation (the Django admin): remove or ban a member whatever their role.
+
+    A removed last admin hands the role to the longest-standing member, as on
+    leaving. Returns whether anything changed.
+    """
     with transaction.atomic():
         group = _lock_group(membership.group)
-        membership = GroupMembership.objects.select_for_update().get(pk=membership.pk)
-        if membership.status == MembershipStatus.BANNED:
-            return
+        membership = GroupMembership.objects.select_for_update().select_related("user").get(pk=membership.pk)
         was_active = membership.status == MembershipStatus.ACTIVE
-        membership.status, membership.role = MembershipStatus.BANNED, Role.MEMBER
+        if membership.status == MembershipStatus.BANNED or not (was_active or ban):
+            return False
+        if was_active and membership.role == Role.ADMIN:
+            _hand_over_admin(group, membership.user)
+        membership.status = MembershipStatus.BANNED if ban else MembershipStatus.INACTIVE
+        membership.role = Role.MEMBER
         membership.left_at = timezone.now() if was_active else membership.left_at
         membership.save(update_fields=["status", "role", "left_at", "updated_at"])
         if was_active:
             Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
+            group.member_count -= 1
         invalidate_group(group.pk)
-        send_on_commit(signals.member_removed, group=group, user=membership.user, by=by, banned=True)
+        send_on_commit(signals.member_removed, group=group, user=membership.user, by=by, banned=ban)
+    return True
 
 
 def group_deactivate(*, group: Group, by: User) -> None:

@@ -5,4 +5,4 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 - queues notification fan-out for domain events
+        from . import emails, receivers  # noqa: F401 - registers the email renderers; queues notification fan-out

@@ -1,48 +1,68 @@
-"""Emails that go with some notifications; sent only after commit by the callers."""
+"""What the notification emails say, built when the outbox sends them (:mod:`hucares.core.outbox`).
+
+The reminder and the invitation are written to the outbox in the transaction
+that creates their notifications, so an email exists exactly when its
+notification does and goes out once, even if the worker dies meanwhile.
+"""
 
 from django.conf import settings
-from django.core.mail import send_mail
 
 from accounts.models import User
+from hucares.core.models import OutboundEmail
+from hucares.core.outbox import Mail, renderer
+
+WEEKLY_REMINDER = "weekly_reminder"
+GROUP_INVITATION = "group_invitation"
 
 
-def send_group_invitation_email(*, to: User, group_name: str, access_code: str, invited_by: str) -> None:
-    send_mail(
-        subject=f"{invited_by} invited you to {group_name} on HuCares",
-        message=(
-            f"Hi {to.username},\n\n{invited_by} invited you to join the group {group_name}.\n"
-            f"Open HuCares and join with the access code {access_code}:\n{settings.FRONTEND_URL}/groups/join\n"
+def _active_user(email: OutboundEmail) -> User | None:
+    return User.objects.filter(pk=email.user_id, is_active=True).first() if email.user_id else None
+
+
+@renderer(GROUP_INVITATION)
+def group_invitation_email(email: OutboundEmail) -> Mail | None:
+    """To an account's current address, or to a bare address (no account yet), inviting it to register first."""
+    params = email.params
+    by, group, code = params["invitedBy"], params["groupName"], params["accessCode"]
+    if email.user_id is None:
+        if User.objects.filter(email__iexact=email.to_address).exists():
+            return None  # the address has registered since: an invitation to register would be wrong
+        return Mail(
+            to=email.to_address,
+            subject=f"{by} invited you to {group} on HuCares",
+            body=(
+                f"Hi,\n\n{by} invited you to join the group {group} on HuCares, "
+                "where small groups of friends check in with each other every week.\n"
+                f"Create your account at {settings.FRONTEND_URL}/register, then join with the access code "
+                f"{code}:\n{settings.FRONTEND_URL}/groups/join\n\n"
+                "If you do not know the sender, ignore this email: nothing happens unless you register."
+            ),
+        )
+    user = _active_user(email)
+    if user is None:
+        return None
+    return Mail(
+        to=user.email,
+        subject=f"{by} invited you to {group} on HuCares",
+        body=(
+            f"Hi {user.username},\n\n{by} invited you to join the group {group}.\n"
+            f"Open HuCares and join with the access code {code}:\n{settings.FRONTEND_URL}/groups/join\n"
         ),
-        from_email=None,
-        recipient_list=[to.email],
     )
 
 
-def send_registration_invitation_email(*, to_email: str, group_name: str, access_code: str, invited_by: str) -> None:
-    """To an address without an account: the invitation, and how to register first."""
-    send_mail(
-        subject=f"{invited_by} invited you to {group_name} on HuCares",
-        message=(
-            f"Hi,\n\n{invited_by} invited you to join the group {group_name} on HuCares, "
-            "where small groups of friends check in with each other every week.\n"
-            f"Create your account at {settings.FRONTEND_URL}/register, then join with the access code "
-            f"{access_code}:\n{settings.FRONTEND_URL}/groups/join\n\n"
-            "If you do not know the sender, ignore this email: nothing happens unless you register."
-        ),
-        from_email=None,
-        recipient_list=[to_email],
-    )
-
-
-def send_weekly_reminder_email(*, to: User, group_names: list[str]) -> None:
-    groups = "\n".join(f"- {name}" for name in sorted(group_names))
-    send_mail(
+@renderer(WEEKLY_REMINDER)
+def weekly_reminder_email(email: OutboundEmail) -> Mail | None:
+    user = _active_user(email)
+    if user is None:
+        return None
+    groups = "\n".join(f"- {name}" for name in sorted(email.params["groupNames"]))
+    return Mail(
+        to=user.email,
         subject="Time for your HuCares check-in",
-        message=(
-            f"Hi {to.username},\n\nYou have not checked in yet this period in:\n{groups}\n\n"
+        body=(
+            f"Hi {user.username},\n\nYou have not checked in yet this period in:\n{groups}\n\n"
             f"Check in at {settings.FRONTEND_URL}/checkin\n\n"
             "You can turn these emails off in your notification settings."
         ),
-        from_email=None,
-        recipient_list=[to.email],
     )

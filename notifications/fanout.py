@@ -23,8 +23,9 @@ from django.db import transaction
 from accounts.models import User
 from checkins.models import CheckIn
 from groups.models import Group, GroupMembership
+from hucares.core.outbox import email_enqueue
 
-from .emails import send_group_invitation_email, send_registration_invitation_email
+from .emails import GROUP_INVITATION
 from .models import NotificationType
 from .selectors import email_preference, group_recipient_ids, group_recipients, preference
 from .services import Draft, notifications_create, notifications_create_for_each
@@ -127,12 +128,13 @@ def notify_group_invitation(*, group_id: UUID | str, invitee_id: UUID | str, by_
                 data=_group_data(group, accessCode=group.access_code, invitedBy=by_name),
             )
             created = len(notifications_create(drafts=[draft]))
-        # A retried task found its notification already there: its email went out then.
-        retried = preference(invitee, "groupInvitation") and not created
-        if email_preference(invitee, "groupInvitation") and not retried:
-            code, name = group.access_code, group.name
-            transaction.on_commit(
-                lambda: send_group_invitation_email(to=invitee, group_name=name, access_code=code, invited_by=by_name)
+        if email_preference(invitee, "groupInvitation"):
+            # The key makes a retried task's email a no-op: it was written the first time.
+            email_enqueue(
+                kind=GROUP_INVITATION,
+                user=invitee,
+                params={"groupName": group.name, "accessCode": group.access_code, "invitedBy": by_name},
+                dedupe_key=f"{GROUP_INVITATION}:{event_id}",
             )
     return created
 
@@ -145,10 +147,10 @@ def invite_address(*, group_id: UUID | str, email: str, by_id: UUID | str) -> bo
         return False
     if User.objects.filter(email__iexact=email).exists():
         return False
-    send_registration_invitation_email(
-        to_email=email,
-        group_name=group.name,
-        access_code=group.access_code,
-        invited_by=by.username if by else "Someone",
+    by_name = by.username if by else "Someone"
+    email_enqueue(
+        kind=GROUP_INVITATION,
+        to_address=email,
+        params={"groupName": group.name, "accessCode": group.access_code, "invitedBy": by_name},
     )
     return True

@@ -5,13 +5,14 @@ at or past ``reminderHour`` (so a missed hourly run catches up later that
 day). Each due user gets one ``weekly_reminder`` per group they have not
 checked in to for the group's current period; the key
 ``reminder:<group>:<period>`` is unique per user in the database, so a second
-run in the same period adds nothing and sends no email.
+run in the same period adds nothing and sends no email. The email of each
+user's new reminders is written to the outbox in the same transaction, so it
+goes out once even if the worker dies after the commit.
 """
 
 import logging
 from collections import defaultdict
 from datetime import datetime
-from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
@@ -21,8 +22,9 @@ from accounts.preferences import WEEKDAYS
 from checkins.models import CheckIn
 from checkins.selectors import current_period_start
 from groups.models import GroupMembership, MembershipStatus
+from hucares.core.outbox import email_enqueue
 
-from .emails import send_weekly_reminder_email
+from .emails import WEEKLY_REMINDER
 from .models import NotificationType
 from .selectors import email_preference, preference
 from .services import Draft, notifications_create
@@ -89,6 +91,6 @@ def weekly_reminders_send(*, now: datetime) -> int:
             groups_by_user[users[notification.user_id]].append(notification.data["groupName"])
         for user, group_names in groups_by_user.items():
             if email_preference(user, "weeklyReminder"):
-                transaction.on_commit(partial(send_weekly_reminder_email, to=user, group_names=group_names))
+                email_enqueue(kind=WEEKLY_REMINDER, user=user, params={"groupNames": sorted(group_names)})
     logger.info("weekly reminders: %d created", len(created))
     return len(created)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.errors import (
+    AccountSuspended,
     EmailAlreadyExists,
     InvalidCredentials,
     OneTimeTokenInvalid,
@@ -134,7 +135,7 @@ class LoginView(PublicAuthView):
         "`POST /auth/refresh`. Only failed attempts count towards the auth rate limit.",
         access="Anyone (no token).",
         anonymous=True,
-        errors=[InvalidCredentials],
+        errors=[InvalidCredentials, (AccountSuspended, "the password is right but a moderator suspended the account")],
         operation_id="auth_login",
         tags=["auth"],
         request=s.LoginSerializer,

@@ -1,10 +1,8 @@
-import smtplib
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from celery.exceptions import Retry
 from django.contrib.admin.sites import site
 from django.core import mail
 from django.utils import timezone
@@ -19,6 +17,8 @@ from accounts.permissions import VerifiedEmailRequired
 from accounts.services import ClientInfo
 from accounts.tests.conftest import STRONG_PASSWORD
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from hucares.core import outbox
+from hucares.core.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 
@@ -80,34 +80,38 @@ def test_cleanup_removes_expired_tokens_and_dead_sessions(user: User) -> None:
     assert OutstandingToken.objects.filter(user=user).count() == 1
 
 
-def test_email_task_asks_for_a_retry_on_smtp_errors(monkeypatch) -> None:
-    user = UserFactory.create(email_verified=False)
+def test_a_verification_email_that_fails_to_send_is_kept_and_sent_on_a_later_attempt(
+    settings, time_machine, django_capture_on_commit_callbacks
+) -> None:
+    settings.EMAIL_BACKEND = "hucares.core.tests.backends.DownBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        user = UserFactory.create(email_verified=False)
+        services.email_verification_request(user=user)
+    [queued] = OutboundEmail.objects.filter(kind="verify_email")
+    assert (queued.status, queued.attempts, mail.outbox) == ("pending", 1, [])
+    assert queued.last_error.startswith("SMTPServerDisconnected")
 
-    def failing_send(*args: Any) -> None:
-        raise smtplib.SMTPServerDisconnected("down")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    time_machine.move_to(timezone.now() + timedelta(minutes=5))
+    outbox.emails_dispatch()
+    assert [message.to for message in mail.outbox] == [[user.email]]
+    assert "verify-email?token=" in mail.outbox[0].body
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts) == ("sent", 2)
 
-    monkeypatch.setattr(tasks, "_send", failing_send)
 
-    # Run inline, the task surfaces the retry it schedules on a worker.
-    with pytest.raises(Retry) as retry:
-        tasks.send_verification_email.delay(str(user.pk))
-
-    assert isinstance(retry.value.exc, smtplib.SMTPServerDisconnected)
+def test_account_emails_are_cancelled_for_gone_or_verified_users(
+    user: User, django_capture_on_commit_callbacks
+) -> None:
+    gone = UserFactory.create()
+    with django_capture_on_commit_callbacks(execute=True):
+        verified = outbox.email_enqueue(kind="verify_email", user=user)
+        reset = outbox.email_enqueue(kind="password_reset", user=gone)
+        User.objects.filter(pk=gone.pk).update(is_active=False)
     assert mail.outbox == []
-
-
-def test_email_tasks_do_nothing_for_gone_or_verified_users(user: User) -> None:
-    tasks.send_verification_email.delay(str(user.pk))  # already verified
-    tasks.send_password_reset_email.delay("00000000-0000-0000-0000-000000000000")
-
-    assert mail.outbox == []
-
-
-def test_email_tasks_are_late_acknowledged_with_bounded_retries() -> None:
-    for task in (tasks.send_verification_email, tasks.send_password_reset_email):
-        assert task.acks_late is True
-        assert task.max_retries == tasks.EMAIL_MAX_RETRIES
-        assert OSError in getattr(task, "autoretry_for", ())
+    assert verified is not None
+    assert reset is not None
+    assert {e.status for e in OutboundEmail.objects.filter(pk__in=[verified.pk, reset.pk])} == {"cancelled"}
 
 
 # --- permission for other apps ---------------------------------------------------------------------------

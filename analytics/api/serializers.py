@@ -106,6 +106,7 @@ INSIGHT_LIST = inline_serializer(
     fields={
         "type": serializers.ChoiceField(
             choices=[
+                "latest_check_in",
                 "trend_up",
                 "trend_down",
                 "streak",
@@ -114,6 +115,7 @@ INSIGHT_LIST = inline_serializer(
                 "correlation",
                 "participation_drop",
                 "group_comparison",
+                "more_data_needed",
             ]
         ),
         "severity": serializers.ChoiceField(choices=["positive", "info", "warning"]),

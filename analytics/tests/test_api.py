@@ -295,6 +295,7 @@ def test_insights_from_real_data(members, client_for) -> None:
     data = client_for(alice).get(INSIGHTS).json()["data"]
     kinds = [insight["type"] for insight in data]
     assert kinds == [
+        "latest_check_in",
         "trend_up",
         "trend_up",
         "streak",
@@ -311,6 +312,18 @@ def test_insights_from_real_data(members, client_for) -> None:
 
 def test_insights_for_a_new_user_are_empty(user_client) -> None:
     assert user_client.get(INSIGHTS).json()["data"] == []
+
+
+def test_the_first_check_in_gives_insights(members, client_for) -> None:
+    alice, bob, _ = members
+    group = make_group(alice, bob)
+    check_in(alice, group, 0, (9, 4, 6, 3))
+    data = client_for(alice).get(INSIGHTS).json()["data"]
+    assert [insight["type"] for insight in data] == ["latest_check_in", "more_data_needed"]
+    assert (data[0]["data"]["strongest"], data[0]["data"]["weakest"]) == ("productive", "satisfied")
+    pending = {item["rule"]: item["needed"] for item in data[1]["data"]["pending"]}
+    assert pending["dimensions"] == 2
+    assert pending["groupComparison"] == 1
 
 
 def test_membership_changes_are_visible_to_the_next_read(members, client_for, django_capture_on_commit_callbacks):

@@ -12,6 +12,7 @@ from analytics.insights import (
     correlation_rule,
     dimension_rule,
     evaluate,
+    more_data_rule,
     participation_rule,
     streak_rule,
     trend_rule,
@@ -168,6 +169,7 @@ def test_evaluate_is_deterministic_and_json_safe() -> None:
     first = evaluate(inputs)
     assert first == evaluate(inputs)
     assert [i["type"] for i in first] == [
+        "latest_check_in",
         "trend_up",
         "trend_up",
         "trend_down",
@@ -177,3 +179,44 @@ def test_evaluate_is_deterministic_and_json_safe() -> None:
         "group_comparison",
     ]
     assert json.loads(json.dumps(first)) == first
+
+
+def test_the_first_check_in_already_gives_a_finding_and_says_what_comes_next() -> None:
+    first = facts(points({"productive": 8, "satisfied": 6, "body": 3, "care": 2}), count=1, streak=Streak(1, 1))
+    latest, more = evaluate(first)
+    assert latest["type"] == "latest_check_in"
+    # care is lower-is-better: 2 is the strongest result, body 3 the weakest.
+    assert (latest["data"]["strongest"], latest["data"]["weakest"]) == ("care", "body")
+    assert latest["data"]["scores"] == {"productive": 8.0, "satisfied": 6.0, "body": 3.0, "care": 2.0}
+    assert latest["message"] == (
+        "In the week of 2025-01-06 your strongest area was care (2.0) and your weakest was body (3.0)."
+    )
+    assert more["type"] == "more_data_needed"
+    assert more["data"]["pending"] == [
+        {"rule": "trend", "needed": 3, "unit": "consecutive weeks"},
+        {"rule": "streak", "needed": 3, "unit": "periods in a row"},
+        {"rule": "dimensions", "needed": 2, "unit": "check-ins"},
+        {"rule": "correlation", "needed": 5, "unit": "weeks with a check-in"},
+    ]
+    assert more["message"].startswith("Keep checking in: 3 more consecutive weeks for trends; ")
+
+
+def test_level_scores_are_said_to_be_level() -> None:
+    [latest, _] = evaluate(facts(points({"care": 6}), count=1))  # care 6 is as good as 5 elsewhere
+    assert latest["message"] == "In the week of 2025-01-06 all four areas were level."
+
+
+def test_what_is_still_needed_counts_the_gapless_run_and_the_groups() -> None:
+    series = points({}, {}, {}, gap_after=1)  # weeks 0, 1, then a gap, then week 3
+    group = GroupFacts(group_id="g1", name="Crew", closed_rates=[1.0, 0.5], my_count=1, others_count=3)
+    pending = {
+        item["rule"]: item["needed"]
+        for item in more_data_rule(facts(series, count=3, groups=[group]))[0]["data"]["pending"]
+    }
+    assert pending == {"trend": 3, "streak": 4, "correlation": 3, "groupComparison": 1, "participation": 2}
+
+
+def test_nothing_pending_nothing_said() -> None:
+    series = points(*[{}] * 6)
+    group = GroupFacts(group_id="g1", name="Crew", closed_rates=[1.0] * 4, my_count=6, others_count=6)
+    assert more_data_rule(facts(series, count=6, streak=Streak(6, 6), groups=[group])) == []

@@ -21,6 +21,7 @@ class GroupSerializer(serializers.ModelSerializer[Group]):
     created_by = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True)
     average_participation_rate = serializers.FloatField(read_only=True)
     my_role = serializers.SerializerMethodField()
+    notification_enabled = serializers.SerializerMethodField()
 
     class Meta:
         model = Group
@@ -41,6 +42,7 @@ class GroupSerializer(serializers.ModelSerializer[Group]):
             "total_check_ins",
             "average_participation_rate",
             "my_role",
+            "notification_enabled",
         ]
         read_only_fields = fields
 
@@ -54,6 +56,17 @@ class GroupSerializer(serializers.ModelSerializer[Group]):
     def get_my_role(self, group: Group) -> str | None:
         role: str | None = getattr(group, "my_role", None)
         return role
+
+    @extend_schema_field(
+        serializers.BooleanField(
+            allow_null=True,
+            help_text="Whether the caller gets notifications (and reminders) of this group; "
+            "changed with PATCH /groups/{id}/membership.",
+        )
+    )
+    def get_notification_enabled(self, group: Group) -> bool | None:
+        enabled: bool | None = getattr(group, "my_notification_enabled", None)
+        return enabled
 
 
 class GroupWriteSerializer(serializers.Serializer[Any]):
@@ -84,6 +97,12 @@ class InviteResultSerializer(serializers.Serializer[Any]):
     group_id = serializers.UUIDField()
     invitee = PublicUserSerializer(allow_null=True, help_text="The invited user (username invites); null by email.")
     email = serializers.EmailField(allow_null=True, help_text="The invited address (email invites); null by username.")
+
+
+class MembershipSettingsSerializer(serializers.Serializer[Any]):
+    notification_enabled = serializers.BooleanField(
+        help_text="false mutes this group for the caller: no notifications or reminders from it."
+    )
 
 
 class RoleSerializer(serializers.Serializer[Any]):

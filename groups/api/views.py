@@ -34,6 +34,7 @@ from .serializers import (
     InviteSerializer,
     JoinSerializer,
     MemberSerializer,
+    MembershipSettingsSerializer,
     RoleSerializer,
 )
 
@@ -58,6 +59,7 @@ GROUP_EXAMPLE = {
     "totalCheckIns": 0,
     "averageParticipationRate": 0.0,
     "myRole": "admin",
+    "notificationEnabled": True,
 }
 GROUP_ANSWER = OpenApiExample("Group", response_only=True, value=GROUP_EXAMPLE)
 
@@ -70,7 +72,8 @@ def _group_or_404(group_id: UUID) -> Group:
 
 
 def _group_response(group: Group, user: User, status: int = 200, message: str | None = None) -> ApiResponse:
-    group.my_role = selectors.member_role(group_id=group.pk, user=user)  # type: ignore[attr-defined]
+    role, enabled = selectors.member_standing(group_id=group.pk, user=user) or (None, None)
+    group.my_role, group.my_notification_enabled = role, enabled  # type: ignore[attr-defined]
     return ApiResponse(represent(GroupSerializer, group), status=status, message=message)
 
 
@@ -103,6 +106,7 @@ class GroupListView(APIView):
         groups = []
         for membership in page:
             membership.group.my_role = membership.role
+            membership.group.my_notification_enabled = membership.notification_enabled
             groups.append(membership.group)
         return paginator.get_paginated_response(represent_many(GroupSerializer, groups))
 
@@ -255,6 +259,33 @@ class GroupLeaveView(APIView):
     def post(self, request: Request, group_id: UUID) -> ApiResponse:
         services.group_leave(group=_group_or_404(group_id), user=actor(request))
         return ApiResponse(None, message="Left the group")
+
+
+class GroupMembershipView(APIView):
+    @api_operation(
+        summary="Mute or unmute a group for yourself",
+        description="Changes the caller's own membership of the group: `notificationEnabled: false` stops "
+        "every notification and reminder (in the app and by email) from this group for the caller; other "
+        "members are not told. The group is returned with the caller's new `notificationEnabled`, which every "
+        "group payload shows.",
+        access="Members of the group (their own membership only).",
+        errors=[NOT_MEMBER],
+        operation_id="groups_membership_update",
+        tags=TAG,
+        request=MembershipSettingsSerializer,
+        responses=GroupSerializer,
+        examples=[
+            OpenApiExample("Mute", request_only=True, value={"notificationEnabled": False}),
+            OpenApiExample("Muted", response_only=True, value={**GROUP_EXAMPLE, "notificationEnabled": False}),
+        ],
+    )
+    def patch(self, request: Request, group_id: UUID) -> ApiResponse:
+        data = _validated(MembershipSettingsSerializer, request.data)
+        group = _group_or_404(group_id)
+        services.membership_settings_update(
+            group=group, user=actor(request), notification_enabled=data["notification_enabled"]
+        )
+        return _group_response(group, actor(request), message="Membership updated")
 
 
 class GroupMembersView(APIView):

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group as AuthGroup
 from django.test import Client
 
@@ -33,6 +34,8 @@ def test_moderators_group_has_exactly_the_moderation_permissions():
         "checkins.view_checkin",
         "checkins.change_checkin",
         "notifications.view_notification",
+        "accounts.view_suspension",
+        "accounts.change_suspension",
     }
 
 
@@ -87,3 +90,51 @@ def test_deactivate_action_hides_the_group(moderator_client, client_for):
     assert Group.objects.get(pk=membership.group_id).is_active is False
     assert member_client.get(f"/api/v1/groups/{membership.group_id}").status_code == 404
     assert GroupMembership.objects.filter(pk=membership.pk).exists()
+
+
+def test_remove_action_removes_through_the_service_and_logs_it(moderator_client, django_capture_on_commit_callbacks):
+    moderator, client = moderator_client
+    group = GroupFactory.create(member_count=2)
+    MembershipFactory.create(group=group, role=Role.ADMIN)
+    target = MembershipFactory.create(group=group)
+    with recording(signals.member_removed) as (removed,), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/groups/groupmembership/", {"action": "remove_memberships", "_selected_action": [str(target.pk)]}
+        )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.status == MembershipStatus.INACTIVE
+    assert Group.objects.get(pk=group.pk).member_count == 1
+    assert removed == [{"group": group, "user": target.user, "by": moderator, "banned": False}]
+    entry = LogEntry.objects.get(object_id=str(target.pk))
+    assert (entry.user_id, entry.get_change_message()) == (moderator.pk, "Removed the member.")
+
+
+def test_removing_the_last_admin_hands_the_role_over(moderator_client):
+    _, client = moderator_client
+    group = GroupFactory.create(member_count=2)
+    admin = MembershipFactory.create(group=group, role=Role.ADMIN)
+    heir = MembershipFactory.create(group=group)
+    client.post("/admin/groups/groupmembership/", {"action": "remove_memberships", "_selected_action": [str(admin.pk)]})
+    heir.refresh_from_db()
+    assert heir.role == Role.ADMIN
+
+
+def test_hiding_a_group_is_logged(moderator_client):
+    moderator, client = moderator_client
+    group = GroupFactory.create(member_count=1)
+    client.post("/admin/groups/group/", {"action": "deactivate_groups", "_selected_action": [str(group.pk)]})
+    entry = LogEntry.objects.get(object_id=str(group.pk))
+    assert (entry.user_id, entry.get_change_message()) == (moderator.pk, "Hid the group (deactivated).")
+
+
+def test_a_membership_cannot_be_edited_around_the_services(moderator_client):
+    _, client = moderator_client
+    group = GroupFactory.create(member_count=2)
+    target = MembershipFactory.create(group=group)
+    page = client.get(f"/admin/groups/groupmembership/{target.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="status"' not in page.content
+    client.post(f"/admin/groups/groupmembership/{target.pk}/change/", {"status": "banned", "role": "admin"})
+    target.refresh_from_db()
+    assert (target.status, target.role, Group.objects.get(pk=group.pk).member_count) == ("active", "member", 2)

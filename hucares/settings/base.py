@@ -200,12 +200,11 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
 # A task a dead worker held (acks_late) goes to another worker after this
-# many seconds: just above the longest a task may wait in a worker without
-# being lost (the 10-minute cap of retry backoff; the time limit is shorter),
-# instead of an hour. Queued tasks survive a Redis restart through its
-# append-only file (docker/compose.yml).
-TASK_RETRY_BACKOFF_MAX = 600
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(CELERY_TASK_TIME_LIMIT, TASK_RETRY_BACKOFF_MAX) + 60}
+# many seconds: just above the longest a task may run (no task waits in a
+# worker for a retry: emails retry through the outbox's dispatch), instead of
+# an hour. Queued tasks survive a Redis restart through its append-only file
+# (docker/compose.yml).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
 # Static schedule (UTC). Each task is idempotent, so a beat restart that
 # fires one twice does no harm.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
@@ -214,6 +213,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "expire-notifications": {
         "task": "notifications.tasks.delete_expired_notifications",
         "schedule": crontab(hour=3, minute=10),
+    },
+    # Emails whose send was lost, failed or interrupted (hucares.core.outbox).
+    "dispatch-due-emails": {"task": "hucares.core.outbox.dispatch_due_emails", "schedule": 60.0},
+    "purge-finished-emails": {
+        "task": "hucares.core.outbox.purge_finished_emails",
+        "schedule": crontab(hour=3, minute=50),
     },
     # Rows of sockets whose process died without closing them.
     "sweep-stale-sockets": {"task": "realtime.tasks.sweep_stale_sessions", "schedule": 60.0},

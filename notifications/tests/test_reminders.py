@@ -10,6 +10,7 @@ from accounts.preferences import default_notification_preferences
 from accounts.tests.factories import UserFactory
 from checkins.tests.factories import CheckInFactory
 from groups.tests.factories import GroupFactory, MembershipFactory
+from hucares.core import outbox
 from notifications import tasks
 from notifications.models import Notification, NotificationType
 
@@ -68,6 +69,21 @@ def test_running_twice_sends_one_reminder_and_one_email(django_capture_on_commit
     assert notification.data["periodStart"] == WEEK_START.isoformat()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [user.email]
+
+
+def test_reminder_emails_survive_a_worker_killed_after_the_commit(django_capture_on_commit_callbacks) -> None:
+    users = [member("UTC") for _ in range(5)]
+    # The worker commits the reminders and is killed before any email leaves (the after-commit sends never run).
+    with time_machine.travel(at_utc(18), tick=False), django_capture_on_commit_callbacks(execute=False):
+        assert tasks.send_weekly_reminders.delay().get() == 5
+    assert mail.outbox == []
+    # The broker redelivers the task: it finds the reminders there and creates nothing more ...
+    assert run_at(at_utc(18, 40), django_capture_on_commit_callbacks) == 0
+    # ... and the outbox's periodic dispatch sends every lost email, once.
+    with time_machine.travel(at_utc(18, 41), tick=False):
+        assert outbox.emails_dispatch() == 5
+        assert outbox.emails_dispatch() == 0
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(user.email for user in users)
 
 
 def test_no_reminder_after_checking_in_for_the_period(django_capture_on_commit_callbacks) -> None:

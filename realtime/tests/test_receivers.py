@@ -190,7 +190,7 @@ def test_role_change_sends_role_changed(trio, published, django_capture_on_commi
 def test_settings_change_names_the_changed_fields_in_camel_case(trio, published, django_capture_on_commit_callbacks):
     group, admin, _ = trio
     with django_capture_on_commit_callbacks(execute=True):
-        group_services.group_update(group=group, by=admin, max_members=30, allow_member_invite=True)
+        group_services.group_update(group=group, by=admin, max_members=30, allow_member_invite=False)
     frame = group_updates(published, group)[f"user.{admin.pk}"]
     assert frame["data"]["type"] == "settings-changed"
     assert sorted(frame["data"]["data"]["changed"]) == ["allowMemberInvite", "maxMembers"]

@@ -18,7 +18,7 @@ def test_represent_matches_a_new_serializer_for_every_role(role: str | None) -> 
 
 
 def test_the_shared_serializer_keeps_nothing_of_the_previous_object() -> None:
-    first, second = GroupFactory.create(), GroupFactory.create(name="Other")
+    first, second = GroupFactory.create(), GroupFactory.create(name="Other", allow_member_invite=False)
     first.my_role, second.my_role = "admin", "member"  # type: ignore[attr-defined]
 
     many = represent_many(GroupSerializer, [first, second])
