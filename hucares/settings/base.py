@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "notifications",
     "analytics",
     "realtime",
+    "web",
 ]
 
 MIDDLEWARE = [
