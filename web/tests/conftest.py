@@ -36,16 +36,19 @@ def free_port() -> int:
 class LiveServer:
     """One daphne process that a test can stop and start again on the same port."""
 
-    def __init__(self) -> None:
+    def __init__(self, mail_dir: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.mail_dir = mail_dir
         self.process: subprocess.Popen[bytes] | None = None
 
     def env(self) -> dict[str, str]:
         db = settings.DATABASES["default"]
         env = {**os.environ}
         env.update(
-            DJANGO_SETTINGS_MODULE="hucares.settings.test",
+            DJANGO_SETTINGS_MODULE="web.tests.server_settings",
+            WEB_TEST_MAIL_DIR=str(self.mail_dir),
+            WEB_TEST_FRONTEND_URL=self.url,
             DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
             REDIS_URL=settings.REDIS_URL,
             CHANNEL_LAYER_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
@@ -68,6 +71,12 @@ class LiveServer:
             time.sleep(0.1)
         raise RuntimeError(f"daphne did not start within {START_TIMEOUT}s")
 
+    def emails(self) -> list[str]:
+        """The raw messages the server has sent, oldest first."""
+        if not self.mail_dir.exists():
+            return []
+        return [path.read_text() for path in sorted(self.mail_dir.iterdir(), key=lambda path: path.stat().st_mtime)]
+
     def stop(self) -> None:
         if self.process is None:
             return
@@ -81,8 +90,8 @@ class LiveServer:
 
 
 @pytest.fixture
-def daphne_server(transactional_db: None) -> Iterator[LiveServer]:
-    server = LiveServer()
+def daphne_server(transactional_db: None, tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(mail_dir=tmp_path / "mail")
     server.start()
     try:
         yield server

@@ -1,5 +1,9 @@
 """Steps the browser scenarios share: signing up and in, groups, check-ins, all through the UI."""
 
+import email
+import email.policy
+import re
+
 from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
@@ -49,3 +53,15 @@ def fill_check_in(page: Page, scores: tuple[int, int, int, int], *, private: boo
         page.get_by_label("Private").check()
     if note:
         page.get_by_label("Note (optional)").fill(note)
+
+
+def emailed_link(raw_messages: list[str], path: str) -> str:
+    """The first link to `path` in the text parts of the messages a server sent."""
+    for raw in reversed(raw_messages):
+        message = email.message_from_string(raw, policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        found = re.search(rf"https?://\S+{re.escape(path)}\?token=[\w\-.~%]+", str(text))
+        if found:
+            return found.group(0)
+    raise AssertionError(f"no email with a {path} link among {len(raw_messages)} sent")
