@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from django.conf import settings
+from django.db import connection, connections
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +88,21 @@ class LiveServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+        self.wait_for_disconnect()
+
+    @staticmethod
+    def wait_for_disconnect() -> None:
+        """Wait until PostgreSQL has ended the dead server's sessions: until
+        then the database cannot be flushed or dropped."""
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                if cursor.fetchone() == (0,):
+                    return
+                time.sleep(0.05)
 
 
 @pytest.fixture
@@ -116,6 +132,9 @@ def browser(daphne_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Itera
             yield chromium
         finally:
             chromium.close()
+            # While Playwright's loop runs, Django keeps the test's connections
+            # apart from the ones it closes at teardown: close them here.
+            connections.close_all()
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ async function historyPage(ctx) {
   const chart = h("section", { class: "card" }, loading());
   const list = h("section", { class: "card" }, loading());
   replace(ctx.main, h("h1", {}, "History"), chart, list);
+  /** @type {Schemas["CheckIn"][]} */
+  let rows = [];
   await Promise.all([
-    section(chart, () => unwrap(ctx.sdk.api.GET("/api/v1/analytics/personal", { params: { query: { weeks: 26 } } })), (analytics) =>
-      analytics.series.length ? [h("h2", {}, "Trend"), trendChart(analytics.series)] : empty("Your trend appears after your first check-in."),
-    ),
     section(list, () => unwrapWithMeta(ctx.sdk.api.GET("/api/v1/checkins/history")), ({ data, meta }) => {
+      rows = data;
       const summary = meta.summary ?? {};
       return data.length
         ? [
@@ -36,6 +36,31 @@ async function historyPage(ctx) {
         : empty("No check-ins yet.", h("a", { href: "/checkin", class: "button" }, "Check in"));
     }),
   ]);
+  const points = periodAverages(rows);
+  replace(chart, points.length ? [h("h2", {}, "Trend"), trendChart(points)] : empty("Your trend appears after your first check-in."));
+}
+
+/**
+ * One point per period (averaged over groups), oldest first, from check-ins.
+ * @param {Schemas["CheckIn"][]} rows
+ * @returns {Schemas["WeekPoint"][]}
+ */
+export function periodAverages(rows) {
+  /** @type {Map<string, Schemas["CheckIn"][]>} */
+  const byPeriod = new Map();
+  for (const row of rows) byPeriod.set(row.weekStartDate, [...(byPeriod.get(row.weekStartDate) ?? []), row]);
+  const keys = /** @type {const} */ (["productive", "satisfied", "body", "care", "huCaresScore"]);
+  return [...byPeriod.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([weekStartDate, group]) => {
+      /** @type {Schemas["WeekPoint"]} */
+      const point = { weekStartDate, productive: null, satisfied: null, body: null, care: null, huCaresScore: null };
+      for (const key of keys) {
+        const values = group.map((row) => row[key]).filter((value) => value !== null).map(Number);
+        point[key] = values.length ? Math.round((values.reduce((sum, value) => sum + value, 0) / values.length) * 10) / 10 : null;
+      }
+      return point;
+    });
 }
 
 /** @param {Context} ctx */
