@@ -18,14 +18,22 @@ import httpx
 import pytest
 from django.conf import settings
 from django.db import connection, connections
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 START_TIMEOUT = 30.0
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OTHER_SESSIONS = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1100, "height": 800}
 
 
 def free_port() -> int:
@@ -59,7 +67,9 @@ class LiveServer:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "hucares.asgi:application"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -97,9 +107,7 @@ class LiveServer:
         deadline = time.monotonic() + 10
         with connection.cursor() as cursor:
             while time.monotonic() < deadline:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+                cursor.execute(OTHER_SESSIONS)
                 if cursor.fetchone() == (0,):
                     return
                 time.sleep(0.05)
@@ -143,17 +151,22 @@ def new_page(browser: Browser, daphne_server: LiveServer) -> Iterator[Callable[.
     contexts: list[BrowserContext] = []
 
     def make(phone: bool = False) -> Page:
-        context = browser.new_context(base_url=daphne_server.url, viewport=PHONE if phone else {"width": 1100, "height": 800})
+        context = browser.new_context(base_url=daphne_server.url, viewport=PHONE if phone else DESKTOP)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda message: message.type == "error" and print(f"[browser] {message.text}"))
+        page.on("console", show_console_error)
         page.on("pageerror", lambda error: print(f"[page error] {error}"))
         return page
 
     yield make
     for context in contexts:
         context.close()
+
+
+def show_console_error(message: ConsoleMessage) -> None:
+    if message.type == "error":
+        print(f"[browser] {message.text}")
 
 
 def screenshot(page: Page, name: str) -> None:

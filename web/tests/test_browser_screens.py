@@ -56,7 +56,9 @@ def test_old_app_data_in_local_storage_is_imported_shown_and_rolled_back(new_pag
     page.evaluate("(keys) => { for (const [k, v] of Object.entries(keys)) localStorage.setItem(k, v); }", raw_keys)
 
     page.goto("/import")
-    expect(page.locator("#import-source")).to_have_text(f"Found {len(found)} check-ins from the old app in this browser.")
+    expect(page.locator("#import-source")).to_have_text(
+        f"Found {len(found)} check-ins from the old app in this browser."
+    )
     page.get_by_role("button", name="Check what would be imported").click()
     expect(page.locator("#import-report")).to_contain_text("Dry run: nothing was saved")
     expect(page.locator("#imported-count")).to_have_text(str(expected))

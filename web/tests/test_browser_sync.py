@@ -48,7 +48,7 @@ def in_thread(fn: Callable[[], Any]) -> Any:
 
 
 def test_a_check_in_made_offline_is_stored_once_when_back_online_and_reaches_friends_live(new_page) -> None:
-    group, alice, bob = friends()
+    group, _alice, bob = friends()
     alice_page, bob_page = new_page(), new_page(phone=True)
     sign_in(alice_page, "alice")
     alice_page.goto(f"/groups/{group.pk}")
@@ -113,12 +113,19 @@ def test_an_access_token_that_dies_mid_session_is_refreshed_silently_once(new_pa
     page = new_page()
     sign_in(page, "alice")
     refreshes: list[Request] = []
-    page.on("request", lambda request: "/api/v1/auth/refresh" in request.url and refreshes.append(request))
+
+    def record(request: Request) -> None:
+        if "/api/v1/auth/refresh" in request.url:
+            refreshes.append(request)
+
+    page.on("request", record)
 
     # The server rejects the token (as after a key rotation): the history page's
     # two requests both get 401 TOKEN_INVALID and share one refresh.
     header, payload, _signature = session_tokens(page)["accessToken"].split(".")
-    store_access_token(page, f"{header}.{payload}.{base64.urlsafe_b64encode(b'not-the-signature').decode().rstrip('=')}")
+    store_access_token(
+        page, f"{header}.{payload}.{base64.urlsafe_b64encode(b'not-the-signature').decode().rstrip('=')}"
+    )
     page.get_by_role("link", name="History").click()
     expect(page.get_by_text("No check-ins yet.")).to_be_visible()
     expect(page.locator("#main .error")).to_have_count(0)
@@ -143,7 +150,11 @@ def test_a_reused_refresh_token_signs_out_with_a_message(new_page) -> None:
     stale = session_tokens(page)
     header, payload, _ = stale["accessToken"].split(".")
     # Refresh once behind the page's back: the page's refresh token is now retired.
-    response = page.request.post("/api/v1/auth/refresh", data=json.dumps({"refreshToken": stale["refreshToken"]}), headers={"Content-Type": "application/json"})
+    response = page.request.post(
+        "/api/v1/auth/refresh",
+        data=json.dumps({"refreshToken": stale["refreshToken"]}),
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status == 200
     store_access_token(page, f"{header}.{payload}.bad")
     page.get_by_role("link", name="History").click()

@@ -263,9 +263,8 @@ export class LiveClient {
         const result = await poll(this.cursor, 25);
         if (result === null) break; // the server has no long-poll endpoint
         errors = 0;
-        if (this.cursor === null) this.cursor = result.cursor;
         for (const frame of result.events) this.#handleFrame(frame);
-        if (BigInt(result.cursor) > BigInt(this.cursor ?? "0")) this.cursor = result.cursor;
+        if (this.cursor === null || BigInt(result.cursor) > BigInt(this.cursor)) this.cursor = result.cursor;
       } catch (error) {
         const resync = /** @type {{code?: string, details?: any}} */ (error);
         if (resync.code === "RESYNC_REQUIRED") {

@@ -1,0 +1,45 @@
+"""The page Django serves for the client's routes, and what it must not shadow."""
+
+import pytest
+from django.test import Client
+
+from web.views import APP_CSP
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/login", "/verify-email", "/groups/5b0c6c2e-2b1f-4a8e-9a51-0c8d1d1f4c11", "/checkin"]
+)
+def test_client_routes_get_the_app_page_with_a_strict_csp(path: str) -> None:
+    response = Client().get(path, {"token": "abc"})
+    assert response.status_code == 200
+    assert b'type="module"' in response.content
+    csp = response["Content-Security-Policy"]
+    assert csp == APP_CSP
+    assert "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp
+    assert response["Cache-Control"] == "no-cache"
+
+
+def test_the_page_loads_nothing_from_another_host() -> None:
+    html = Client().get("/").content.decode()
+    assert "http://" not in html
+    assert "https://" not in html
+    assert "<script>" not in html
+    assert "style=" not in html
+
+
+@pytest.mark.django_db
+def test_unknown_api_paths_still_get_the_json_404() -> None:
+    response = Client().get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_the_page_is_read_only() -> None:
+    assert Client().post("/").status_code == 405
+
+
+def test_the_modules_are_served_as_javascript() -> None:
+    response = Client().get("/static/web/app/main.js")
+    assert response.status_code == 200
+    assert "javascript" in response["Content-Type"]
