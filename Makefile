@@ -11,7 +11,7 @@ export HOST PORT
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hucares
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run serve test lint typecheck schema check clean
+.PHONY: install run serve test lint typecheck schema web-check check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,7 +43,21 @@ typecheck: install
 schema: install
 	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-check: lint typecheck schema test
+# The browser client (web/): types generated from the OpenAPI schema of this
+# code, `tsc --strict --checkJs` over the modules, the SDK's unit tests, and the
+# vendored modules compared with the locked packages. Needs Node and npm;
+# `make run` does not.
+web-check: install
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p web/types
+	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --file web/types/openapi.yaml
+	cd web && npx openapi-typescript types/openapi.yaml -o types/api.d.ts --silent
+	cd web && npx tsc -p jsconfig.json
+	cd web && node --test test/*.test.js
+	cmp web/node_modules/openapi-fetch/dist/index.mjs web/static/web/vendor/openapi-fetch/index.mjs
+	cmp web/node_modules/openapi-fetch/dist/index.d.mts web/static/web/vendor/openapi-fetch/index.d.mts
+
+check: lint typecheck schema web-check test
 
 clean:
-	rm -rf $(VENV) staticfiles .coverage htmlcov
+	rm -rf $(VENV) staticfiles .coverage htmlcov web/node_modules web/types artifacts
