@@ -58,5 +58,5 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]
     async def record(sends: list[tuple[str, dict[str, Any]]]) -> None:
         sent.extend(sends)
 
-    monkeypatch.setattr("realtime.publish._send_all", record)
+    monkeypatch.setattr("realtime.broadcast.deliver", record)
     return sent

@@ -51,7 +51,10 @@ serve_pid=$!
 ceiling_pid=
 trap 'kill $serve_pid $ceiling_pid 2>/dev/null; wait 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/api/v1/health/live" >/dev/null && break; sleep 1; done
-ws_pids=$(pgrep -d, -f "daphne --verbosity 0 --bind 127.0.0.1 --port" || true)
+# This run's daphnes only (their ports), not those of another run on the same machine.
+ws_pids=$(for ((i = 0; i < ${WS_WORKERS:-$(nproc)}; i++)); do
+  pgrep -f "daphne --verbosity 0 --bind 127.0.0.1 --port $((PORT + 102 + i)) " || true
+done | paste -sd, -)
 
 # The ceilings of auth and api: bench/ceiling.py's minimal views on the same layout, beside the app.
 CEILING_PORT=$((PORT + 50))

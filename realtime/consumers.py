@@ -26,9 +26,7 @@ from typing import Any, NoReturn
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
-from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -38,7 +36,6 @@ from hucares.core.ratelimit import client_ip
 
 from . import events, presence, services
 from .db import db_call
-from .layers import PubSubChannelLayer
 from .publish import Message, apublish_many, event_message, room_group, user_group
 
 logger = logging.getLogger(__name__)
@@ -120,51 +117,9 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
-async def _forward(receive: Callable[[], Awaitable[Message]], mailbox: "asyncio.Queue[Any]") -> None:
-    """The server's messages for the socket into its mailbox, in order; a failure too, for the consumer to raise."""
-    while True:
-        try:
-            message = await receive()
-        except Exception as exc:  # noqa: BLE001 - raised again by the consumer, as Channels' loop would
-            mailbox.put_nowait(exc)
-            return
-        mailbox.put_nowait(message)
-
-
 class RealtimeConsumer(AsyncWebsocketConsumer):
     user: User | None
     claims: dict[str, Any]
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Channels' consumer loop with one mailbox for both the client's and the channel layer's messages.
-
-        Channels awaits the two sources with ``asyncio.wait`` and starts a new
-        task for the source that answered after every message: for each event
-        delivered to a socket (a ``user-online`` of each co-member connecting)
-        a task, a wait and the layer's ``receive`` proxy. Here the layer puts an
-        event straight into the socket's mailbox, a small task forwards the
-        server's messages into it, and one loop dispatches both one at a time,
-        in the order they arrived, as Channels does. Other channel layers (the
-        in-memory one of the embedded default) keep Channels' loop.
-        """
-        layer = get_channel_layer(self.channel_layer_alias)
-        if not isinstance(layer, PubSubChannelLayer):
-            return await super().__call__(scope, receive, send)
-        self.scope, self.channel_layer, self.base_send = scope, layer, send
-        mailbox: asyncio.Queue[Any] = asyncio.Queue()
-        self.channel_name = await layer.new_channel(queue=mailbox)
-        forwarding = asyncio.ensure_future(_forward(receive, mailbox))
-        try:
-            while True:
-                item = await mailbox.get()
-                if isinstance(item, Exception):
-                    raise item
-                await self.dispatch(layer.deserialize(item) if isinstance(item, bytes) else item)
-        except StopConsumer:
-            pass
-        finally:
-            layer.drop_channel(self.channel_name)
-            forwarding.cancel()
 
     async def connect(self) -> None:
         self.user, self.claims, self.token = None, {}, ""

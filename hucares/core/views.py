@@ -46,9 +46,10 @@ def _check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    hosts = getattr(layer, "hosts", None)
+    # From the settings: the pub/sub layer answers attributes only inside an event loop.
+    hosts = settings.CHANNEL_LAYERS.get("default", {}).get("CONFIG", {}).get("hosts")
     if hosts:
-        address = hosts[0]["address"]
+        address = hosts[0] if isinstance(hosts[0], str) else hosts[0]["address"]
         client = redis.Redis.from_url(
             address, socket_timeout=CHECK_TIMEOUT_SECONDS, socket_connect_timeout=CHECK_TIMEOUT_SECONDS
         )

@@ -120,9 +120,10 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS: dict[str, Any] = {
         "default": {
-            # Redis pub/sub: measured ~10x faster than channels_redis.core for
-            # a check-in's fan-out to a group's personal streams (README).
-            "BACKEND": "realtime.layers.PubSubChannelLayer",
+            # Redis pub/sub: a live event is for the sockets connected at that
+            # moment, and one subscription per process beats polling a sorted
+            # set per channel (docs/performance.md).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 # socket_timeout=None: the subscriber connection idles between
                 # messages, which a client-side read timeout would break.

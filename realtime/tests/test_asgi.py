@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,23 +45,31 @@ async def test_plain_http_is_not_found() -> None:
 
 
 @pytest.fixture(params=["realtime.asgi:application", "hucares.asgi:application"])
-def websocket_server(request: pytest.FixtureRequest, transactional_db: None) -> Iterator[int]:
-    """A real daphne serving ``realtime.asgi`` (as ``make serve`` runs it) or ``hucares.asgi`` (``make run``)."""
-    port = free_port()
+def websocket_server(request: pytest.FixtureRequest, transactional_db: None) -> Iterator[tuple[int, str]]:
+    """A real daphne serving ``realtime.asgi`` (as ``make serve`` runs it) or ``hucares.asgi`` (``make run``).
+
+    Yields its port and the name its Redis connections carry, so a test can
+    count this process's connections among everyone else's on a shared Redis.
+    """
+    port, client_name = free_port(), f"hucares-test-daphne-{uuid.uuid4().hex}"
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), request.param]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    env = {**server_env(), "REDIS_URL": named_redis_url(settings.REDIS_URL, client_name)}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while httpx_status(port) is None:
             assert process.poll() is None, "daphne exited"
             assert time.monotonic() < deadline, "daphne did not start"
             time.sleep(0.2)
-        yield port
+        yield port, client_name
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def named_redis_url(url: str, client_name: str) -> str:
+    """``url`` with redis-py's ``client_name`` option: every connection opened from it says who opened it."""
+    return f"{url}{'&' if '?' in url else '?'}client_name={client_name}"
 
 
 def httpx_status(port: int) -> int | None:
@@ -70,70 +79,44 @@ def httpx_status(port: int) -> int | None:
         return None
 
 
-def redis_clients() -> int:
+def redis_clients(name: str) -> int:
+    """Open connections named ``name`` on the shared Redis (other suites' connections are not counted)."""
     clients: list[dict[str, str]] = redis.Redis.from_url(settings.REDIS_URL).client_list()  # type: ignore[assignment]
-    return sum(1 for client in clients if client["cmd"] != "client|list")
+    return sum(1 for client in clients if client["name"] == name)
 
 
 @pytest.mark.e2e
-def test_handshakes_share_the_process_cache_connections(websocket_server: int) -> None:
+def test_handshakes_share_the_process_cache_connections(websocket_server: tuple[int, str]) -> None:
     # Each handshake reads the token's revocation keys from the cache. A cache
     # object per socket would open (and keep) one Redis connection per socket.
+    port, client_name = websocket_server
     users = UserFactory.create_batch(9)
     tokens = [access_token(user) for user in users]
 
     async def open_sockets(batch: list[str]) -> list[Any]:
         sockets = []
         for token in batch:
-            ws = await websockets.connect(
-                f"ws://127.0.0.1:{websocket_server}/ws/?token={token}", origin=Origin("http://localhost")
-            )
+            ws = await websockets.connect(f"ws://127.0.0.1:{port}/ws/?token={token}", origin=Origin("http://localhost"))
             assert json.loads(await ws.recv())["event"] == "connected"
             sockets.append(ws)
+        # A heartbeat is served after the socket's handshake work (presence
+        # announcements included) is done: its answer means nothing of the
+        # handshake is still opening connections.
+        for ws in sockets:
+            await ws.send(json.dumps({"event": "heartbeat", "data": {}}))
+            while json.loads(await ws.recv())["event"] != "heartbeat-ack":
+                pass
         return sockets
 
     async def scenario() -> tuple[int, int]:
         warm = await open_sockets(tokens[:1])  # the process's pools connect once
-        await asyncio.sleep(0.5)
-        before = await asyncio.to_thread(redis_clients)
+        before = await asyncio.to_thread(redis_clients, client_name)
         rest = await open_sockets(tokens[1:])
-        await asyncio.sleep(0.5)
-        after = await asyncio.to_thread(redis_clients)
+        after = await asyncio.to_thread(redis_clients, client_name)
         for ws in warm + rest:
             await ws.close()
         return before, after
 
     before, after = asyncio.run(scenario())
+    assert before > 0, "the server's connections carry its name"
     assert after - before < 4, (before, after)
-
-
-def test_autobahn_formats_debug_arguments_only_when_debugging(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pprint import pformat
-
-    import autobahn.util
-    import autobahn.websocket.protocol
-
-    options = [(f"option{n}", list(range(n)), "WebSocketServerFactory") for n in range(12)]
-    assert autobahn.websocket.protocol.pformat(options) == repr(options)
-    # No terminal colour codes around the names either.
-    assert autobahn.util.hl("sendData") == "sendData"
-    monkeypatch.setattr("txaio.tx.get_global_log_level", lambda: "debug")
-    assert autobahn.websocket.protocol.pformat(options) == pformat(options)
-
-
-def test_autobahn_names_its_methods_in_log_lines_only_when_one_is_written() -> None:
-    import autobahn.twisted.websocket
-    import autobahn.util
-    import autobahn.websocket.protocol
-    from autobahn.twisted.websocket import WebSocketServerProtocol
-
-    method = WebSocketServerProtocol.sendData
-    for module in (autobahn.websocket.protocol, autobahn.twisted.websocket):
-        name, value = module.hltype(method), module.hlval(1234)
-        assert not isinstance(name, str)  # nothing formatted yet
-        # A written line shows what autobahn's own helpers show.
-        assert f"{name} sent {value} bytes" == (
-            f"{autobahn.util.hltype(method)} sent {autobahn.util.hlval(1234)} bytes"
-        )
-        assert str(name) == autobahn.util.hltype(method)
-        assert "<autobahn.websocket.protocol.WebSocketProtocol.sendData>" in str(name)

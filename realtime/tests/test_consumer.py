@@ -8,9 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import redis.asyncio
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from django.conf import settings as django_settings
 
 from accounts.tests.factories import UserFactory
 from accounts.tokens import revoke_access
@@ -22,7 +23,6 @@ from realtime.consumers import (
     CLOSE_UNAUTHENTICATED,
     RealtimeConsumer,
 )
-from realtime.layers import PubSubChannelLayer
 from realtime.models import UserSession
 
 from .helpers import access_token, communicator, connect, receive_event, send
@@ -375,10 +375,8 @@ async def test_presence_online_and_offline_reach_co_members_once_per_user() -> N
     await outsider.disconnect()
 
 
-async def test_sockets_keep_channels_loop_on_another_channel_layer(settings) -> None:
-    # The embedded default runs the in-memory layer; its messages take Channels' own loop.
+async def test_sockets_work_the_same_on_the_in_memory_layer_of_the_embedded_default(settings) -> None:
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    assert not isinstance(get_channel_layer(), PubSubChannelLayer)
     first = await create_membership()
     second = await create_membership(group=first.group)
     watcher, _ = await connect(first.user)
@@ -405,10 +403,22 @@ async def test_a_failing_server_receive_ends_the_consumer_with_its_error() -> No
     scope: dict[str, Any] = {"type": "websocket", "path": "/ws/", "headers": [], "query_string": b"", "token": None}
     with pytest.raises(RuntimeError, match="queue broke"):
         await asyncio.wait_for(consumer(scope, receive, send_nowhere), 5)
-    layer = get_channel_layer()
-    assert consumer.channel_name not in layer._get_layer().channels
-    # Its channel is gone: a message for it is dropped, not queued.
-    await layer.send(consumer.channel_name, {"type": "realtime.event"})
+
+
+async def test_a_closed_socket_leaves_no_subscription_behind() -> None:
+    user = await create_user()
+    socket, _ = await connect(user)
+    channel = (await UserSession.objects.aget(user=user)).socket_id
+    client = redis.asyncio.Redis.from_url(django_settings.REDIS_URL)
+    try:
+        assert await client.pubsub_numsub(channel) == [(channel.encode(), 1)]
+        await socket.disconnect()
+        # redis-py sends UNSUBSCRIBE without awaiting its reply.
+        async with asyncio.timeout(5):
+            while await client.pubsub_numsub(channel) != [(channel.encode(), 0)]:
+                await asyncio.sleep(0.01)
+    finally:
+        await client.aclose()
 
 
 async def test_session_row_records_user_agent_and_address(settings) -> None:

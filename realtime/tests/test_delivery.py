@@ -107,7 +107,7 @@ async def test_new_notifications_are_pushed_live() -> None:
 def redis_down(settings):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "realtime.layers.PubSubChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1"}], "prefix": "down"},
         }
     }
