@@ -11,7 +11,7 @@ export HOST PORT
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hucares
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run serve test lint typecheck schema web-check check clean
+.PHONY: install run serve test lint typecheck schema openapi clients web-check check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,19 +43,21 @@ typecheck: install
 schema: install
 	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-# The browser client (web/): types generated from the OpenAPI schema of this
-# code, `tsc --strict --checkJs` over the modules, the SDK's unit tests, and the
+# The browser client (web/): types generated from the committed OpenAPI schema
+# (docs/openapi.yaml), `tsc --strict --checkJs` over the modules, the SDK's unit tests, and the
 # vendored modules compared with the locked packages. Needs Node and npm;
 # `make run` does not.
-web-check: install
+web-check:
 	cd web && npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p web/types
-	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --file web/types/openapi.yaml
-	cd web && npx openapi-typescript types/openapi.yaml -o types/api.d.ts --silent
+	cd web && npx openapi-typescript ../docs/openapi.yaml -o types/api.d.ts --silent
 	cd web && npx tsc -p jsconfig.json
 	cd web && node --test test/*.test.js
 	cmp web/node_modules/openapi-fetch/dist/index.mjs web/static/web/vendor/openapi-fetch/index.mjs
 	cmp web/node_modules/openapi-fetch/dist/index.d.mts web/static/web/vendor/openapi-fetch/index.d.mts
+
+# The committed schema (docs/openapi.yaml): regenerate after an API change and commit the diff.
+openapi: install
+	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 check: lint typecheck schema web-check test
 

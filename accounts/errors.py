@@ -2,13 +2,8 @@
 
 from hucares.core.errors import ApplicationError, ValidationFailed
 
-
-class TokenInvalid(ApplicationError):
-    """An access or refresh JWT that is malformed, expired or revoked."""
-
-    code = "TOKEN_INVALID"
-    status = 401
-    message = "The token is invalid or expired."
+# A malformed, expired or revoked JWT: every authenticated endpoint shares it, so it lives in core.
+from hucares.core.errors import TokenInvalid as TokenInvalid
 
 
 class TokenReused(ApplicationError):

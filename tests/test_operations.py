@@ -77,7 +77,8 @@ def test_schema_documents_the_envelope(api_client: APIClient) -> None:
     schema = api_client.get("/api/v1/schema/?format=json").json()
     health = schema["paths"]["/api/v1/health"]["get"]["responses"]
     ok = health["200"]["content"]["application/json"]["schema"]
-    assert set(ok["required"]) == {"success", "data", "meta"}
+    assert ok == {"$ref": "#/components/schemas/HealthEnvelope"}
+    assert set(schema["components"]["schemas"]["HealthEnvelope"]["required"]) == {"success", "data", "meta"}
     assert health["default"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")
     assert "/api/v1/health/" not in schema["paths"]
 

@@ -1,4 +1,4 @@
-"""HTTP endpoints of authentication (CONTRACT §2) and users (CONTRACT §3).
+"""HTTP endpoints of authentication and users.
 
 Views validate the body, call one service and shape the answer; the rules
 live in :mod:`accounts.services`.
@@ -7,7 +7,7 @@ live in :mod:`accounts.services`.
 from typing import Any, cast
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -26,13 +26,37 @@ from accounts.errors import (
 )
 from accounts.models import User
 from accounts.tokens import Claims
-from hucares.core.errors import ValidationFailed
+from hucares.core.apidoc import api_operation
+from hucares.core.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.ratelimit import check_rate, client_ip
 from hucares.core.responses import ApiResponse
 
 from . import serializers as s
 from .ratelimits import limit_failures
+
+TOKENS = {"accessToken": "eyJhbGciOiJIUzI1NiIs...", "refreshToken": "eyJhbGciOiJIUzI1NiIs..."}
+PROFILE_EXAMPLE = {
+    "id": "0b6c7a52-3f0e-4a8e-9d4b-1f1f2c3d4e5f",
+    "username": "ada",
+    "email": "ada@example.com",
+    "emailVerified": False,
+    "avatarUrl": None,
+    "timezone": "Europe/Berlin",
+    "notificationPreferences": {
+        "friendCheckIn": True,
+        "groupInvitation": True,
+        "memberJoined": True,
+        "weeklyReminder": True,
+        "reminderDay": "sunday",
+        "reminderHour": 18,
+        "email": {"weeklyReminder": True, "groupInvitation": True},
+    },
+    "privacySettings": {"profile": "friends", "scores": "group"},
+    "createdAt": "2026-01-05T09:30:00Z",
+    "lastLoginAt": "2026-01-05T09:30:00Z",
+    "lastActiveAt": "2026-01-05T09:30:00Z",
+}
 
 
 def validated(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
@@ -58,7 +82,7 @@ def message(text: str) -> ApiResponse:
 
 
 class PublicAuthView(APIView):
-    """Endpoints used without a session; a stale Authorization header must not get in the way."""
+    # Endpoints used without a session: a stale Authorization header must not get in the way.
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
@@ -68,11 +92,29 @@ class PublicAuthView(APIView):
 
 
 class RegisterView(PublicAuthView):
-    @extend_schema(
+    @api_operation(
+        summary="Create an account",
+        description="Creates an account and signs it in: the answer carries the profile and a token pair, "
+        "as login does. A verification email is sent to the address; until it is verified, "
+        "`emailVerified` is false (and, where the server requires it, creating or joining groups and "
+        "checking in answer `EMAIL_NOT_VERIFIED`). Only conflicts count towards the auth rate limit.",
+        access="Anyone (no token).",
+        anonymous=True,
+        errors=[EmailAlreadyExists, UsernameAlreadyExists],
         operation_id="auth_register",
         tags=["auth"],
         request=s.RegisterSerializer,
         responses={201: s.AuthResultSerializer},
+        examples=[
+            OpenApiExample(
+                "Register",
+                request_only=True,
+                value={"username": "ada", "email": "ada@example.com", "password": "Correct-horse-42"},
+            ),
+            OpenApiExample(
+                "Signed in", response_only=True, status_codes=["201"], value={"user": PROFILE_EXAMPLE, **TOKENS}
+            ),
+        ],
     )
     @limit_failures("auth-register", (EmailAlreadyExists, UsernameAlreadyExists))
     def post(self, request: Request) -> ApiResponse:
@@ -82,8 +124,25 @@ class RegisterView(PublicAuthView):
 
 
 class LoginView(PublicAuthView):
-    @extend_schema(
-        operation_id="auth_login", tags=["auth"], request=s.LoginSerializer, responses={200: s.AuthResultSerializer}
+    @api_operation(
+        summary="Sign in",
+        description="Signs in with an email (or, when no email is given, a username) and a password, and "
+        "starts a new session: the access token authenticates requests "
+        "(`Authorization: Bearer <accessToken>`), the refresh token gets the next pair from "
+        "`POST /auth/refresh`. Only failed attempts count towards the auth rate limit.",
+        access="Anyone (no token).",
+        anonymous=True,
+        errors=[InvalidCredentials],
+        operation_id="auth_login",
+        tags=["auth"],
+        request=s.LoginSerializer,
+        responses={200: s.AuthResultSerializer},
+        examples=[
+            OpenApiExample(
+                "Login", request_only=True, value={"email": "ada@example.com", "password": "Correct-horse-42"}
+            ),
+            OpenApiExample("Signed in", response_only=True, value={"user": PROFILE_EXAMPLE, **TOKENS}),
+        ],
     )
     @limit_failures("auth-login", (InvalidCredentials,))
     def post(self, request: Request) -> ApiResponse:
@@ -98,8 +157,26 @@ class LoginView(PublicAuthView):
 
 
 class RefreshView(PublicAuthView):
-    @extend_schema(
-        operation_id="auth_refresh", tags=["auth"], request=s.RefreshSerializer, responses={200: s.TokenPairSerializer}
+    @api_operation(
+        summary="Rotate the token pair",
+        description="Trades the session's current refresh token for a new access and refresh token; the "
+        "old refresh token stops working. Presenting a refresh token that was already rotated ends "
+        "the whole session (`TOKEN_REUSED`): the client must sign in again. Two refreshes racing with "
+        "one token count as a reuse, so refresh from one place at a time.",
+        access="Anyone holding a refresh token (no access token needed).",
+        anonymous=True,
+        errors=[
+            (TokenInvalid, "the refresh token is malformed, expired or its session was ended"),
+            TokenReused,
+        ],
+        operation_id="auth_refresh",
+        tags=["auth"],
+        request=s.RefreshSerializer,
+        responses={200: s.TokenPairSerializer},
+        examples=[
+            OpenApiExample("Refresh", request_only=True, value={"refreshToken": "eyJhbGciOiJIUzI1NiIs..."}),
+            OpenApiExample("New pair", response_only=True, value=TOKENS),
+        ],
     )
     @limit_failures("auth-refresh", (TokenInvalid, TokenReused))
     def post(self, request: Request) -> ApiResponse:
@@ -109,8 +186,16 @@ class RefreshView(PublicAuthView):
 
 
 class LogoutView(APIView):
-    @extend_schema(
-        operation_id="auth_logout", tags=["auth"], request=s.LogoutSerializer, responses={200: s.MessageSerializer}
+    @api_operation(
+        summary="Sign out",
+        description="Ends the session of the access token used (its refresh token stops working and open "
+        "WebSockets of the session are closed within 30 s). With `all: true` every session of the "
+        "account ends.",
+        access="Signed-in users.",
+        operation_id="auth_logout",
+        tags=["auth"],
+        request=s.LogoutSerializer,
+        responses={200: s.MessageSerializer},
     )
     def post(self, request: Request) -> ApiResponse:
         data = validated(s.LogoutSerializer, request)
@@ -124,7 +209,13 @@ class LogoutView(APIView):
 
 
 class ForgotPasswordView(PublicAuthView):
-    @extend_schema(
+    @api_operation(
+        summary="Ask for a password-reset email",
+        description="Sends a reset link to the address if an account has it. The answer is the same "
+        "whether or not it does, so it reveals no accounts; every request counts towards the auth "
+        "rate limit.",
+        access="Anyone (no token).",
+        anonymous=True,
         operation_id="auth_forgot_password",
         tags=["auth"],
         request=s.ForgotPasswordSerializer,
@@ -140,7 +231,13 @@ class ForgotPasswordView(PublicAuthView):
 
 
 class ResetPasswordView(PublicAuthView):
-    @extend_schema(
+    @api_operation(
+        summary="Set a new password with a reset token",
+        description="Sets the password with the token from the reset email (single use, time-limited) and "
+        "ends every session of the account.",
+        access="Anyone holding a reset token.",
+        anonymous=True,
+        errors=[(OneTimeTokenInvalid, "the token is unknown, used or expired")],
         operation_id="auth_reset_password",
         tags=["auth"],
         request=s.ResetPasswordSerializer,
@@ -154,7 +251,13 @@ class ResetPasswordView(PublicAuthView):
 
 
 class VerifyEmailView(PublicAuthView):
-    @extend_schema(
+    @api_operation(
+        summary="Verify an email address",
+        description="Marks the account's email as verified with the token from the verification email "
+        "(single use, time-limited).",
+        access="Anyone holding a verification token.",
+        anonymous=True,
+        errors=[(OneTimeTokenInvalid, "the token is unknown, used or expired")],
         operation_id="auth_verify_email",
         tags=["auth"],
         request=s.VerifyEmailSerializer,
@@ -168,8 +271,15 @@ class VerifyEmailView(PublicAuthView):
 
 
 class ResendVerificationView(APIView):
-    @extend_schema(
-        operation_id="auth_resend_verification", tags=["auth"], request=None, responses={200: s.MessageSerializer}
+    @api_operation(
+        summary="Send the verification email again",
+        description="Sends a new verification link (the previous one stops working). When the email is "
+        "already verified nothing is sent and the message says so.",
+        access="Signed-in users.",
+        operation_id="auth_resend_verification",
+        tags=["auth"],
+        request=None,
+        responses={200: s.MessageSerializer},
     )
     def post(self, request: Request) -> ApiResponse:
         user: User = request.user  # type: ignore[assignment]
@@ -180,12 +290,16 @@ class ResendVerificationView(APIView):
 
 
 class ChangePasswordView(APIView):
-    @extend_schema(
+    @api_operation(
+        summary="Change the password",
+        description="Changes the password and ends every session of the account, this one included; the "
+        "answer carries a fresh token pair so this client stays signed in. A wrong current password "
+        "is a `VALIDATION_ERROR` on `currentPassword` (not a 401).",
+        access="Signed-in users.",
         operation_id="auth_change_password",
         tags=["auth"],
         request=s.ChangePasswordSerializer,
         responses={200: s.TokenPairSerializer},
-        description="Changes the password and ends every session; the answer carries a fresh token pair.",
     )
     @limit_failures("auth-password", (WrongPassword,))
     def post(self, request: Request) -> ApiResponse:
@@ -208,7 +322,14 @@ class ProfileView(APIView):
     def _profile(self, request: Request, user: User) -> ApiResponse:
         return ApiResponse(s.UserProfileSerializer(user, context={"request": request}).data)
 
-    @extend_schema(operation_id="users_profile_retrieve", tags=["users"], responses={200: s.UserProfileSerializer})
+    @api_operation(
+        summary="Read my profile",
+        description="The caller's own profile, with notification preferences and privacy settings.",
+        access="Signed-in users.",
+        operation_id="users_profile_retrieve",
+        tags=["users"],
+        responses={200: s.UserProfileSerializer},
+    )
     def get(self, request: Request) -> ApiResponse:
         return self._profile(request, request.user)  # type: ignore[arg-type]
 
@@ -217,29 +338,53 @@ class ProfileView(APIView):
         user = services.profile_update(user=request.user, **changes)  # type: ignore[arg-type]
         return self._profile(request, user)
 
-    @extend_schema(
+    @api_operation(
+        summary="Update my profile (same as PATCH)",
+        description="Same as PATCH: every field is optional and preferences merge onto the stored ones.",
+        access="Signed-in users.",
+        errors=[EmailAlreadyExists, UsernameAlreadyExists],
         operation_id="users_profile_update",
         tags=["users"],
         request=s.ProfileUpdateSerializer,
         responses={200: s.UserProfileSerializer},
-        description="Same as PATCH: every field is optional and preferences merge onto the stored ones.",
     )
     def put(self, request: Request) -> ApiResponse:
         return self._update(request)
 
-    @extend_schema(
+    @api_operation(
+        summary="Update my profile",
+        description="Changes only the fields given. `notificationPreferences` and `privacySettings` merge "
+        "onto the stored ones (the nested `email` object too); unknown keys and wrong JSON types are "
+        "rejected. `privacySettings.profile` `private` removes the user from search. A new email "
+        "address must be verified again.",
+        access="Signed-in users.",
+        errors=[EmailAlreadyExists, UsernameAlreadyExists],
         operation_id="users_profile_partial_update",
         tags=["users"],
         request=s.ProfileUpdateSerializer,
         responses={200: s.UserProfileSerializer},
+        examples=[
+            OpenApiExample(
+                "Change timezone and reminders",
+                request_only=True,
+                value={"timezone": "Europe/Berlin", "notificationPreferences": {"reminderDay": "sunday"}},
+            )
+        ],
     )
     def patch(self, request: Request) -> ApiResponse:
         return self._update(request)
 
 
 class AccountView(APIView):
-    @extend_schema(
-        operation_id="users_account_delete", tags=["users"], request=s.DeleteAccountSerializer, responses={204: None}
+    @api_operation(
+        summary="Delete my account",
+        description="Deletes the account and everything it owns after checking the password; every session "
+        "ends. A wrong password is a `VALIDATION_ERROR` on `password`.",
+        access="Signed-in users.",
+        operation_id="users_account_delete",
+        tags=["users"],
+        request=s.DeleteAccountSerializer,
+        responses={204: None},
     )
     @limit_failures("auth-password", (WrongPassword,))
     def delete(self, request: Request) -> ApiResponse:
@@ -251,7 +396,17 @@ class AccountView(APIView):
 class AvatarView(APIView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(
+    @api_operation(
+        summary="Upload my avatar",
+        description="The one endpoint that takes `multipart/form-data`: the image in the `avatar` part. "
+        "PNG, JPEG or WebP, at most 2 MB and 25 megapixels; it is centre-cropped to a square of at "
+        "most 256 px and stored as WebP without metadata. The old avatar is deleted.",
+        access="Signed-in users.",
+        errors=[
+            (ValidationFailed, "no `avatar` part, or it is not a PNG, JPEG or WebP image"),
+            (PayloadTooLarge, "the image is over 2 MB"),
+            (UnsupportedMediaType, "the body is not `multipart/form-data`"),
+        ],
         operation_id="users_avatar_upload",
         tags=["users"],
         request={"multipart/form-data": s.AvatarUploadSerializer},
@@ -272,10 +427,15 @@ class SearchPagination(PageLimitPagination):
 class UserSearchView(APIView):
     pagination_class = SearchPagination
 
-    @extend_schema(
+    @api_operation(
+        summary="Search users by username",
+        description="Users whose username starts with `q` (case-insensitive), public fields only, at most "
+        "20 per page. Users with a private profile are never found.",
+        access="Signed-in users.",
+        errors=[(ValidationFailed, "`q` is missing, shorter than 2 or longer than 20 characters")],
         operation_id="users_search",
         tags=["users"],
-        parameters=[OpenApiParameter("q", str, required=True, description="Username prefix, at least 2 characters.")],
+        parameters=[OpenApiParameter("q", str, required=True, description="Username prefix, 2 to 20 characters.")],
         responses={200: s.PublicUserSerializer(many=True)},
     )
     def get(self, request: Request) -> ApiResponse:

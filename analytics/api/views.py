@@ -1,9 +1,9 @@
-"""Analytics endpoints (CONTRACT §6): validate the query, check membership, return the cached report."""
+"""Analytics endpoints: validate the query, check membership, return the cached report."""
 
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 from analytics import reports
 from groups.models import Group
 from groups.selectors import active_membership
-from hucares.core.errors import NotFound
+from hucares.core.apidoc import api_operation
+from hucares.core.errors import NotFound, ValidationFailed
 from hucares.core.responses import ApiResponse
 
 from .serializers import (
@@ -26,6 +27,8 @@ from .serializers import (
 
 WEEKS = OpenApiParameter("weeks", int, description="Calendar weeks to cover, 1..104 (default 12).")
 GROUP_ID = OpenApiParameter("groupId", UUID, description="Only this group (member only).")
+NOT_MEMBER = (NotFound, "the group does not exist or the caller is not a member")
+BAD_QUERY = (ValidationFailed, "`weeks` is not a whole number from 1 to 104, or `groupId` is not a UUID")
 
 
 def _query(request: Request, serializer_class: type[serializers.Serializer[Any]]) -> dict[str, Any]:
@@ -43,7 +46,12 @@ def _member_group(request: Request, group_id: UUID) -> Group:
 
 
 class PersonalAnalyticsView(APIView):
-    @extend_schema(
+    @api_operation(
+        summary="My score trends",
+        description="The caller's own check-ins averaged per calendar week over the last `weeks` weeks (all "
+        "groups, or one), with per-dimension trends; weeks without data are left out.",
+        access="Signed-in users; with `groupId`, members of that group.",
+        errors=[NOT_MEMBER, BAD_QUERY],
         operation_id="analytics_personal",
         tags=["analytics"],
         parameters=[WEEKS, GROUP_ID],
@@ -59,7 +67,13 @@ class PersonalAnalyticsView(APIView):
 
 
 class GroupAnalyticsView(APIView):
-    @extend_schema(
+    @api_operation(
+        summary="A group's figures",
+        description="One entry per period of the group's own frequency: participation (members who checked "
+        "in / members on record) and averages. Counts include hidden check-ins; averages include only "
+        "scores the caller may see.",
+        access="Members of the group.",
+        errors=[NOT_MEMBER, BAD_QUERY],
         operation_id="analytics_group",
         tags=["analytics"],
         parameters=[WEEKS],
@@ -72,7 +86,13 @@ class GroupAnalyticsView(APIView):
 
 
 class ComparisonView(APIView):
-    @extend_schema(
+    @api_operation(
+        summary="Me against my group",
+        description="The caller's averages against the group's (visible scores of active members, the "
+        "caller included), the difference, and the caller's percentile among the other members "
+        "(ties count half; null when no one else is visible).",
+        access="Members of the group.",
+        errors=[NOT_MEMBER, BAD_QUERY],
         operation_id="analytics_comparison",
         tags=["analytics"],
         parameters=[WEEKS, OpenApiParameter("groupId", UUID, required=True, description="The group to compare with.")],
@@ -85,6 +105,15 @@ class ComparisonView(APIView):
 
 
 class InsightsView(APIView):
-    @extend_schema(operation_id="analytics_insights", tags=["analytics"], responses=INSIGHT_LIST)
+    @api_operation(
+        summary="My insights",
+        description="Short observations about the caller's recent check-ins, in a fixed order, each left "
+        "out without enough data: trends, streak milestones, weakest and strongest dimension, "
+        "correlations, group participation drops, and the caller against their group.",
+        access="Signed-in users.",
+        operation_id="analytics_insights",
+        tags=["analytics"],
+        responses=INSIGHT_LIST,
+    )
     def get(self, request: Request) -> ApiResponse:
         return ApiResponse(reports.insights_report(user=request.user))  # type: ignore[arg-type]

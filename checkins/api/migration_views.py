@@ -1,18 +1,19 @@
-"""POST /migration/localstorage and /migration/<id>/rollback (CONTRACT §9)."""
+"""POST /migration/localstorage and /migration/<id>/rollback: the old client's data, imported and undone."""
 
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from checkins.importer import MAX_BYTES, localstorage_import, localstorage_import_rollback
-from hucares.core.errors import PayloadTooLarge, ValidationFailed
+from checkins.importer import MAX_BYTES, ImportAlreadyRolledBack, localstorage_import, localstorage_import_rollback
+from hucares.core.apidoc import api_operation
+from hucares.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from hucares.core.responses import ApiResponse
 
 from .migration_serializers import ImportReportSerializer, RollbackReportSerializer
@@ -41,12 +42,22 @@ def _dry_run(request: Request) -> bool:
 class LocalStorageImportView(APIView):
     parser_classes = [RawJSONParser]
 
-    @extend_schema(
+    @api_operation(
+        summary="Import the old client's data",
+        description="Imports the old client's export object or its raw localStorage key map (each value a "
+        "JSON string; keys are read as the old client wrote them). An optional `timezone` (IANA) in the "
+        "body says how to read the old `weekStartDate` instants; the caller's profile timezone "
+        "otherwise. Scores must be JSON integers 1-10: other entries are skipped with a reason per "
+        "index, as are other people's check-ins and duplicate ids. With `dryRun=true` nothing is kept "
+        "and the answer is 200 with `importId: null`; a real import answers 201. An import sends no "
+        "live events or notifications.",
+        access="Signed-in users; the data is imported into the caller's account.",
+        errors=[
+            (ValidationFailed, "the body is neither form, or a required part is missing or of the wrong type"),
+            (PayloadTooLarge, "the body is over 5 MB or holds over 10,000 check-ins"),
+        ],
         operation_id="migration_localstorage_import",
         tags=["migration"],
-        description="Import the old client's export object or its raw localStorage key map (each value a JSON "
-        "string). An optional `timezone` (IANA) in the body says how to read the old weekStartDate "
-        "instants; the caller's profile timezone otherwise. At most 5 MB and 10,000 check-ins.",
         parameters=[OpenApiParameter("dryRun", bool, description="Validate and report without keeping anything.")],
         request={"application/json": OpenApiTypes.OBJECT},
         examples=[
@@ -68,11 +79,14 @@ class LocalStorageImportView(APIView):
 
 
 class LocalStorageRollbackView(APIView):
-    @extend_schema(
+    @api_operation(
+        summary="Undo an import",
+        description="Removes exactly what one of the caller's imports created. A group that another user "
+        "has joined or checked in to since is kept and listed with the reason.",
+        access="The user who made the import.",
+        errors=[(NotFound, "no import of the caller has this id"), ImportAlreadyRolledBack],
         operation_id="migration_localstorage_rollback",
         tags=["migration"],
-        description="Remove exactly what one of the caller's imports created. A group that another user has "
-        "joined or checked in to since is kept and listed. A second rollback is 409 ALREADY_ROLLED_BACK.",
         request=None,
         responses=RollbackReportSerializer,
     )

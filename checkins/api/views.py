@@ -1,4 +1,4 @@
-"""HTTP for check-ins (CONTRACT §5): parse, call a service or selector, shape the answer."""
+"""HTTP for check-ins: parse, call a service or selector, shape the answer."""
 
 import csv
 import io
@@ -11,18 +11,20 @@ from uuid import UUID
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.errors import EmailNotVerified
 from accounts.permissions import VerifiedEmailRequired
 from groups.api.fields import actor
 from groups.cache import viewer_group
 from groups.models import Group
 from groups.periods import period_start_for_date
+from hucares.core.apidoc import api_operation
 from hucares.core.camel import camelize
 from hucares.core.errors import NotFound, ValidationFailed
 from hucares.core.pagination import PageLimitPagination
@@ -30,6 +32,7 @@ from hucares.core.responses import ApiResponse
 from hucares.core.schema import NO_ENVELOPE
 
 from .. import selectors, services
+from ..errors import CheckInPeriodClosed, DuplicateCheckIn
 from ..models import CheckIn
 from .serializers import CheckInSerializer, CheckInSubmitSerializer, CheckInWriteSerializer, CurrentPeriodSerializer
 
@@ -80,6 +83,35 @@ def _own_check_in(check_in_id: UUID, request: Request) -> CheckIn:
 
 
 GROUP_FILTER = OpenApiParameter("groupId", OpenApiTypes.UUID, description="Only this group's check-ins.")
+BAD_QUERY = (ValidationFailed, "a query parameter is not a valid date, UUID, page or limit")
+HIDDEN_RULE = (
+    "Scores, `huCaresScore`, `energyLevel`, `reflectionNote` and `moodEmoji` are null on other "
+    "members' check-ins that are private (`isPrivate`) or whose owner's `privacySettings.scores` is "
+    "`private`."
+)
+NOT_OWN = (NotFound, "no check-in of the caller has this id")
+EDIT_TEXT = (
+    "Changes the caller's own check-in while its period is open; the scores are whole numbers 1-10. "
+    "Members get a `friend-checked-in` event with `updated: true`."
+)
+CHECKIN_EXAMPLE = {
+    "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "userId": "0b6c7a52-3f0e-4a8e-9d4b-1f1f2c3d4e5f",
+    "username": "ada",
+    "groupId": "5d1f0c1e-8a47-4a53-9c55-0c6a2b1e9f10",
+    "weekStartDate": "2026-01-05",
+    "productive": 7,
+    "satisfied": 6,
+    "body": 5,
+    "care": 3,
+    "huCaresScore": 15,
+    "reflectionNote": "A long week, a good climb.",
+    "moodEmoji": "🙂",
+    "energyLevel": 3,
+    "isPrivate": False,
+    "submittedAt": "2026-01-05T09:30:00Z",
+    "updatedAt": "2026-01-05T09:30:00Z",
+}
 
 
 class CheckInListView(APIView):
@@ -88,7 +120,11 @@ class CheckInListView(APIView):
             return [IsAuthenticated(), VerifiedEmailRequired()]
         return [IsAuthenticated()]
 
-    @extend_schema(
+    @api_operation(
+        summary="List my check-ins",
+        description="The caller's own check-ins, newest period first, optionally one group's or a range of periods.",
+        access="Signed-in users.",
+        errors=[BAD_QUERY],
         operation_id="checkins_list",
         tags=TAG,
         parameters=[
@@ -110,8 +146,41 @@ class CheckInListView(APIView):
         data = [selectors.checkin_for_viewer(check_in, viewer_id=actor(request).pk) for check_in in page]
         return paginator.get_paginated_response(data)
 
-    @extend_schema(
-        operation_id="checkins_create", tags=TAG, request=CheckInSubmitSerializer, responses={201: CheckInSerializer}
+    @api_operation(
+        summary="Check in",
+        description="Records the caller's check-in for the group's current period (one per member, group "
+        "and period): four scores from 1 to 10 (`care` is lower-is-better), an "
+        "optional note, emoji and energy level (1-5). `huCaresScore` is "
+        "productive + satisfied + body - care. "
+        "Members get a `friend-checked-in` event and, if they want one, a notification. With "
+        "`isPrivate` the scores are hidden from other members.",
+        access="Members of the group (with a verified email where the server requires it).",
+        errors=[
+            (NotFound, "the group does not exist or the caller is not a member"),
+            (DuplicateCheckIn, "the caller already checked in for this period: edit that check-in instead"),
+            (EmailNotVerified, "the server requires a verified email and the caller's is not"),
+        ],
+        operation_id="checkins_create",
+        tags=TAG,
+        request=CheckInSubmitSerializer,
+        responses={201: CheckInSerializer},
+        examples=[
+            OpenApiExample(
+                "Check in",
+                request_only=True,
+                value={
+                    "groupId": "5d1f0c1e-8a47-4a53-9c55-0c6a2b1e9f10",
+                    "productive": 7,
+                    "satisfied": 6,
+                    "body": 5,
+                    "care": 3,
+                    "reflectionNote": "A long week, a good climb.",
+                    "moodEmoji": "🙂",
+                    "energyLevel": 3,
+                },
+            ),
+            OpenApiExample("Recorded", response_only=True, status_codes=["201"], value=CHECKIN_EXAMPLE),
+        ],
     )
     def post(self, request: Request) -> ApiResponse:
         serializer = CheckInSubmitSerializer(data=request.data)
@@ -122,7 +191,16 @@ class CheckInListView(APIView):
 
 
 class CheckInCurrentView(APIView):
-    @extend_schema(operation_id="checkins_current", tags=TAG, responses=CurrentPeriodSerializer(many=True))
+    @api_operation(
+        summary="My current periods",
+        description="For each of the caller's groups, its current period and the caller's check-in for it "
+        "(`checkIn` null when not checked in yet).",
+        access="Signed-in users.",
+        errors=[BAD_QUERY],
+        operation_id="checkins_current",
+        tags=TAG,
+        responses=CurrentPeriodSerializer(many=True),
+    )
     def get(self, request: Request) -> ApiResponse:
         paginator = PageLimitPagination()
         page = paginator.paginate_queryset(selectors.current_periods(user=actor(request)), request, self)
@@ -130,12 +208,17 @@ class CheckInCurrentView(APIView):
 
 
 class CheckInHistoryView(APIView):
-    @extend_schema(
+    @api_operation(
+        summary="My check-in history with a summary",
+        description="The caller's own check-ins, newest first. `meta.summary` holds `totalCheckIns`, "
+        "`averageScore`, `highestScore`, `currentStreak` and `longestStreak`: streaks are counted per "
+        "group in its own frequency and the best group is reported; the current, still open period "
+        "does not break a streak.",
+        access="Signed-in users.",
+        errors=[BAD_QUERY],
         operation_id="checkins_history",
         tags=TAG,
         parameters=[GROUP_FILTER],
-        description="Own check-ins, newest first; meta.summary holds totalCheckIns, averageScore, "
-        "highestScore, currentStreak and longestStreak (streaks counted in each group's frequency).",
         responses=CheckInSerializer(many=True),
     )
     def get(self, request: Request) -> ApiResponse:
@@ -181,7 +264,12 @@ def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 class CheckInExportView(APIView):
     content_negotiation_class = IgnoreFormatNegotiation
 
-    @extend_schema(
+    @api_operation(
+        summary="Download all my check-ins",
+        description="Every check-in of the caller as a file download (`Content-Disposition: attachment`), "
+        "CSV or a JSON array. This answer is not wrapped in the envelope.",
+        access="Signed-in users.",
+        errors=[(ValidationFailed, "`format` is neither `csv` nor `json`")],
         operation_id="checkins_export",
         tags=TAG,
         extensions={NO_ENVELOPE: True},
@@ -215,7 +303,12 @@ def _period_for(request: Request, group: Group) -> date:
 
 
 class GroupCheckInsView(APIView):
-    @extend_schema(
+    @api_operation(
+        summary="A group's check-ins of one period",
+        description="The check-ins of every member for one period of the group (the current one unless "
+        "`week` names a day of another); `meta.periodStart` is the period's first day. " + HIDDEN_RULE,
+        access="Members of the group.",
+        errors=[(NotFound, "the group does not exist or the caller is not a member"), BAD_QUERY],
         operation_id="checkins_group_list",
         tags=TAG,
         parameters=[
@@ -223,8 +316,6 @@ class GroupCheckInsView(APIView):
                 "week", OpenApiTypes.DATE, description="Any day of the period wanted; default the current one."
             )
         ],
-        description="A group's check-ins of one period; meta.periodStart names the period. Scores the "
-        "caller may not see are null.",
         responses=CheckInSerializer(many=True),
     )
     def get(self, request: Request, group_id: UUID) -> ApiResponse:
@@ -247,19 +338,42 @@ class CheckInDetailView(APIView):
         check_in = services.checkin_update(check_in=check_in, user=actor(request), **serializer.validated_data)
         return ApiResponse(selectors.checkin_for_viewer(check_in, viewer_id=actor(request).pk))
 
-    @extend_schema(
-        operation_id="checkins_update", tags=TAG, request=CheckInWriteSerializer, responses=CheckInSerializer
+    @api_operation(
+        summary="Replace my check-in",
+        description=EDIT_TEXT + " PUT needs every score; PATCH only what changes.",
+        access="The check-in's owner.",
+        errors=[NOT_OWN, CheckInPeriodClosed],
+        operation_id="checkins_update",
+        tags=TAG,
+        request=CheckInWriteSerializer,
+        responses=CheckInSerializer,
     )
     def put(self, request: Request, check_in_id: UUID) -> ApiResponse:
         return self._update(request, check_in_id, partial=False)
 
-    @extend_schema(
-        operation_id="checkins_partial_update", tags=TAG, request=CheckInWriteSerializer, responses=CheckInSerializer
+    @api_operation(
+        summary="Edit my check-in",
+        description=EDIT_TEXT,
+        access="The check-in's owner.",
+        errors=[NOT_OWN, CheckInPeriodClosed],
+        operation_id="checkins_partial_update",
+        tags=TAG,
+        request=CheckInWriteSerializer,
+        responses=CheckInSerializer,
+        examples=[OpenApiExample("Edit", request_only=True, value={"care": 4, "reflectionNote": "Better now."})],
     )
     def patch(self, request: Request, check_in_id: UUID) -> ApiResponse:
         return self._update(request, check_in_id, partial=True)
 
-    @extend_schema(operation_id="checkins_destroy", tags=TAG, responses={204: None})
+    @api_operation(
+        summary="Delete my check-in",
+        description="Deletes one of the caller's own check-ins, of any period.",
+        access="The check-in's owner.",
+        errors=[NOT_OWN],
+        operation_id="checkins_delete",
+        tags=TAG,
+        responses={204: None},
+    )
     def delete(self, request: Request, check_in_id: UUID) -> ApiResponse:
         services.checkin_delete(check_in=_own_check_in(check_in_id, request), user=actor(request))
         return ApiResponse(status=204)

@@ -1,18 +1,20 @@
-"""HTTP for groups and memberships (CONTRACT §4): parse, call a service, shape the answer."""
+"""HTTP for groups and memberships: parse, call a service, shape the answer."""
 
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.errors import EmailNotVerified
 from accounts.models import User
 from accounts.permissions import VerifiedEmailRequired
-from hucares.core.errors import NotFound
+from hucares.core.apidoc import api_operation
+from hucares.core.errors import NotFound, PermissionDenied, ValidationFailed
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.ratelimit import check_rate, client_ip
 from hucares.core.responses import ApiResponse
@@ -21,7 +23,7 @@ from realtime.presence import online_user_ids
 
 from .. import selectors, services
 from ..cache import viewer_group, viewer_role
-from ..errors import InvalidAccessCode
+from ..errors import AlreadyMember, BannedFromGroup, GroupFull, InvalidAccessCode, UserNotFound
 from ..models import Group
 from .fields import actor
 from .serializers import (
@@ -36,6 +38,28 @@ from .serializers import (
 )
 
 TAG = ["groups"]
+NOT_MEMBER = (NotFound, "the group does not exist, is deactivated, or the caller is not a member")
+NOT_ADMIN = (PermissionDenied, "the caller is a member but not an admin")
+UNVERIFIED = (EmailNotVerified, "the server requires a verified email and the caller's is not")
+GROUP_EXAMPLE = {
+    "id": "5d1f0c1e-8a47-4a53-9c55-0c6a2b1e9f10",
+    "name": "Tuesday climbers",
+    "description": "How are we, really?",
+    "accessCode": "K7Q2M9XP",
+    "isPrivate": True,
+    "maxMembers": 12,
+    "allowMemberInvite": False,
+    "checkInFrequency": "weekly",
+    "timezone": "Europe/Berlin",
+    "createdBy": "0b6c7a52-3f0e-4a8e-9d4b-1f1f2c3d4e5f",
+    "createdAt": "2026-01-05T09:30:00Z",
+    "updatedAt": "2026-01-05T09:30:00Z",
+    "memberCount": 1,
+    "totalCheckIns": 0,
+    "averageParticipationRate": 0.0,
+    "myRole": "admin",
+}
+GROUP_ANSWER = OpenApiExample("Group", response_only=True, value=GROUP_EXAMPLE)
 
 
 def _group_or_404(group_id: UUID) -> Group:
@@ -62,7 +86,14 @@ class GroupListView(APIView):
             return [IsAuthenticated(), VerifiedEmailRequired()]
         return [IsAuthenticated()]
 
-    @extend_schema(operation_id="groups_list", tags=TAG, responses=GroupSerializer(many=True))
+    @api_operation(
+        summary="List my groups",
+        description="The groups the caller is an active member of, with the caller's role in each (`myRole`).",
+        access="Signed-in users.",
+        operation_id="groups_list",
+        tags=TAG,
+        responses=GroupSerializer(many=True),
+    )
     def get(self, request: Request) -> ApiResponse:
         paginator = PageLimitPagination()
         page = paginator.paginate_queryset(selectors.user_memberships(user=actor(request)), request, self)
@@ -72,8 +103,25 @@ class GroupListView(APIView):
             groups.append(membership.group)
         return paginator.get_paginated_response(represent_many(GroupSerializer, groups))
 
-    @extend_schema(
-        operation_id="groups_create", tags=TAG, request=GroupWriteSerializer, responses={201: GroupSerializer}
+    @api_operation(
+        summary="Create a group",
+        description="Creates a group with the caller as its admin and a fresh access code that others use "
+        "to join. Check-ins are collected per period of `checkInFrequency` (weekly by default) in the "
+        "group's `timezone`.",
+        access="Signed-in users (with a verified email where the server requires it).",
+        errors=[UNVERIFIED],
+        operation_id="groups_create",
+        tags=TAG,
+        request=GroupWriteSerializer,
+        responses={201: GroupSerializer},
+        examples=[
+            OpenApiExample(
+                "Create",
+                request_only=True,
+                value={"name": "Tuesday climbers", "maxMembers": 12, "timezone": "Europe/Berlin"},
+            ),
+            OpenApiExample("Created", response_only=True, status_codes=["201"], value=GROUP_EXAMPLE),
+        ],
     )
     def post(self, request: Request) -> ApiResponse:
         data = _validated(GroupWriteSerializer, request.data)
@@ -82,7 +130,17 @@ class GroupListView(APIView):
 
 
 class GroupDetailView(APIView):
-    @extend_schema(operation_id="groups_retrieve", tags=TAG, responses=GroupSerializer)
+    @api_operation(
+        summary="Read a group",
+        description="One group as the caller sees it: `accessCode` is null for plain members unless "
+        "`allowMemberInvite` is on.",
+        access="Members of the group.",
+        errors=[NOT_MEMBER],
+        operation_id="groups_retrieve",
+        tags=TAG,
+        responses=GroupSerializer,
+        examples=[GROUP_ANSWER],
+    )
     def get(self, request: Request, group_id: UUID) -> ApiResponse:
         group = viewer_group(group_id, actor(request))
         if group is None:
@@ -94,17 +152,44 @@ class GroupDetailView(APIView):
         group = services.group_update(group=_group_or_404(group_id), by=actor(request), **data)
         return _group_response(group, actor(request))
 
-    @extend_schema(operation_id="groups_update", tags=TAG, request=GroupWriteSerializer, responses=GroupSerializer)
+    @api_operation(
+        summary="Update a group (same as PATCH)",
+        description="Changes the group's settings; only the fields given change. `maxMembers` cannot go below the "
+        "current member count.",
+        access="Admins of the group.",
+        errors=[NOT_MEMBER, NOT_ADMIN],
+        operation_id="groups_update",
+        tags=TAG,
+        request=GroupWriteSerializer,
+        responses=GroupSerializer,
+    )
     def put(self, request: Request, group_id: UUID) -> ApiResponse:
         return self._update(request, group_id)
 
-    @extend_schema(
-        operation_id="groups_partial_update", tags=TAG, request=GroupWriteSerializer, responses=GroupSerializer
+    @api_operation(
+        summary="Update a group",
+        description="Changes the group's settings; only the fields given change. `maxMembers` cannot go below the "
+        "current member count.",
+        access="Admins of the group.",
+        errors=[NOT_MEMBER, NOT_ADMIN],
+        operation_id="groups_partial_update",
+        tags=TAG,
+        request=GroupWriteSerializer,
+        responses=GroupSerializer,
     )
     def patch(self, request: Request, group_id: UUID) -> ApiResponse:
         return self._update(request, group_id)
 
-    @extend_schema(operation_id="groups_destroy", tags=TAG, responses={204: None})
+    @api_operation(
+        summary="Delete a group",
+        description="Deletes the group with its memberships and check-ins; every former member is notified "
+        "(`group-updated` event of type `group-deleted`, and a `group_deleted` notification).",
+        access="Admins of the group.",
+        errors=[NOT_MEMBER, NOT_ADMIN],
+        operation_id="groups_delete",
+        tags=TAG,
+        responses={204: None},
+    )
     def delete(self, request: Request, group_id: UUID) -> ApiResponse:
         services.group_delete(group=_group_or_404(group_id), by=actor(request))
         return ApiResponse(status=204)
@@ -117,7 +202,27 @@ def _join_rate_keys(request: Request) -> list[str]:
 class GroupJoinView(APIView):
     permission_classes = [IsAuthenticated, VerifiedEmailRequired]
 
-    @extend_schema(operation_id="groups_join", tags=TAG, request=JoinSerializer, responses=GroupSerializer)
+    @api_operation(
+        summary="Join a group by access code",
+        description="Joins the active group whose access code this is (case-insensitive) as a plain "
+        "member. Only wrong codes count towards the join rate limit, per user and per IP.",
+        access="Signed-in users (with a verified email where the server requires it).",
+        errors=[
+            (InvalidAccessCode, "no active group has that code"),
+            BannedFromGroup,
+            (AlreadyMember, "the caller is already a member"),
+            GroupFull,
+            UNVERIFIED,
+        ],
+        operation_id="groups_join",
+        tags=TAG,
+        request=JoinSerializer,
+        responses=GroupSerializer,
+        examples=[
+            OpenApiExample("Join", request_only=True, value={"accessCode": "K7Q2M9XP"}),
+            OpenApiExample("Joined", response_only=True, value={**GROUP_EXAMPLE, "memberCount": 2, "myRole": "member"}),
+        ],
+    )
     def post(self, request: Request) -> ApiResponse:
         # Only wrong codes count against the limit (per user and per IP): they are what guessing looks like.
         for key in _join_rate_keys(request):
@@ -133,14 +238,32 @@ class GroupJoinView(APIView):
 
 
 class GroupLeaveView(APIView):
-    @extend_schema(operation_id="groups_leave", tags=TAG, request=None, responses={200: None})
+    @api_operation(
+        summary="Leave a group",
+        description="Ends the caller's membership. When the last admin leaves, the longest-standing member "
+        "becomes admin; when the last member leaves, the group is deleted. `data` is null.",
+        access="Members of the group.",
+        errors=[NOT_MEMBER],
+        operation_id="groups_leave",
+        tags=TAG,
+        request=None,
+        responses={200: None},
+    )
     def post(self, request: Request, group_id: UUID) -> ApiResponse:
         services.group_leave(group=_group_or_404(group_id), user=actor(request))
         return ApiResponse(None, message="Left the group")
 
 
 class GroupMembersView(APIView):
-    @extend_schema(operation_id="groups_members_list", tags=TAG, responses=MemberSerializer(many=True))
+    @api_operation(
+        summary="List a group's members",
+        description="The group's active members with their role and whether they are online now.",
+        access="Members of the group.",
+        errors=[NOT_MEMBER],
+        operation_id="groups_members_list",
+        tags=TAG,
+        responses=MemberSerializer(many=True),
+    )
     def get(self, request: Request, group_id: UUID) -> ApiResponse:
         if viewer_role(group_id, actor(request)) is None:
             raise NotFound()
@@ -152,8 +275,22 @@ class GroupMembersView(APIView):
 
 
 class GroupInviteView(APIView):
-    @extend_schema(
-        operation_id="groups_invite", tags=TAG, request=InviteSerializer, responses={201: InviteResultSerializer}
+    @api_operation(
+        summary="Invite a user to a group",
+        description="Invites an existing user, named by `username` or `email`: they get a `group_invitation` "
+        "notification (and an email if they want one).",
+        access="Admins and moderators of the group; members too when `allowMemberInvite` is on.",
+        errors=[
+            NOT_MEMBER,
+            (PermissionDenied, "the caller is a member and the group does not allow members to invite"),
+            (UserNotFound, "no user has that username or email"),
+            (AlreadyMember, "the user is already a member"),
+            (BannedFromGroup, "the user was banned from this group"),
+        ],
+        operation_id="groups_invite",
+        tags=TAG,
+        request=InviteSerializer,
+        responses={201: InviteResultSerializer},
     )
     def post(self, request: Request, group_id: UUID) -> ApiResponse:
         data = _validated(InviteSerializer, request.data)
@@ -173,7 +310,15 @@ def _user_or_404(user_id: UUID) -> User:
 
 
 class GroupMemberView(APIView):
-    @extend_schema(
+    @api_operation(
+        summary="Remove a member",
+        description="Removes a member from the group; with `ban=true` they cannot rejoin. Their open "
+        "sockets leave the group's room at once.",
+        access="Admins of the group; moderators may remove plain members only.",
+        errors=[
+            (NotFound, "the group or the user does not exist, the caller is not a member, or the user is not one"),
+            (PermissionDenied, "the caller may not remove this member (or is removing themself: use leave)"),
+        ],
         operation_id="groups_members_remove",
         tags=TAG,
         parameters=[OpenApiParameter("ban", bool, description="Ban the member so they cannot rejoin.")],
@@ -184,7 +329,22 @@ class GroupMemberView(APIView):
         services.member_remove(group=_group_or_404(group_id), user=_user_or_404(user_id), by=actor(request), ban=ban)
         return ApiResponse(status=204)
 
-    @extend_schema(operation_id="groups_members_role", tags=TAG, request=RoleSerializer, responses=MemberSerializer)
+    @api_operation(
+        summary="Change a member's role",
+        description="Makes a member `admin`, `moderator` or `member`. A group always keeps at least one "
+        "admin. Members get a `group-updated` event of type `role-changed`; the member gets a "
+        "`role_changed` notification.",
+        access="Admins of the group.",
+        errors=[
+            (NotFound, "the group or the user does not exist, the caller is not a member, or the user is not one"),
+            NOT_ADMIN,
+            (ValidationFailed, "an unknown role, or the change would leave the group without an admin"),
+        ],
+        operation_id="groups_members_role",
+        tags=TAG,
+        request=RoleSerializer,
+        responses=MemberSerializer,
+    )
     def patch(self, request: Request, group_id: UUID, user_id: UUID) -> ApiResponse:
         data = _validated(RoleSerializer, request.data)
         group = _group_or_404(group_id)
@@ -197,7 +357,16 @@ class GroupMemberView(APIView):
 
 
 class GroupAccessCodeView(APIView):
-    @extend_schema(operation_id="groups_access_code_regenerate", tags=TAG, request=None, responses=AccessCodeSerializer)
+    @api_operation(
+        summary="Issue a new access code",
+        description="Replaces the group's access code; the old one stops working at once.",
+        access="Admins of the group.",
+        errors=[NOT_MEMBER, NOT_ADMIN],
+        operation_id="groups_access_code_regenerate",
+        tags=TAG,
+        request=None,
+        responses=AccessCodeSerializer,
+    )
     def post(self, request: Request, group_id: UUID) -> ApiResponse:
         group = services.group_access_code_regenerate(group=_group_or_404(group_id), by=actor(request))
         return ApiResponse(AccessCodeSerializer({"access_code": group.access_code}).data)

@@ -1,8 +1,10 @@
-"""The base of every domain exception.
+"""The base of every domain exception, and the errors every endpoint shares.
 
 Services raise subclasses of :class:`ApplicationError`; the one exception
 handler in :mod:`hucares.core.exceptions` turns each into the error envelope.
-A subclass only names its ``code``, ``status`` and default ``message``.
+A subclass only names its ``code``, ``status`` and default ``message``. These
+classes are the one error table: the API schema (``hucares.core.apidoc``) and
+the errors table of ``docs/api.md`` are checked against them.
 """
 
 from typing import Any, ClassVar
@@ -58,3 +60,56 @@ class ServiceUnavailable(ApplicationError):
     code = "SERVICE_UNAVAILABLE"
     status = 503
     message = "A dependency is unavailable."
+
+
+class MalformedRequest(ApplicationError):
+    code = "MALFORMED_REQUEST"
+    status = 400
+    message = "The request body is not valid JSON."
+
+
+class NotAuthenticated(ApplicationError):
+    code = "NOT_AUTHENTICATED"
+    status = 401
+    message = "Authentication credentials were not provided."
+
+
+class TokenInvalid(ApplicationError):
+    code = "TOKEN_INVALID"
+    status = 401
+    message = "The token is invalid or expired."
+
+
+class MethodNotAllowed(ApplicationError):
+    code = "METHOD_NOT_ALLOWED"
+    status = 405
+    message = "This method is not allowed here."
+
+
+class NotAcceptable(ApplicationError):
+    code = "NOT_ACCEPTABLE"
+    status = 406
+    message = "The requested response format is not available."
+
+
+class UnsupportedMediaType(ApplicationError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+    message = "This endpoint accepts application/json only."
+
+
+class InternalError(ApplicationError):
+    code = "INTERNAL_ERROR"
+    status = 500
+    message = "An unexpected error occurred."
+
+
+def error_table() -> list[type[ApplicationError]]:
+    """Every error class that names its own code, status and message, once per (status, code)."""
+    seen: dict[tuple[int, str], type[ApplicationError]] = {}
+    pending: list[type[ApplicationError]] = [ApplicationError]
+    while pending:
+        cls = pending.pop()
+        seen.setdefault((cls.status, cls.code), cls)
+        pending.extend(cls.__subclasses__())
+    return [seen[key] for key in sorted(seen)]

@@ -1,4 +1,4 @@
-"""The one exception handler: every error becomes the envelope of CONTRACT §1."""
+"""The one exception handler: every error becomes the error envelope."""
 
 import logging
 import re
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
+from . import errors
 from .envelope import error_envelope
 from .errors import ApplicationError
 
@@ -23,17 +24,17 @@ DEPENDENCY_DOWN = (redis.ConnectionError, redis.TimeoutError, db.OperationalErro
 
 _CAMEL = re.compile(r"_([a-z0-9])")
 
-# DRF exception class -> (status, code). Checked in order, so subclasses first.
-_DRF_CODES: list[tuple[type[Exception], str]] = [
-    (drf.ParseError, "MALFORMED_REQUEST"),
-    (drf.NotAuthenticated, "NOT_AUTHENTICATED"),
-    (drf.AuthenticationFailed, "TOKEN_INVALID"),
-    (drf.PermissionDenied, "PERMISSION_DENIED"),
-    (drf.NotFound, "NOT_FOUND"),
-    (drf.MethodNotAllowed, "METHOD_NOT_ALLOWED"),
-    (drf.NotAcceptable, "NOT_ACCEPTABLE"),
-    (drf.UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"),
-    (drf.Throttled, "RATE_LIMITED"),
+# DRF exception class -> the error of our table it is. Checked in order, so subclasses first.
+_DRF_ERRORS: list[tuple[type[Exception], type[ApplicationError]]] = [
+    (drf.ParseError, errors.MalformedRequest),
+    (drf.NotAuthenticated, errors.NotAuthenticated),
+    (drf.AuthenticationFailed, errors.TokenInvalid),
+    (drf.PermissionDenied, errors.PermissionDenied),
+    (drf.NotFound, errors.NotFound),
+    (drf.MethodNotAllowed, errors.MethodNotAllowed),
+    (drf.NotAcceptable, errors.NotAcceptable),
+    (drf.UnsupportedMediaType, errors.UnsupportedMediaType),
+    (drf.Throttled, errors.RateLimited),
 ]
 
 
@@ -83,7 +84,7 @@ def _drf_error(exc: drf.APIException) -> Response:
         headers["Retry-After"] = str(int(wait) + 1)
     if isinstance(exc, InvalidToken):
         return _error(401, "TOKEN_INVALID", "The token is invalid or expired.")
-    code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), "ERROR")
+    code = next((error.code for cls, error in _DRF_ERRORS if isinstance(exc, cls)), "ERROR")
     detail = exc.detail if isinstance(exc.detail, str) else "The request failed."
     custom_code = getattr(exc, "hucares_code", None)
     return _error(exc.status_code, custom_code or code, str(detail), headers=headers)

@@ -1,12 +1,16 @@
-"""Request id, access log with metrics, and security headers."""
+"""Request id, access log with metrics, security headers and the request body's media type."""
 
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from rest_framework.utils.mediatypes import media_type_matches
 
 from .context import choose_request_id, request_id_var, user_id_var
+from .envelope import error_response
+from .errors import UnsupportedMediaType
 from .logging import redact
 from .metrics import REQUEST_DURATION
 from .ratelimit import ratelimit_headers
@@ -98,3 +102,36 @@ class SecurityHeadersMiddleware:
         is_html = response.get("Content-Type", "").startswith("text/html")
         response.headers.setdefault("Content-Security-Policy", HTML_CSP if is_html else API_CSP)
         return response
+
+
+def _has_body(request: HttpRequest) -> bool:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    return "HTTP_TRANSFER_ENCODING" in request.META or not length.isdigit() or int(length) > 0
+
+
+class MediaTypeMiddleware:
+    """A request body must be of a media type the API view parses, else 415 before anything runs.
+
+    DRF only checks the type when a view reads its body, so a view that takes
+    none would silently accept (and ignore) a form upload; the schema says each
+    endpoint takes exactly what its parsers read, and this keeps that true.
+    """
+
+    def __init__(self, get_response: Handler):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        parser_classes = getattr(getattr(view_func, "view_class", None), "parser_classes", None)
+        if parser_classes is None or not _has_body(request):
+            return None
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if any(media_type_matches(parser.media_type, content_type) for parser in parser_classes):
+            return None
+        accepted = ", ".join(parser.media_type for parser in parser_classes) or "no request body"
+        error = UnsupportedMediaType(f"This endpoint accepts {accepted} only.")
+        return error_response(error.status, error.code, error.detail_message)

@@ -1,17 +1,22 @@
 """drf-spectacular post-processing: document the envelope around every response.
 
 Views describe only their payload; this hook wraps each JSON success response
-in ``{success, data, message?, meta}`` (with ``meta.pagination`` on lists) and
-gives every operation the error envelope as its ``default`` response. A view
-whose success body is a plain download marks its operation with
-``extensions={NO_ENVELOPE: True}``.
+in ``{success, data, message?, meta}`` (with ``meta.pagination`` on lists) as a
+named component (``GroupEnvelope``, ``GroupPage``, ``EmptyEnvelope`` for a 2xx
+whose ``data`` is null), gives every 4xx/5xx response and the ``default`` one
+the ``ErrorEnvelope`` schema, and declares ``security: []`` on anonymous
+operations. A view whose success body is a plain download marks its operation
+with ``extensions={NO_ENVELOPE: True}``.
 """
 
 from typing import Any
 
+from .apidoc import ANONYMOUS
+
 Schema = dict[str, Any]
 
 NO_ENVELOPE = "x-no-envelope"
+ERROR_REF: Schema = {"$ref": "#/components/schemas/ErrorEnvelope"}
 
 META: Schema = {
     "type": "object",
@@ -28,37 +33,48 @@ PAGINATION: Schema = {
     "required": ["page", "limit", "total", "totalPages"],
     "properties": {name: {"type": "integer"} for name in ("page", "limit", "total", "totalPages")},
 }
+FIELD_ERROR: Schema = {
+    "type": "object",
+    "required": ["field", "message"],
+    "properties": {
+        "field": {"type": "string", "description": "The field, dotted for nested ones: `scores.care`, `entries[1].b`."},
+        "message": {"type": "string"},
+    },
+}
+API_ERROR: Schema = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string", "description": "A code of the error table (docs/api.md).", "example": "NOT_FOUND"},
+        "message": {"type": "string", "description": "For people; may change. Branch on `code`."},
+        "details": {
+            "description": "A list of field errors for `VALIDATION_ERROR`; an object for some other codes.",
+            "oneOf": [
+                {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+                {"type": "object", "additionalProperties": True},
+            ],
+        },
+    },
+}
+ERROR_META: Schema = {
+    "type": "object",
+    "required": ["timestamp", "requestId"],
+    "properties": {"timestamp": {"type": "string", "format": "date-time"}, "requestId": {"type": "string"}},
+}
 ERROR_ENVELOPE: Schema = {
     "type": "object",
     "required": ["success", "error", "meta"],
     "properties": {
         "success": {"type": "boolean", "enum": [False]},
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string", "example": "VALIDATION_ERROR"},
-                "message": {"type": "string"},
-                "details": {
-                    "oneOf": [
-                        {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-                            },
-                        },
-                        {"type": "object", "additionalProperties": True},
-                    ]
-                },
-            },
-        },
-        "meta": {
-            "type": "object",
-            "properties": {"timestamp": {"type": "string", "format": "date-time"}, "requestId": {"type": "string"}},
-        },
+        "error": {"$ref": "#/components/schemas/ApiError"},
+        "meta": {"$ref": "#/components/schemas/ErrorMeta"},
     },
 }
+
+
+EMPTY_DATA: Schema = {"type": "object", "nullable": True, "enum": [None], "description": "Always null."}
+EXAMPLE_META: Schema = {"timestamp": "2026-01-05T09:30:00Z", "version": "v1", "requestId": "7f9c0a1e4b2d4c69"}
+EXAMPLE_PAGINATION: Schema = {"page": 1, "limit": 20, "total": 1, "totalPages": 1}
 
 
 def _envelope(data: Schema, meta_ref: str) -> Schema:
@@ -74,42 +90,121 @@ def _envelope(data: Schema, meta_ref: str) -> Schema:
     }
 
 
-def _is_paginated(schema: Schema, components: dict[str, Schema]) -> bool:
-    ref = schema.get("$ref", "")
-    target = components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
-    return bool(target.get("x-paginated"))
+def _ref_name(schema: Schema) -> str | None:
+    ref = schema.get("$ref")
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+
+
+def _pascal(operation_id: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in operation_id.replace("-", "_").split("_"))
+
+
+def _envelope_name(data: Schema, paginated: bool, operation_id: str) -> str:
+    """``Group`` -> ``GroupEnvelope``, a page of ``Group`` -> ``GroupPage``; else named after the operation."""
+    if (name := _ref_name(data)) is not None:
+        return f"{name}Envelope"
+    items = data.get("items", {}) if data.get("type") == "array" else {}
+    if (name := _ref_name(items)) is not None:
+        return f"{name}Page" if paginated else f"{name}ListEnvelope"
+    return f"{_pascal(operation_id)}Envelope"
+
+
+def _unpaginated(schema: Schema, components: dict[str, Schema]) -> tuple[Schema, bool]:
+    """The data schema without the pagination marker, and whether it was paginated."""
+    target = components.get(_ref_name(schema) or "", schema)
+    if not target.get("x-paginated"):
+        return schema, False
+    return {key: value for key, value in target.items() if key != "x-paginated"}, True
+
+
+def _success_text(data: Schema, paginated: bool) -> str:
+    items = data.get("items", {}) if data.get("type") == "array" else {}
+    if (name := _ref_name(items)) is not None:
+        if paginated:
+            return f"`data` is one page of `{name}`; `meta.pagination` gives the page and the totals."
+        return f"`data` is a list of `{name}`."
+    if (name := _ref_name(data)) is not None:
+        return f"`data` is a `{name}`."
+    return "Success."
+
+
+def _wrap_examples(content: Schema, paginated: bool) -> None:
+    meta = {**EXAMPLE_META, "pagination": EXAMPLE_PAGINATION} if paginated else EXAMPLE_META
+    for example in content.get("examples", {}).values():
+        if "value" in example:
+            example["value"] = {"success": True, "data": example["value"], "meta": meta}
+
+
+def _wrap_success(status: str, response: Schema, operation_id: str, components: dict[str, Schema]) -> None:
+    content = response.get("content", {}).get("application/json")
+    if content is None:
+        if status == "204":
+            return
+        # A 2xx that answers the envelope with nothing in it (e.g. leaving a group).
+        content = response.setdefault("content", {}).setdefault("application/json", {"schema": EMPTY_DATA})
+        response["description"] = "Done; `data` is null."
+        data, paginated = EMPTY_DATA, False
+        name = "EmptyEnvelope"
+    else:
+        data, paginated = _unpaginated(content["schema"], components)
+        name = _envelope_name(data, paginated, operation_id)
+        response["description"] = response.get("description") or _success_text(data, paginated)
+    components[name] = _envelope(data, "PaginatedMeta" if paginated else "Meta")
+    content["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    _wrap_examples(content, paginated)
+
+
+def _share_examples(status: str, content: Schema, examples: dict[str, Schema]) -> None:
+    """Error examples are the same wherever the error occurs: one copy in ``components/examples``."""
+    for name, example in content.get("examples", {}).items():
+        key = f"{status}_{example['value']['error']['code']}"
+        examples.setdefault(key, example)
+        content["examples"][name] = {"$ref": f"#/components/examples/{key}"}
+
+
+def _document_operation(operation: Schema, components: dict[str, Schema], examples: dict[str, Schema]) -> None:
+    responses = operation.get("responses", {})
+    wrap = not operation.pop(NO_ENVELOPE, False)
+    if operation.pop(ANONYMOUS, False) or operation.get("security") == [{}]:
+        operation["security"] = []
+    for status, response in responses.items():
+        if str(status).startswith(("4", "5")) and "content" in response:
+            content = {**response["content"]["application/json"], "schema": ERROR_REF}
+            response["content"] = {"application/json": content}
+            _share_examples(str(status), content, examples)
+        elif wrap and str(status).startswith("2"):
+            _wrap_success(str(status), response, operation.get("operationId", ""), components)
+    responses.setdefault(
+        "default",
+        {
+            "description": "Any other error (e.g. `INTERNAL_ERROR`)",
+            "content": {"application/json": {"schema": ERROR_REF}},
+        },
+    )
 
 
 def wrap_in_envelope(result: Schema, generator: Any, request: Any, public: bool) -> Schema:
     components = result.setdefault("components", {}).setdefault("schemas", {})
+    examples = result["components"].setdefault("examples", {})
+    for component in components.values():
+        # Serializer docstrings are notes for this code's readers, not for clients.
+        component.pop("description", None)
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
-            responses = operation.get("responses", {})
-            wrap = not operation.pop(NO_ENVELOPE, False)
-            for status, response in responses.items():
-                content = response.get("content", {}).get("application/json")
-                if not wrap or not content or not str(status).startswith("2"):
-                    continue
-                schema = content["schema"]
-                meta = "PaginatedMeta" if _is_paginated(schema, components) else "Meta"
-                schema.pop("x-paginated", None)
-                content["schema"] = _envelope(schema, meta)
-            responses.setdefault(
-                "default",
-                {
-                    "description": "Error envelope",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
-                },
-            )
-    for component in components.values():
-        component.pop("x-paginated", None)
+            _document_operation(operation, components, examples)
+    for name in [name for name, component in components.items() if component.get("x-paginated")]:
+        del components[name]
     components["Meta"] = META
+    components["Pagination"] = PAGINATION
     components["PaginatedMeta"] = {
         **META,
         "required": [*META["required"], "pagination"],
-        "properties": {**META["properties"], "pagination": PAGINATION},
+        "properties": {**META["properties"], "pagination": {"$ref": "#/components/schemas/Pagination"}},
     }
     components["ErrorEnvelope"] = ERROR_ENVELOPE
+    components["ApiError"] = API_ERROR
+    components["FieldError"] = FIELD_ERROR
+    components["ErrorMeta"] = ERROR_META
     return result
 
 

@@ -13,13 +13,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from .apidoc import api_operation
 from .envelope import error_envelope, error_response
+from .errors import ServiceUnavailable
 from .metrics import render_metrics
 from .ratelimit import client_ip
 from .responses import ApiResponse
@@ -98,7 +100,19 @@ class HealthView(APIView):
     authentication_classes: list[Any] = []
     throttle_classes: list[Any] = []
 
-    @extend_schema(operation_id="health", responses={200: HealthSerializer, 503: HealthSerializer}, tags=["health"])
+    @api_operation(
+        summary="Readiness",
+        description="Checks the database, the cache and the channel layer. When one is down the answer is "
+        "503 `SERVICE_UNAVAILABLE` whose message names the failing checks and whose `details` carry "
+        "`{status, checks, version}`. Not rate-limited.",
+        access="Anyone (no token).",
+        anonymous=True,
+        infrastructure=False,
+        errors=[(ServiceUnavailable, "a check failed; `details.checks` says which")],
+        operation_id="health",
+        responses={200: HealthSerializer},
+        tags=["health"],
+    )
     def get(self, request: Request) -> ApiResponse:
         checks = run_health_checks()
         failed = [name for name, state in checks.items() if state != "ok"]
@@ -116,14 +130,23 @@ LivenessSerializer = inline_serializer("Liveness", {"status": serializers.Choice
 
 
 class LivenessView(APIView):
-    """Liveness: the process answers. No dependency is touched, so a load
-    balancer does not restart healthy servers while the database is down."""
+    # Liveness: the process answers. No dependency is touched, so a load
+    # balancer does not restart healthy servers while the database is down.
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
     throttle_classes: list[Any] = []
 
-    @extend_schema(operation_id="health_live", responses={200: LivenessSerializer}, tags=["health"])
+    @api_operation(
+        summary="Liveness",
+        description="Answers as long as the process serves requests; touches no dependency. Not rate-limited.",
+        access="Anyone (no token).",
+        anonymous=True,
+        infrastructure=False,
+        operation_id="health_live",
+        responses={200: LivenessSerializer},
+        tags=["health"],
+    )
     def get(self, request: Request) -> ApiResponse:
         return ApiResponse({"status": "ok"})
 

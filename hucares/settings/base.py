@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "hucares.core.middleware.MediaTypeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -231,8 +232,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["hucares.core.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
+        # JSON only; the avatar upload alone takes multipart/form-data (its own parser).
         "hucares.core.parsers.CamelCaseJSONParser",
-        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.SessionAwareJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -268,8 +269,17 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "HuCares API",
-    "DESCRIPTION": "Weekly check-ins for small groups of friends. Every response is wrapped in the "
-    "HuCares envelope; see the README and CONTRACT for the rules.",
+    "DESCRIPTION": "Weekly check-ins for small groups of friends.\n\n"
+    "Requests and responses are JSON (`application/json`, camelCase keys); only the avatar upload takes "
+    "`multipart/form-data`, and any other body is answered 415 `UNSUPPORTED_MEDIA_TYPE`. Every JSON "
+    "answer is an envelope: `{success: true, data, message?, meta}` or "
+    "`{success: false, error: {code, message, details?}, meta}`; branch on `error.code`. Lists take "
+    "`page` and `limit` (at most 100) and answer `meta.pagination`. Authenticate with "
+    "`Authorization: Bearer <accessToken>` from `POST /auth/login`; rotate the pair with "
+    "`POST /auth/refresh`. Each operation lists who may call it and every error it can answer.\n\n"
+    "Live events come over the WebSocket `/ws/`: its protocol is the AsyncAPI document at "
+    "[/api/v1/asyncapi/](/api/v1/asyncapi/). The whole guide (envelope, errors, pagination, tokens, "
+    "rate limits, the domain rules) is `docs/api.md` in the backend's repository.",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
