@@ -102,37 +102,43 @@ export function createApiClient({ baseUrl, fetch }) {
 }
 
 /**
+ * What `data` holds in the success envelope of an openapi-fetch result.
+ * @template R
+ * @typedef {R extends {data?: infer E} ? ([NonNullable<E>] extends [never] ? never : NonNullable<E> extends {data: infer T} ? T : null) : never} PayloadOf
+ */
+
+/**
  * The payload of a successful envelope, or an ApiError.
- * @template T
- * @param {Promise<{data?: {data: T}, error?: unknown, response: Response}>} pending
- * @returns {Promise<T>}
+ * @template {{error?: unknown, response: Response}} R
+ * @param {Promise<R>} pending
+ * @returns {Promise<PayloadOf<R>>}
  */
 export async function unwrap(pending) {
   let result;
   try {
-    result = await pending;
+    result = /** @type {{data?: {data?: unknown}, error?: unknown, response: Response}} */ (await pending);
   } catch (cause) {
     if (cause instanceof ApiError) throw cause;
     throw networkError(cause);
   }
-  if (result.response.ok) return /** @type {T} */ (result.data?.data ?? null);
+  if (result.response.ok) return /** @type {PayloadOf<R>} */ (result.data?.data ?? null);
   throw errorFromResponse(result.response, result.error);
 }
 
 /**
  * A successful envelope with its meta (pagination, summary, unread count).
- * @template T
- * @param {Promise<{data?: {data: T, meta?: unknown}, error?: unknown, response: Response}>} pending
- * @returns {Promise<{data: T, meta: Record<string, any>}>}
+ * @template {{error?: unknown, response: Response}} R
+ * @param {Promise<R>} pending
+ * @returns {Promise<{data: PayloadOf<R>, meta: Record<string, any>}>}
  */
 export async function unwrapWithMeta(pending) {
   let result;
   try {
-    result = await pending;
+    result = /** @type {{data?: {data?: unknown, meta?: unknown}, error?: unknown, response: Response}} */ (await pending);
   } catch (cause) {
     if (cause instanceof ApiError) throw cause;
     throw networkError(cause);
   }
   if (!result.response.ok || !result.data) throw errorFromResponse(result.response, result.error);
-  return { data: result.data.data, meta: /** @type {Record<string, any>} */ (result.data.meta ?? {}) };
+  return { data: /** @type {PayloadOf<R>} */ (result.data.data), meta: /** @type {Record<string, any>} */ (result.data.meta ?? {}) };
 }
