@@ -153,6 +153,10 @@ sdk.live.on("state", () => {
 });
 sdk.live.on("notification", () => setUnread(unread + 1));
 sdk.live.on("resync", () => refreshUnread());
+// Read or deleted on another device: the count follows.
+sdk.live.on("notification-read", () => refreshUnread());
+sdk.live.on("notifications-read-all", () => setUnread(0));
+sdk.live.on("notification-deleted", () => refreshUnread());
 sdk.queue.onChange(() => updatePending());
 
 sdk.auth.onChange((session, reason) => {

@@ -74,6 +74,9 @@ async function home(ctx) {
   const refresh = () => section(list, load, renderPeriods);
   await refresh();
   ctx.cleanup(ctx.sdk.live.on("resync", () => void refresh()));
+  for (const event of /** @type {const} */ (["checkin-created", "checkin-updated", "checkin-deleted"])) {
+    ctx.cleanup(ctx.sdk.live.on(event, () => void refresh()));
+  }
 }
 
 /** @param {Context} ctx */
@@ -179,9 +182,14 @@ async function groupPage(ctx) {
     else typers.delete(data.userId);
     typing.textContent = typers.size ? `${[...typers.values()].join(", ")} ${typers.size > 1 ? "are" : "is"} typing…` : "";
   }));
-  ctx.cleanup(sdk.live.on("friend-checked-in", (data) => {
+  /** @param {{groupId: string}} data */
+  const reloadIfHere = (data) => {
     if (data.groupId === groupId) void loadCheckins();
-  }));
+  };
+  // Friends' check-ins, and this user's own from another device.
+  for (const event of /** @type {const} */ (["friend-checked-in", "friend-checkin-deleted", "checkin-created", "checkin-updated", "checkin-deleted"])) {
+    ctx.cleanup(sdk.live.on(event, reloadIfHere));
+  }
   ctx.cleanup(sdk.live.on("group-updated", (data) => {
     if (data.groupId !== groupId) return;
     if (data.type === "group-deleted") ctx.navigate("/");

@@ -14,11 +14,16 @@ import { backoffDelay, sleep } from "./retry.js";
  *   "group-joined": {groupId: string, onlineUserIds: string[]},
  *   "heartbeat-ack": {serverTime: string},
  *   "resync-required": {cursor: string},
+ *   "checkin-created": OwnCheckIn, "checkin-updated": OwnCheckIn, "checkin-deleted": OwnCheckIn,
+ *   "friend-checkin-deleted": {userId: string, groupId: string, checkInId: string},
+ *   "profile-updated": {changed: string[]},
+ *   "notification-read": {id: string}, "notifications-read-all": {readAt: string}, "notification-deleted": {id: string},
  *   "error": {ref?: string, code: string, message: string},
  *   "resync": {reason: string},
  *   "state": {state: LiveState},
  * }} LiveEvents
  */
+/** @typedef {{checkInId: string, groupId: string, weekStartDate: string, huCaresScore?: number | null}} OwnCheckIn */
 /** @typedef {"connecting" | "open" | "polling" | "offline" | "stopped"} LiveState */
 /** @typedef {{event: string, data?: any, cursor?: string}} Frame */
 /** @typedef {import("./auth.js").AuthState} AuthState */
