@@ -18,7 +18,7 @@ import httpx
 import pytest
 from django.conf import settings
 from django.db import connection, connections
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -31,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Generous waits: CI machines run several suites at once. Every wait polls and
+# returns as soon as its condition holds.
+expect.set_options(timeout=20_000)
 OTHER_SESSIONS = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1100, "height": 800}
@@ -152,7 +155,7 @@ def new_page(browser: Browser, daphne_server: LiveServer) -> Iterator[Callable[.
 
     def make(phone: bool = False) -> Page:
         context = browser.new_context(base_url=daphne_server.url, viewport=PHONE if phone else DESKTOP)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()
         page.on("console", show_console_error)

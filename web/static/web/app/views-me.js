@@ -225,14 +225,14 @@ async function sessionsPage(ctx) {
     const body = await response.json().catch(() => null);
     if (response.status === 404) return null;
     if (!response.ok) throw errorFromResponse(response, body);
-    return /** @type {{id: string, userAgent?: string, ip?: string, createdAt?: string, lastUsedAt?: string, current?: boolean}[]} */ (body.data);
+    return /** @type {{id: string, userAgent?: string, ipAddress?: string | null, createdAt?: string, lastUsedAt?: string, current?: boolean}[]} */ (body.data);
   };
   const refresh = () => section(list, load, (sessions) =>
     sessions === null
       ? empty("This server does not list sessions yet. Signing out from your profile ends this one.")
       : h("ul", { class: "sessions" }, sessions.map((item) => h("li", {},
           h("strong", {}, item.userAgent || "Unknown device"), item.current ? " (this device)" : "",
-          h("span", { class: "muted" }, ` · ${item.ip ?? ""} · last used ${formatDateTime(item.lastUsedAt ?? item.createdAt)}`), " ",
+          h("span", { class: "muted" }, ` · ${item.ipAddress ?? "unknown address"} · last used ${formatDateTime(item.lastUsedAt ?? item.createdAt)}`), " ",
           item.current ? null : h("button", { type: "button", onclick: async () => {
             const response = await ctx.sdk.fetch(new Request(`${location.origin}/api/v1/auth/sessions/${item.id}`, { method: "DELETE" }));
             if (!response.ok) throw errorFromResponse(response, await response.json().catch(() => null));
