@@ -27,8 +27,9 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from hucares.core.errors import ApplicationError, ValidationFailed
+from hucares.core.events import send_on_commit
 
-from . import tokens
+from . import signals, tokens
 from .avatars import process_avatar
 from .errors import (
     EmailAlreadyExists,
@@ -381,6 +382,8 @@ def profile_update(*, user: User, **changes: Any) -> User:
                 fields.append(name)
         if fields:
             _save_unique(user, update_fields=[*fields, "updated_at"])
+            changed = [name for name in fields if name != "email_verified"]
+            send_on_commit(signals.profile_updated, sender=User, user_id=user.pk, changed=changed)
     return user
 
 
@@ -398,6 +401,7 @@ def avatar_set(*, user: User, upload: UploadedFile) -> User:
         user.avatar.save(image.name or "avatar", image, save=False)
         user.save(update_fields=["avatar", "updated_at"])
         _delete_file_on_commit(old_name)
+        send_on_commit(signals.profile_updated, sender=User, user_id=user.pk, changed=["avatar"])
     return user
 
 

@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
+from realtime.longpoll import with_event_polling  # noqa: E402
 from realtime.middleware import JWTAuthMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -24,7 +25,8 @@ shared_cache = caches["default"]
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # The long-poll waits as a coroutine, outside Django's sync middleware (realtime/longpoll.py).
+        "http": with_event_polling(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

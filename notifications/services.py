@@ -2,11 +2,12 @@
 
 Notifications are created in bulk, once: each carries a ``dedupe_key`` that
 the database keeps unique per user, so a task that is retried or runs twice
-adds nothing the second time. Each one that was really created is pushed
-live as a ``notification`` event after the transaction commits.
+adds nothing the second time. Each one that was really created goes into its
+owner's event stream in the same transaction and is pushed live as a
+``notification`` event after it commits; reads and deletions reach the
+owner's other devices the same way.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -19,7 +20,8 @@ from django.utils import timezone
 from accounts.models import User
 from hucares.core.db import RandomUUID, concrete_field, insert_from_select
 from realtime import events
-from realtime.publish import event_message, publish_many, user_group
+from realtime.events import Frame
+from realtime.services import stream_deliver
 
 from .errors import NotificationNotFound
 from .models import NOTIFICATION_LIFETIME, Notification
@@ -38,23 +40,16 @@ class Draft:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def live_message(notification: Notification, pk: UUID) -> dict[str, Any]:
+def live_event(notification: Notification, pk: UUID) -> Frame:
     """The ``notification`` event of ``notification``, under the id ``pk``."""
-    return event_message(
-        events.notification(
-            id=pk,
-            type=notification.type,
-            title=notification.title,
-            message=notification.message,
-            data=notification.data,
-            created_at=notification.created_at,
-        )
+    return events.notification(
+        id=pk,
+        type=notification.type,
+        title=notification.title,
+        message=notification.message,
+        data=notification.data,
+        created_at=notification.created_at,
     )
-
-
-def push_live(notifications: Iterable[Notification]) -> None:
-    """Each notification to its owner's sockets (called after commit)."""
-    publish_many((user_group(item.user_id), live_message(item, item.pk)) for item in notifications)
 
 
 def notifications_create(*, drafts: list[Draft]) -> list[Notification]:
@@ -81,7 +76,8 @@ def notifications_create(*, drafts: list[Draft]) -> list[Notification]:
         # their client-made ids are the ones not in the table.
         created_ids = set(Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
         created = [row for row in rows if row.pk in created_ids]
-        transaction.on_commit(lambda: push_live(created))
+        # In the owners' event streams with the rows; sent live after commit.
+        stream_deliver(deliveries=[(row.user_id, live_event(row, row.pk)) for row in created])
     return created
 
 
@@ -118,9 +114,7 @@ def notifications_create_for_each(
     # No savepoint: inside a caller's transaction (a check-in) a failure here fails it all anyway.
     with transaction.atomic(savepoint=False):
         created = insert_from_select(Notification, recipients, columns, returning=["id", "user"])
-        transaction.on_commit(
-            lambda: publish_many((user_group(user_id), live_message(template, pk)) for pk, user_id in created)
-        )
+        stream_deliver(deliveries=[(user_id, live_event(template, pk)) for pk, user_id in created])
     return len(created)
 
 
@@ -137,18 +131,27 @@ def notification_mark_read(*, user: User, notification_id: UUID | str) -> Notifi
         if not notification.is_read:
             notification.is_read, notification.read_at = True, timezone.now()
             notification.save(update_fields=["is_read", "read_at"])
+            # The user's other devices mark it read too.
+            stream_deliver(deliveries=[(user.pk, events.notification_read(id=notification.pk))])
     return notification
 
 
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification read; returns how many changed."""
+    read_at = timezone.now()
     with transaction.atomic():
-        return notification_list(user=user, unread_only=True).update(is_read=True, read_at=timezone.now())
+        updated = notification_list(user=user, unread_only=True).update(is_read=True, read_at=read_at)
+        if updated:
+            stream_deliver(deliveries=[(user.pk, events.notifications_read_all(read_at=read_at))])
+    return updated
 
 
 def notification_delete(*, user: User, notification_id: UUID | str) -> None:
     with transaction.atomic():
-        _own(user, notification_id).delete()
+        notification = _own(user, notification_id)
+        deleted_id = notification.pk
+        notification.delete()
+        stream_deliver(deliveries=[(user.pk, events.notification_deleted(id=deleted_id))])
 
 
 def notifications_delete_expired() -> int:

@@ -27,6 +27,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
+from .longpoll import with_event_polling  # noqa: E402
 from .middleware import JWTAuthMiddleware  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
@@ -42,7 +43,8 @@ async def not_found(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 application = ProtocolTypeRouter(
     {
-        "http": not_found,
+        # nginx sends /ws/ and the long-poll of GET /api/v1/events here.
+        "http": with_event_polling(not_found),
         "websocket": AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

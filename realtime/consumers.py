@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
@@ -37,6 +38,7 @@ from hucares.core.ratelimit import client_ip
 from . import events, presence, services
 from .db import db_call
 from .publish import Message, apublish_many, event_message, room_group, user_group
+from .selectors import StreamPage, stream_read, stream_resume
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +93,18 @@ def _group_id(data: dict[str, Any]) -> str:
         _invalid("groupId must be a UUID string.")
 
 
+def _cursor(value: Any) -> int | None:
+    """A cursor sent by the client (a string or number holding a decimal integer), or ``None``."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def _since(scope: dict[str, Any]) -> int | None:
+    """The ``?since=`` cursor of the socket's URL (resume on connect)."""
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("since")
+    return _cursor(values[0]) if values else None
+
+
 def _invalid(message: str) -> NoReturn:
     raise FrameError("VALIDATION_ERROR", message)
 
@@ -124,6 +138,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.user, self.claims, self.token = None, {}, ""
         self.user_key = ""  # str(user.pk), once authenticated
+        # The last stream cursor this socket delivered: later events only, in order.
+        self.cursor = 0
         self.session_id: uuid.UUID | None = None
         self.rooms: set[str] = set()
         self.typing: dict[str, tuple[float, bool]] = {}
@@ -157,11 +173,44 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.session_id = opened.session.pk
         self.user_key = str(user.pk)
         self.last_heartbeat = time.monotonic()
-        # Subscribed before ``connected``: from then on the client may count on its stream.
+        # Subscribed before the stream is read and ``connected`` sent: an event
+        # committed after the read arrives live, one before it is in the read.
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
-        await self.send_frame(events.connected(user_id=user.pk, session_id=opened.session.pk))
+        since = _since(self.scope)
+        page = await db_call(stream_resume)(user_id=user.pk, since=since)
+        await self.send_frame(events.connected(user_id=user.pk, session_id=opened.session.pk, cursor=page.cursor))
+        self.cursor = page.cursor if since is None else since
+        await self._replay(page)
         await self._announce(opened.audience, online=True)
         return True
+
+    async def _replay(self, page: StreamPage) -> None:
+        """Send a page of the stream after ``self.cursor``, or ``resync-required`` for a lost window."""
+        if page.resync:
+            await self.send_frame(events.resync_required(cursor=page.cursor))
+            self.cursor = page.cursor
+            return
+        for frame in page.events:
+            await self.send_frame(frame)
+        self.cursor = max(self.cursor, page.cursor)
+
+    async def _stream_event(self, event: dict[str, Any]) -> None:
+        """A live event of the user's stream: sent once, in cursor order.
+
+        Messages reach the socket one at a time, so events published during a
+        replay wait until it is done and then arrive here: those the replay
+        already sent are dropped. Two processes may publish consecutive events
+        in the opposite order; a cursor ahead of the next expected one makes
+        the socket read the stream from where it is, which brings both.
+        """
+        cursor = int(event["cursor"])
+        if cursor <= self.cursor:
+            return
+        if cursor == self.cursor + 1:
+            await self.send_frame(event)
+            self.cursor = cursor
+            return
+        await self._replay(await db_call(stream_read)(user_id=self.user_key, since=self.cursor))
 
     async def _announce(self, audience: set[uuid.UUID], *, online: bool) -> None:
         assert self.user is not None
@@ -251,6 +300,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             frame = json.loads(text_data)
         except ValueError as exc:
             raise FrameError("MALFORMED_FRAME", "Frames must be JSON text.") from exc
+        if isinstance(frame, dict) and frame.get("type") == "resume" and "event" not in frame:
+            # The resume frame's own shape: {"type": "resume", "since": "<cursor>"}.
+            return "resume", {"since": frame.get("since")}, frame.get("ref")
         if not isinstance(frame, dict) or not isinstance(frame.get("event"), str):
             raise FrameError("INVALID_FRAME", 'A frame is an object {"event": string, "data": object}.')
         ref = frame.get("ref")
@@ -268,6 +320,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             "join-group": self._join_group,
             "leave-group": self._leave_group,
             "user-typing": self._user_typing,
+            "resume": self._resume,
         }
 
     async def _dispatch(self, name: str, data: dict[str, Any], ref: Any) -> None:
@@ -295,6 +348,16 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if result[0].pk != self.user.pk:
                 raise FrameError("PERMISSION_DENIED", "The token belongs to another user.")
             self.claims, self.token = result[1], token
+        if ref is not None:
+            await self.send_frame(events.ack(ref=ref))
+
+    async def _resume(self, data: dict[str, Any], ref: Any) -> None:
+        """Everything after the client's cursor, then live events, as with ``?since=`` on connect."""
+        since = _cursor(data.get("since"))
+        if since is None:
+            _invalid("since must be a cursor (a string holding a decimal integer).")
+        self.cursor = since
+        await self._replay(await db_call(stream_read)(user_id=self.user_key, since=since))
         if ref is not None:
             await self.send_frame(events.ack(ref=ref))
 
@@ -373,9 +436,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if self.user is not None and message.get("exclude_user") == self.user_key:
             return
         event = message["event"]
-        await self.send_frame(event)
-        if room is not None and event["event"] == "group-updated" and event["data"]["type"] == "group-deleted":
-            await self._drop_room(room)
+        if "cursor" in event and self.user is not None:
+            await self._stream_event(event)
+        else:
+            await self.send_frame(event)
+        if event["event"] == "group-updated" and event["data"]["type"] == "group-deleted":
+            await self._drop_room(room_group(event["data"]["groupId"]))
 
     async def realtime_control(self, message: Message) -> None:
         if message.get("action") == "leave-room":

@@ -5,7 +5,7 @@ UUIDs and instants are already strings, so the frame can cross the channel
 layer and ``json.dumps`` unchanged.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -34,8 +34,10 @@ def _instant(value: datetime | None = None) -> str:
     return (value or timezone.now()).isoformat()
 
 
-def connected(*, user_id: UUID | str, session_id: UUID | str) -> Frame:
-    return _frame("connected", {"userId": str(user_id), "sessionId": str(session_id), "serverTime": _instant()})
+def connected(*, user_id: UUID | str, session_id: UUID | str, cursor: int) -> Frame:
+    """``cursor``: the latest of the user's event stream, to resume from after a drop."""
+    data = {"userId": str(user_id), "sessionId": str(session_id), "serverTime": _instant(), "cursor": str(cursor)}
+    return _frame("connected", data)
 
 
 def ack(*, ref: Any) -> Frame:
@@ -120,3 +122,74 @@ def user_typing(*, group_id: UUID | str, user_id: UUID | str, username: str, is_
         "user-typing",
         {"groupId": str(group_id), "userId": str(user_id), "username": username, "isTyping": is_typing},
     )
+
+
+# --- a user's own other devices (and the group, for deletions) ---------------------------
+
+
+def _own_check_in(
+    *, check_in_id: UUID | str, group_id: UUID | str, week_start_date: date, hu_cares_score: int | None = None
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "checkInId": str(check_in_id),
+        "groupId": str(group_id),
+        "weekStartDate": week_start_date.isoformat(),
+    }
+    if hu_cares_score is not None:
+        data["huCaresScore"] = hu_cares_score
+    return data
+
+
+def checkin_created(
+    *, check_in_id: UUID | str, group_id: UUID | str, week_start_date: date, hu_cares_score: int | None
+) -> Frame:
+    """To the author's own sockets: one of their check-ins was submitted (maybe on another device)."""
+    data = _own_check_in(
+        check_in_id=check_in_id, group_id=group_id, week_start_date=week_start_date, hu_cares_score=hu_cares_score
+    )
+    return _frame("checkin-created", data)
+
+
+def checkin_updated(
+    *, check_in_id: UUID | str, group_id: UUID | str, week_start_date: date, hu_cares_score: int | None
+) -> Frame:
+    data = _own_check_in(
+        check_in_id=check_in_id, group_id=group_id, week_start_date=week_start_date, hu_cares_score=hu_cares_score
+    )
+    return _frame("checkin-updated", data)
+
+
+def checkin_deleted(*, check_in_id: UUID | str, group_id: UUID | str, week_start_date: date) -> Frame:
+    return _frame(
+        "checkin-deleted", _own_check_in(check_in_id=check_in_id, group_id=group_id, week_start_date=week_start_date)
+    )
+
+
+def friend_checkin_deleted(*, user_id: UUID | str, group_id: UUID | str, check_in_id: UUID | str) -> Frame:
+    """To the group's other members: a check-in they were told about is gone."""
+    return _frame(
+        "friend-checkin-deleted", {"userId": str(user_id), "groupId": str(group_id), "checkInId": str(check_in_id)}
+    )
+
+
+def profile_updated(*, changed: list[str]) -> Frame:
+    """To the user's own sockets: these profile fields or preferences changed (camelCase names)."""
+    return _frame("profile-updated", {"changed": sorted(changed)})
+
+
+def notification_read(*, id: UUID | str) -> Frame:
+    return _frame("notification-read", {"id": str(id)})
+
+
+def notifications_read_all(*, read_at: datetime) -> Frame:
+    """Every notification created up to ``readAt`` is read."""
+    return _frame("notifications-read-all", {"readAt": _instant(read_at)})
+
+
+def notification_deleted(*, id: UUID | str) -> Frame:
+    return _frame("notification-deleted", {"id": str(id)})
+
+
+def resync_required(*, cursor: int) -> Frame:
+    """The socket's resume cursor is older than the kept window: refetch, then resume from ``cursor``."""
+    return _frame("resync-required", {"cursor": str(cursor)})

@@ -1,14 +1,16 @@
-"""Writes of the real-time layer: socket rows and presence announcements."""
+"""Writes of the real-time layer: socket rows, presence announcements and the per-user event stream."""
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.errors import TokenInvalid
@@ -16,8 +18,9 @@ from accounts.models import User
 from accounts.tokens import user_for_access_token
 
 from . import events, presence
-from .models import UserSession
-from .publish import publish_to_users
+from .events import Frame
+from .models import StreamCounter, StreamEvent, UserSession
+from .publish import event_message, publish_many, publish_to_users, user_group
 from .selectors import co_member_ids, stale_sessions
 
 logger = logging.getLogger(__name__)
@@ -112,3 +115,81 @@ def sessions_sweep_stale() -> int:
     if rows:
         logger.info("swept %d stale socket(s)", len(rows))
     return len(rows)
+
+
+# --- the per-user event stream ---------------------------------------------------------
+
+# One statement moves the counters of every user in a delivery: rows are
+# locked in the order given (sorted), so two fan-outs never deadlock.
+_ADVANCE_SQL = (
+    "INSERT INTO event_stream_counters (user_id, last_cursor) VALUES {rows}"
+    " ON CONFLICT (user_id) DO UPDATE SET last_cursor = event_stream_counters.last_cursor + excluded.last_cursor"
+    " RETURNING user_id, last_cursor"
+)
+
+
+def _advance_counters(counts: dict[UUID, int]) -> dict[UUID, int]:
+    """Add ``counts[user]`` to each user's counter; the new last cursor of each."""
+    user_field = StreamCounter._meta.get_field("user_id")
+    ordered = sorted(counts)
+    params: list[Any] = []
+    for user_id in ordered:
+        params += [user_field.get_db_prep_value(user_id, connection), counts[user_id]]
+    sql = _ADVANCE_SQL.format(rows=", ".join(["(%s, %s)"] * len(ordered)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {user_field.to_python(user_id): last for user_id, last in cursor.fetchall()}
+
+
+def stream_append(*, deliveries: Sequence[tuple[UUID | str, Frame]]) -> list[tuple[UUID, Frame]]:
+    """Give each ``(user, frame)`` the next cursor of that user's stream and store it.
+
+    Must run inside a transaction (the caller's, so the events commit or roll
+    back with the write that caused them). Returns the frames with their
+    ``cursor``, in the order given, for publishing after commit.
+    """
+    if not deliveries:
+        return []
+    parsed = [(UUID(str(user_id)), frame) for user_id, frame in deliveries]
+    last = _advance_counters(Counter(user_id for user_id, _ in parsed))
+    # The first cursor of each user's share of this delivery.
+    counts = Counter(user_id for user_id, _ in parsed)
+    following = {user_id: last[user_id] - counts[user_id] + 1 for user_id in counts}
+    now = timezone.now()
+    rows, sent = [], []
+    for user_id, frame in parsed:
+        cursor = following[user_id]
+        following[user_id] += 1
+        rows.append(StreamEvent(user_id=user_id, cursor=cursor, frame=frame, created_at=now))
+        sent.append((user_id, {**frame, "cursor": str(cursor)}))
+    StreamEvent.objects.bulk_create(rows)
+    return sent
+
+
+def stream_deliver(*, deliveries: Sequence[tuple[UUID | str, Frame]]) -> None:
+    """Append the events to their users' streams and send them live once the transaction commits.
+
+    Inside a caller's transaction the events are part of it; outside one (an
+    on-commit receiver) they are written in a transaction of their own.
+    """
+    with transaction.atomic():
+        sent = stream_append(deliveries=deliveries)
+        transaction.on_commit(
+            lambda: publish_many((user_group(user_id), event_message(frame)) for user_id, frame in sent)
+        )
+
+
+def stream_drop(*, user_id: UUID | str) -> None:
+    """Forget a deleted user's stream."""
+    StreamEvent.objects.filter(user_id=user_id).delete()
+    StreamCounter.objects.filter(user_id=user_id).delete()
+
+
+def streams_trim() -> int:
+    """Drop events past the window (``EVENT_STREAM_DAYS``, ``EVENT_STREAM_MAX_EVENTS`` per user)."""
+    cutoff = timezone.now() - timedelta(days=settings.EVENT_STREAM_DAYS)
+    old, _ = StreamEvent.objects.filter(created_at__lt=cutoff).delete()
+    last = StreamCounter.objects.filter(user_id=OuterRef("user_id")).values("last_cursor")[:1]
+    beyond = Subquery(last) - settings.EVENT_STREAM_MAX_EVENTS
+    surplus, _ = StreamEvent.objects.filter(cursor__lte=beyond).delete()
+    return old + surplus

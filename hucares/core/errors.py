@@ -104,6 +104,18 @@ class InternalError(ApplicationError):
     message = "An unexpected error occurred."
 
 
+class IdempotencyKeyReused(ApplicationError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status = 422
+    message = "This Idempotency-Key was used for a different request."
+
+
+class IdempotencyInProgress(ApplicationError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    status = 409
+    message = "A request with this Idempotency-Key is still being processed; retry shortly."
+
+
 def error_table() -> list[type[ApplicationError]]:
     """Every error class that names its own code, status and message, once per (status, code)."""
     seen: dict[tuple[int, str], type[ApplicationError]] = {}

@@ -211,3 +211,33 @@ def wrap_in_envelope(result: Schema, generator: Any, request: Any, public: bool)
 def drop_slash_duplicates(endpoints: list[tuple[str, str, str, Any]]) -> list[tuple[str, str, str, Any]]:
     """Every API path also answers with a trailing slash; document each once, without it."""
     return [endpoint for endpoint in endpoints if not endpoint[0].endswith("/")]
+
+
+IDEMPOTENCY_KEY_PARAMETER: Schema = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes the request safe to resend. The first request with a key runs; the same key with the same "
+        "method, path and body within 24 hours gets that first answer again (status and body) with "
+        "`Idempotent-Replayed: true`, and nothing is done twice. The same key with a different request is "
+        "422 `IDEMPOTENCY_KEY_REUSED`; a resend while the first is still running waits for its answer, or "
+        "gets 409 `IDEMPOTENCY_IN_PROGRESS` after 10 seconds. Keys are per user (per client address on "
+        "anonymous endpoints)."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
+    "example": "3f0c2a56-1b7e-4d0a-9c55-8f6f0a1d2e4b",
+}
+UNSAFE_OPERATIONS = ("post", "put", "patch", "delete")
+
+
+def document_idempotency_key(result: Schema, generator: Any, request: Any, public: bool) -> Schema:
+    """Every unsafe operation takes the ``Idempotency-Key`` header (hucares.core.idempotency)."""
+    parameters = result.setdefault("components", {}).setdefault("parameters", {})
+    parameters["IdempotencyKey"] = IDEMPOTENCY_KEY_PARAMETER
+    reference = {"$ref": "#/components/parameters/IdempotencyKey"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method in UNSAFE_OPERATIONS:
+                operation.setdefault("parameters", []).append(reference)
+    return result

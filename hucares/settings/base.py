@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hucares.core.middleware.AccessLogMiddleware",
+    # Innermost, so a replayed answer is logged and gets the outer headers like any other.
+    "hucares.core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "hucares.urls"
@@ -150,6 +152,19 @@ REALTIME_FRAME_RATE = env.float("REALTIME_FRAME_RATE", default=10.0)
 REALTIME_FRAME_BURST = env.int("REALTIME_FRAME_BURST", default=30)
 REALTIME_TYPING_INTERVAL = env.float("REALTIME_TYPING_INTERVAL", default=2.0)
 
+# --- Idempotent writes and the per-user event stream -------------------------------------
+# How long an Idempotency-Key's answer is kept (seconds).
+IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_TTL", default=24 * 3600)
+# How long a retry waits for the first request with its key before IDEMPOTENCY_IN_PROGRESS.
+IDEMPOTENCY_WAIT = env.float("IDEMPOTENCY_WAIT", default=10.0)
+# A key "in progress" for longer than this belongs to a request whose process died.
+IDEMPOTENCY_ABANDONED_AFTER = env.int("IDEMPOTENCY_ABANDONED_AFTER", default=120)
+# Each user's stream keeps the events of the last EVENT_STREAM_DAYS days, at most EVENT_STREAM_MAX_EVENTS.
+EVENT_STREAM_DAYS = env.int("EVENT_STREAM_DAYS", default=7)
+EVENT_STREAM_MAX_EVENTS = env.int("EVENT_STREAM_MAX_EVENTS", default=1000)
+# The longest a GET /api/v1/events may wait (seconds).
+EVENT_POLL_MAX_WAIT = env.float("EVENT_POLL_MAX_WAIT", default=25.0)
+
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
@@ -174,6 +189,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Rows of sockets whose process died without closing them.
     "sweep-stale-sockets": {"task": "realtime.tasks.sweep_stale_sessions", "schedule": 60.0},
     "cleanup-expired-tokens": {"task": "accounts.tasks.cleanup_expired_tokens", "schedule": crontab(hour=3, minute=30)},
+    # Events past each user's window (EVENT_STREAM_DAYS, EVENT_STREAM_MAX_EVENTS).
+    "trim-event-streams": {"task": "realtime.tasks.trim_event_streams", "schedule": crontab(minute=40)},
+    "purge-idempotency-keys": {"task": "hucares.core.tasks.purge_idempotency_keys", "schedule": crontab(minute=20)},
     "rollup-participation-rates": {
         "task": "groups.tasks.rollup_participation_rates",
         "schedule": crontab(hour=2, minute=0),
@@ -293,6 +311,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hucares.core.schema.wrap_in_envelope",
+        "hucares.core.schema.document_idempotency_key",
     ],
     "ENUM_NAME_OVERRIDES": {
         "CheckInFrequencyEnum": "groups.models.CheckInFrequency",
@@ -310,8 +329,9 @@ CORS_EXPOSE_HEADERS = [
     "RateLimit-Remaining",
     "RateLimit-Reset",
     "Content-Disposition",
+    "Idempotent-Replayed",
 ]
-CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-request-id", "accept", "origin"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-request-id", "accept", "origin", "idempotency-key"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"

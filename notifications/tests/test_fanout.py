@@ -71,6 +71,7 @@ def test_check_in_notifies_members_who_allow_it(group_of_four, published, django
                     "data": notification.data,
                     "createdAt": notification.created_at.isoformat(),
                 },
+                "cursor": "1",
             },
         )
     ]

@@ -14,6 +14,8 @@ def test_every_scheduled_task_is_registered() -> None:
         "realtime.tasks.sweep_stale_sessions",
         "accounts.tasks.cleanup_expired_tokens",
         "groups.tasks.rollup_participation_rates",
+        "realtime.tasks.trim_event_streams",
+        "hucares.core.tasks.purge_idempotency_keys",
     }
     assert scheduled <= set(app.tasks)
 

@@ -35,8 +35,9 @@ async def test_friend_checked_in_reaches_other_members_without_joining_the_room(
     frame = await receive_event(member_socket, "friend-checked-in")
     assert frame["data"]["checkInId"] == str(check_in.pk)
     assert frame["data"]["huCaresScore"] == 10
-    # The author's own socket gets no friend-checked-in (only the presence event of the member).
-    assert (await receive_event(author_socket, "user-online"))["data"]["userId"] == str(member.pk)
+    # The author's own socket gets no friend-checked-in: its own checkin-created (and the member's presence).
+    own = await receive_event(author_socket, "checkin-created")
+    assert own["data"]["checkInId"] == str(check_in.pk)
     assert await author_socket.receive_nothing(timeout=0.3)
     await author_socket.disconnect()
     await member_socket.disconnect()
@@ -47,6 +48,8 @@ async def test_new_member_receives_check_ins_without_reconnecting() -> None:
     newcomer = await database_sync_to_async(UserFactory.create)()
     socket, _ = await connect(newcomer)
     await database_sync_to_async(group_services.group_join)(user=newcomer, access_code=group.access_code)
+    joined = await receive_event(socket, "group-updated")
+    assert joined["data"]["data"]["userId"] == str(newcomer.pk)
     await submit(admin, group)
     frame = await receive_event(socket, "friend-checked-in")
     assert frame["data"]["groupId"] == str(group.pk)

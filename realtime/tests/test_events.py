@@ -12,7 +12,7 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 
 BUILT = {
-    "connected": lambda: events.connected(user_id=ID, session_id=ID),
+    "connected": lambda: events.connected(user_id=ID, session_id=ID, cursor=0),
     "ack": lambda: events.ack(ref="r"),
     "error": lambda: events.error(code="NOT_FOUND", message="Group not found.", ref=3),
     "heartbeat-ack": lambda: events.heartbeat_ack(ref="h"),

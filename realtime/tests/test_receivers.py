@@ -54,6 +54,8 @@ def test_checkin_sends_friend_checked_in_to_every_other_member(trio, published, 
     _, message = sent[0]
     assert message["type"] == "realtime.event"
     assert message["room"] is None
+    # The member's notification of the same check-in came first in their stream.
+    assert message["event"].pop("cursor") == "2"
     assert json.loads(json.dumps(message["event"])) == {
         "event": "friend-checked-in",
         "data": {
@@ -98,19 +100,29 @@ def test_checkin_update_sends_friend_checked_in_marked_updated(trio, published, 
     assert all(m["event"]["data"]["updated"] is True and m["event"]["data"]["huCaresScore"] == 20 for _, m in sent)
 
 
-def room_events(published, group):
-    return [(target, m) for target, m in events_named(published, "group-updated") if target == f"group.{group.pk}"]
+def group_updates(published, group) -> dict[str, dict]:
+    """The ``group-updated`` frame each user's stream got (without its cursor), by channel-layer group."""
+    frames = {}
+    for target, message in events_named(published, "group-updated"):
+        assert message["room"] is None
+        assert message["event"]["data"]["groupId"] == str(group.pk if hasattr(group, "pk") else group)
+        frames[target] = {key: value for key, value in message["event"].items() if key != "cursor"}
+    return frames
 
 
-def test_join_sends_member_joined_to_the_room(published, django_capture_on_commit_callbacks):
+def members_of(*users) -> set[str]:
+    return {f"user.{user.pk}" for user in users}
+
+
+def test_join_sends_member_joined_to_every_member_including_the_joiner(published, django_capture_on_commit_callbacks):
     group = GroupFactory.create(member_count=1)
-    MembershipFactory.create(group=group, role=Role.ADMIN)
+    admin = MembershipFactory.create(group=group, role=Role.ADMIN).user
     joiner = UserFactory.create()
     with django_capture_on_commit_callbacks(execute=True):
         group_services.group_join(user=joiner, access_code=group.access_code)
-    [(_, message)] = room_events(published, group)
-    assert message["room"] == f"group.{group.pk}"
-    assert message["event"] == {
+    frames = group_updates(published, group)
+    assert set(frames) == members_of(admin, joiner)
+    assert frames[f"user.{admin.pk}"] == {
         "event": "group-updated",
         "data": {
             "groupId": str(group.pk),
@@ -123,7 +135,7 @@ def test_join_sends_member_joined_to_the_room(published, django_capture_on_commi
 def test_leave_sends_member_left_and_takes_the_leaver_out_of_the_room(
     trio, published, django_capture_on_commit_callbacks
 ):
-    group, _, (leaver, _) = trio
+    group, admin, (leaver, other) = trio
     with django_capture_on_commit_callbacks(execute=True):
         group_services.group_leave(group=group, user=leaver)
     control = [(t, m) for t, m in published if m["type"] == "realtime.control"]
@@ -133,14 +145,16 @@ def test_leave_sends_member_left_and_takes_the_leaver_out_of_the_room(
             {"type": "realtime.control", "action": "leave-room", "room": f"group.{group.pk}", "event": None},
         )
     ]
-    [(_, message)] = room_events(published, group)
-    assert message["event"]["data"]["type"] == "member-left"
-    assert message["event"]["data"]["data"] == {"userId": str(leaver.pk), "username": leaver.username}
+    frames = group_updates(published, group)
+    # The leaver's own other devices hear it too.
+    assert set(frames) == members_of(admin, other, leaver)
+    assert frames[f"user.{admin.pk}"]["data"]["type"] == "member-left"
+    assert frames[f"user.{admin.pk}"]["data"]["data"] == {"userId": str(leaver.pk), "username": leaver.username}
 
 
 @pytest.mark.parametrize("ban", [False, True])
-def test_removal_sends_the_member_out_before_telling_the_room(trio, published, django_capture_on_commit_callbacks, ban):
-    group, admin, (removed, _) = trio
+def test_removal_sends_the_member_out_before_telling_everyone(trio, published, django_capture_on_commit_callbacks, ban):
+    group, admin, (removed, other) = trio
     with django_capture_on_commit_callbacks(execute=True):
         group_services.member_remove(group=group, user=removed, by=admin, ban=ban)
     event = {
@@ -151,25 +165,22 @@ def test_removal_sends_the_member_out_before_telling_the_room(trio, published, d
             "data": {"userId": str(removed.pk), "username": removed.username, "banned": ban},
         },
     }
-    relevant = [(t, m) for t, m in published if m["type"] == "realtime.control" or t.startswith("group.")]
-    assert relevant == [
-        (
-            f"user.{removed.pk}",
-            {"type": "realtime.control", "action": "leave-room", "room": f"group.{group.pk}", "event": event},
-        ),
-        (
-            f"group.{group.pk}",
-            {"type": "realtime.event", "event": event, "room": f"group.{group.pk}", "exclude_user": None},
-        ),
-    ]
+    assert published[0] == (
+        f"user.{removed.pk}",
+        {"type": "realtime.control", "action": "leave-room", "room": f"group.{group.pk}", "event": None},
+    )
+    frames = group_updates(published, group)
+    assert set(frames) == members_of(admin, other, removed)
+    assert all(frame == event for frame in frames.values())
 
 
 def test_role_change_sends_role_changed(trio, published, django_capture_on_commit_callbacks):
-    group, admin, (member, _) = trio
+    group, admin, (member, other) = trio
     with django_capture_on_commit_callbacks(execute=True):
         group_services.member_role_change(group=group, user=member, role=Role.MODERATOR, by=admin)
-    [(_, message)] = room_events(published, group)
-    assert message["event"]["data"] == {
+    frames = group_updates(published, group)
+    assert set(frames) == members_of(admin, member, other)
+    assert frames[f"user.{member.pk}"]["data"] == {
         "groupId": str(group.pk),
         "type": "role-changed",
         "data": {"userId": str(member.pk), "username": member.username, "role": "moderator", "oldRole": "member"},
@@ -180,19 +191,23 @@ def test_settings_change_names_the_changed_fields_in_camel_case(trio, published,
     group, admin, _ = trio
     with django_capture_on_commit_callbacks(execute=True):
         group_services.group_update(group=group, by=admin, max_members=30, allow_member_invite=True)
-    [(_, message)] = room_events(published, group)
-    assert message["event"]["data"]["type"] == "settings-changed"
-    assert sorted(message["event"]["data"]["data"]["changed"]) == ["allowMemberInvite", "maxMembers"]
+    frame = group_updates(published, group)[f"user.{admin.pk}"]
+    assert frame["data"]["type"] == "settings-changed"
+    assert sorted(frame["data"]["data"]["changed"]) == ["allowMemberInvite", "maxMembers"]
 
 
-def test_delete_sends_group_deleted(trio, published, django_capture_on_commit_callbacks):
-    group, admin, _ = trio
+def test_delete_sends_group_deleted_to_every_former_member(trio, published, django_capture_on_commit_callbacks):
+    group, admin, members = trio
     group_id, name = group.pk, group.name
     with django_capture_on_commit_callbacks(execute=True):
         group_services.group_delete(group=group, by=admin)
-    [(target, message)] = [(t, m) for t, m in events_named(published, "group-updated")]
-    assert target == f"group.{group_id}"
-    assert message["event"]["data"] == {"groupId": str(group_id), "type": "group-deleted", "data": {"groupName": name}}
+    frames = group_updates(published, group_id)
+    assert set(frames) == members_of(admin, *members)
+    assert frames[f"user.{admin.pk}"]["data"] == {
+        "groupId": str(group_id),
+        "type": "group-deleted",
+        "data": {"groupName": name},
+    }
 
 
 @pytest.mark.parametrize("action", ["join", "leave", "remove", "role", "settings", "delete"])

@@ -1,0 +1,183 @@
+"""``Idempotency-Key`` on every unsafe request (the IETF httpapi idempotency-key draft).
+
+The first request with a key runs and its answer (status, body, a few
+headers) is stored in PostgreSQL for ``IDEMPOTENCY_KEY_TTL``, so a client that
+is unsure whether a write landed can send it again: the same key with the
+same request gets the stored answer with ``Idempotent-Replayed: true`` and
+nothing runs twice. The same key with a different request (method, path or
+body) is ``IDEMPOTENCY_KEY_REUSED``. A retry that arrives while the first is
+still running waits up to ``IDEMPOTENCY_WAIT`` seconds for its answer, then
+gets ``IDEMPOTENCY_IN_PROGRESS``.
+
+Keys belong to the authenticated user, or to the client's address on
+anonymous endpoints, so one client can never replay another's answer.
+Server errors (5xx), 401 and 429 are not stored: the same key may be retried.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import cast
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+from .envelope import error_response
+from .errors import ApplicationError, IdempotencyInProgress, IdempotencyKeyReused, ValidationFailed
+from .models import IdempotencyKey
+from .ratelimit import client_ip
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Answers a retry must not get back: the server failed, or the client may succeed later.
+NOT_STORED = frozenset({401, 429})
+# Response headers that belong to the answer and are replayed with it.
+REPLAYED_HEADERS = ("Location", "Content-Disposition")
+
+Handler = Callable[[HttpRequest], HttpResponseBase]
+
+
+def key_is_valid(key: str) -> bool:
+    return 1 <= len(key) <= 255 and all(" " <= char <= "~" for char in key)
+
+
+def request_owner(request: HttpRequest) -> str:
+    """``user:<id>`` when the request's credentials authenticate, else ``ip:<client address>``.
+
+    The authenticators are DRF's configured ones, run here because the view
+    authenticates only after this middleware has to decide.
+    """
+    drf_request = Request(request)
+    # DRF imports the configured class names; the stubs still type them as strings.
+    authenticator_classes = cast(list[type[BaseAuthentication]], api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    for authenticator_class in authenticator_classes:
+        try:
+            result = authenticator_class().authenticate(drf_request)
+        except APIException:
+            break
+        if result is not None:
+            return f"user:{result[0].pk}"
+    return f"ip:{client_ip(request)}"
+
+
+def request_fingerprint(request: HttpRequest) -> str:
+    """What makes two requests "the same": method, path with query string, and the body's hash."""
+    digest = hashlib.sha256()
+    for part in (request.method or "", request.get_full_path(), hashlib.sha256(request.body).hexdigest()):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _error(exc: ApplicationError) -> HttpResponse:
+    response = error_response(exc.status, exc.code, exc.detail_message, exc.details)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
+
+
+def replay(row: IdempotencyKey) -> HttpResponse:
+    assert row.status is not None
+    response = HttpResponse(bytes(row.body), status=row.status, content_type=row.content_type or None)
+    for name, value in row.headers.items():
+        response[name] = value
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _create(owner: str, key: str, fingerprint: str) -> IdempotencyKey | None:
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint)
+    except IntegrityError:
+        return None
+
+
+def _is_stale(row: IdempotencyKey) -> bool:
+    """Past its lifetime, or still "running" far longer than any request may (its process died)."""
+    age = timezone.now() - row.created_at
+    abandoned = row.status is None and age > timedelta(seconds=settings.IDEMPOTENCY_ABANDONED_AFTER)
+    return age > timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL) or abandoned
+
+
+def idempotency_claim(*, owner: str, key: str, fingerprint: str) -> IdempotencyKey | HttpResponse:
+    """The new row when this request is the first with the key, else the response to send.
+
+    A retry of a request still running polls its row until it has an answer
+    or ``IDEMPOTENCY_WAIT`` has passed; the row, not a lock, is what it waits
+    on, so the first request's connection is never held for it.
+    """
+    deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT
+    pause = 0.02
+    while True:
+        created = _create(owner, key, fingerprint)
+        if created is not None:
+            return created
+        row = IdempotencyKey.objects.filter(owner=owner, key=key).first()
+        if row is None:
+            continue  # the first request failed and gave its key back meanwhile
+        if _is_stale(row):
+            IdempotencyKey.objects.filter(pk=row.pk, created_at=row.created_at).delete()
+            continue
+        if row.fingerprint != fingerprint:
+            return _error(IdempotencyKeyReused())
+        if row.status is not None:
+            return replay(row)
+        if time.monotonic() >= deadline:
+            return _error(IdempotencyInProgress(headers={"Retry-After": "1"}))
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
+def idempotency_record(*, row: IdempotencyKey, response: HttpResponseBase) -> None:
+    """Store the answer for replays, or give the key back when it must not be replayed."""
+    status = response.status_code
+    if status >= 500 or status in NOT_STORED or not isinstance(response, HttpResponse):
+        IdempotencyKey.objects.filter(pk=row.pk).delete()
+        return
+    headers = {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)}
+    IdempotencyKey.objects.filter(pk=row.pk).update(
+        status=status,
+        content_type=response.get("Content-Type", ""),
+        body=response.content,
+        headers=headers,
+        completed_at=timezone.now(),
+    )
+
+
+def idempotency_keys_purge() -> int:
+    """Delete keys past their lifetime; returns how many went."""
+    cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response: Handler):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        key = request.headers.get(HEADER)
+        if request.method not in UNSAFE_METHODS or key is None:
+            return self.get_response(request)
+        if not key_is_valid(key):
+            message = f"{HEADER} must be 1-255 printable ASCII characters."
+            return _error(ValidationFailed.for_field(HEADER, message))
+        claimed = idempotency_claim(owner=request_owner(request), key=key, fingerprint=request_fingerprint(request))
+        if isinstance(claimed, HttpResponse):
+            return claimed
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            IdempotencyKey.objects.filter(pk=claimed.pk).delete()
+            raise
+        idempotency_record(row=claimed, response=response)
+        return response

@@ -1,0 +1,155 @@
+"""GET /api/v1/events: the same stream and cursors as the socket, for clients that poll."""
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import channel_layers
+from channels.testing import HttpCommunicator
+from django.db import transaction
+from django.test import Client
+
+from accounts.tests.factories import UserFactory
+from hucares.asgi import application
+from realtime import asgi as websocket_asgi
+from realtime import events
+from realtime.services import stream_append, stream_deliver
+
+from .helpers import access_token
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def frames(user, count: int, start: int = 0) -> list[dict[str, Any]]:
+    with transaction.atomic():
+        sent = stream_append(
+            deliveries=[(user.pk, events.profile_updated(changed=[f"field{n}"])) for n in range(start, start + count)]
+        )
+    return [frame for _, frame in sent]
+
+
+def poll(user, query: str = "") -> Any:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {access_token(user)}")
+    return client.get(f"/api/v1/events{query}")
+
+
+def test_without_since_the_answer_is_the_current_cursor_at_once():
+    user = UserFactory.create()
+    assert poll(user).json()["data"] == {"events": [], "cursor": "0"}
+    frames(user, 3)
+    response = poll(user, "?wait=25")
+    assert response.status_code == 200
+    assert response.json()["data"] == {"events": [], "cursor": "3"}
+
+
+def test_since_gives_the_events_after_it_in_order_with_their_cursors():
+    user = UserFactory.create()
+    sent = frames(user, 4)
+    body = poll(user, "?since=1&wait=0").json()
+    assert body["success"] is True
+    assert body["data"] == {"events": sent[1:], "cursor": "4"}
+    assert poll(user, "?since=4").json()["data"] == {"events": [], "cursor": "4"}
+
+
+def test_a_cursor_older_than_the_window_is_410_with_the_cursor_to_restart_from(settings):
+    settings.EVENT_STREAM_MAX_EVENTS = 2
+    user = UserFactory.create()
+    frames(user, 5)
+    response = poll(user, "?since=1")
+    assert response.status_code == 410
+    assert response.json()["error"]["code"] == "RESYNC_REQUIRED"
+    assert response.json()["error"]["details"] == {"cursor": "5"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("?since=abc", "since"), ("?since=-1", "since"), ("?wait=26", "wait"), ("?wait=x", "wait")]
+)
+def test_bad_parameters_are_validation_errors(query, field):
+    response = poll(UserFactory.create(), query)
+    assert response.status_code == 400
+    assert response.json()["error"]["details"][0]["field"] == field
+
+
+def test_only_the_callers_own_stream_is_read():
+    alice, bob = UserFactory.create_batch(2)
+    frames(alice, 2)
+    assert poll(bob, "?since=0").json()["data"] == {"events": [], "cursor": "0"}
+    assert Client().get("/api/v1/events").status_code == 401
+
+
+async def asgi_poll(app: Any, user, query: str, timeout: float = 10) -> tuple[int, dict[str, Any], dict[bytes, bytes]]:
+    token = await database_sync_to_async(access_token)(user)
+    headers = [(b"authorization", f"Bearer {token}".encode()), (b"x-request-id", b"poll-1")]
+    path, _, query_string = f"/api/v1/events{query}".partition("?")
+    communicator = HttpCommunicator(app, "GET", path, headers=headers)
+    communicator.scope["query_string"] = query_string.encode()
+    response = await communicator.get_response(timeout=timeout)
+    return response["status"], json.loads(response["body"]), dict(response["headers"])
+
+
+@pytest.mark.parametrize("app", [application, websocket_asgi.application], ids=["hucares.asgi", "realtime.asgi"])
+async def test_a_waiting_poll_is_woken_by_the_first_event_committed_for_the_user(app):
+    user = await database_sync_to_async(UserFactory.create)()
+    started = time.monotonic()
+    waiting = asyncio.ensure_future(asgi_poll(app, user, "?since=0&wait=20"))
+    # The poll has subscribed once it has read the stream; an event now must wake it.
+    await asyncio.sleep(0)
+    while not waiting.done() and time.monotonic() - started < 0.5:
+        await asyncio.sleep(0.05)
+    assert not waiting.done()
+    await database_sync_to_async(stream_deliver)(deliveries=[(user.pk, events.profile_updated(changed=["username"]))])
+    status, body, headers = await waiting
+    assert time.monotonic() - started < 15
+    assert status == 200
+    assert [frame["event"] for frame in body["data"]["events"]] == ["profile-updated"]
+    assert body["data"]["cursor"] == "1"
+    assert headers[b"x-request-id"] == b"poll-1"
+    assert headers[b"cache-control"] == b"no-store"
+
+
+async def test_a_poll_with_nothing_new_answers_empty_when_the_wait_is_over():
+    user = await database_sync_to_async(UserFactory.create)()
+    started = time.monotonic()
+    status, body, _ = await asgi_poll(application, user, "?since=0&wait=0.3")
+    assert (status, body["data"]) == (200, {"events": [], "cursor": "0"})
+    assert time.monotonic() - started >= 0.3
+
+
+async def test_the_asgi_path_refuses_what_django_would():
+    user = await database_sync_to_async(UserFactory.create)()
+    communicator = HttpCommunicator(application, "GET", "/api/v1/events")
+    response = await communicator.get_response(timeout=10)
+    assert response["status"] == 401
+    assert json.loads(response["body"])["error"]["code"] == "NOT_AUTHENTICATED"
+    bad = HttpCommunicator(application, "GET", "/api/v1/events", headers=[(b"authorization", b"Bearer nope")])
+    assert json.loads((await bad.get_response(timeout=10))["body"])["error"]["code"] == "TOKEN_INVALID"
+    post = HttpCommunicator(application, "POST", "/api/v1/events")
+    assert (await post.get_response(timeout=10))["status"] == 405
+    status, body, _ = await asgi_poll(application, user, "?wait=99")
+    assert (status, body["error"]["code"]) == (400, "VALIDATION_ERROR")
+
+
+@pytest.fixture
+def layer_down(settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1"}], "prefix": "down"},
+        }
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+async def test_without_the_channel_layer_a_poll_still_finds_new_events(layer_down, settings):
+    user = await database_sync_to_async(UserFactory.create)()
+    waiting = asyncio.ensure_future(asgi_poll(application, user, "?since=0&wait=10"))
+    await asyncio.sleep(0.2)
+    await database_sync_to_async(frames)(user, 1)
+    status, body, _ = await waiting
+    assert status == 200
+    assert body["data"]["cursor"] == "1"
