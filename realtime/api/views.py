@@ -7,14 +7,17 @@ before Django sees it; both share :func:`realtime.longpoll.events_wait`.
 from typing import cast
 
 from asgiref.sync import async_to_sync
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.models import User
+from hucares.core.apidoc import api_operation
+from hucares.core.errors import ValidationFailed
 from hucares.core.responses import ApiResponse
 
+from ..errors import ResyncRequired
 from ..longpoll import events_wait, page_data, parse_query
 
 EVENTS_PAGE = inline_serializer(
@@ -30,7 +33,17 @@ EVENTS_PAGE = inline_serializer(
 
 
 class EventsView(APIView):
-    @extend_schema(
+    @api_operation(
+        summary="Poll the event stream",
+        access="any signed-in user: their own stream only",
+        errors=[
+            (ValidationFailed, "`since` is not a cursor, or `wait` is not 0 to 25 seconds"),
+            (
+                ResyncRequired,
+                "events after `since` are no longer kept (7 days, 1,000 events): refetch, then poll from "
+                "`error.details.cursor`",
+            ),
+        ],
         operation_id="events_poll",
         tags=["events"],
         parameters=[
@@ -46,13 +59,7 @@ class EventsView(APIView):
                 description="Seconds (0 to 25) to wait for the first event after `since` when there is none yet.",
             ),
         ],
-        responses={
-            200: EVENTS_PAGE,
-            410: OpenApiResponse(
-                description="RESYNC_REQUIRED: events after `since` are no longer kept (7 days, 1,000 events). "
-                "Refetch, then poll from `error.details.cursor`."
-            ),
-        },
+        responses={200: EVENTS_PAGE},
         description="The caller's event stream after a cursor, in order, for clients without a WebSocket; "
         "the same cursors as the socket's frames.",
     )
