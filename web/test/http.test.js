@@ -111,3 +111,17 @@ test("login keeps the tokens where a reload finds them", async () => {
   await sdk.login({ username: "alice", password: "pw" });
   assert.equal(JSON.parse(storage.getItem(SESSION_KEY)).user.username, "alice");
 });
+
+test("the long-poll sends the cursor and a 410 surfaces RESYNC_REQUIRED with the latest cursor", async () => {
+  const answers = [
+    json(200, envelope({ events: [{ event: "notification", data: {}, cursor: "8" }], cursor: "8" })),
+    json(410, failure("RESYNC_REQUIRED", "gone", { cursor: "50" })),
+  ];
+  const { sdk, server } = client(() => answers.shift());
+  const page = await sdk.pollEvents("7", 25);
+  assert.equal(page.cursor, "8");
+  assert.equal(server.calls[0].path, "/api/v1/events?since=7&wait=25");
+  const error = await sdk.pollEvents("8", 25).catch((caught) => caught);
+  assert.equal(error.code, "RESYNC_REQUIRED");
+  assert.equal(error.details.cursor, "50");
+});

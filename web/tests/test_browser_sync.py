@@ -11,7 +11,7 @@ import jwt
 import pytest
 from django.conf import settings
 from django.db import connection
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, Request, Route, expect
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -178,3 +178,37 @@ def test_after_a_server_restart_the_page_reconnects_and_catches_up(new_page, dap
 
     expect(page.locator("#live-state")).to_have_text("Live", timeout=30_000)
     expect(page.locator("[data-checkin]", has_text="alice").locator(".score")).to_have_text("23")
+
+
+def test_a_check_in_whose_answer_was_lost_is_resent_with_its_key_and_stored_once(new_page) -> None:
+    group, _alice, bob = friends()
+    page = new_page()
+    sign_in(page, "bob")
+    page.goto(f"/checkin?group={group.pk}")
+    expect(page.locator("#score")).to_have_text("10")
+    keys: list[str] = []
+    stored: list[int] = []
+
+    def lose_the_answer(route: Route) -> None:
+        # The server stores the check-in; the browser never hears back.
+        keys.append(route.request.headers["idempotency-key"])
+        stored.append(route.fetch().status)
+        route.abort("connectionreset")
+
+    page.route("**/api/v1/checkins", lose_the_answer)
+    fill_check_in(page, (4, 4, 4, 4))
+    page.get_by_role("button", name="Submit check-in").click()
+    # The answer never came: kept as pending, to be sent again.
+    expect(page.locator("#checkin-form")).to_contain_text("saved on this device")
+    expect(page.locator(".queued.pending")).to_have_count(1)
+    assert stored == [201]
+    assert CheckIn.objects.filter(user=bob).count() == 1
+    page.unroute("**/api/v1/checkins")
+
+    with page.expect_response("**/api/v1/checkins") as answer:
+        page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    assert answer.value.status == 201
+    assert answer.value.headers.get("idempotent-replayed") == "true"
+    assert answer.value.request.headers["idempotency-key"] == keys[0]
+    expect(page.locator(".queued")).to_have_count(0)
+    assert CheckIn.objects.filter(user=bob).count() == 1

@@ -1,6 +1,6 @@
 // @ts-check
 import { AuthState } from "./auth.js";
-import { errorFromResponse } from "./errors.js";
+import { ApiError } from "./errors.js";
 import { createApiClient, createAuthFetch, unwrap, unwrapWithMeta } from "./http.js";
 import { LiveClient } from "./live.js";
 import { IndexedDbStore, MemoryStore, OfflineQueue } from "./queue.js";
@@ -91,15 +91,14 @@ export class HuCares {
    * @returns {Promise<{events: {event: string, data?: any, cursor?: string}[], cursor: string} | null>}
    */
   async pollEvents(since, wait) {
-    const query = new URLSearchParams({ wait: String(since ? wait : 0) });
-    if (since) query.set("since", since);
-    const response = await this.fetch(new Request(`${this.auth.baseUrl}/api/v1/events?${query}`));
-    if (response.status === 404) return null;
-    const body = await response.json();
-    if (!response.ok) {
-      throw errorFromResponse(response, body);
+    const query = since ? { since, wait } : { wait: 0 };
+    try {
+      const page = await unwrap(this.api.GET("/api/v1/events", { params: { query } }));
+      return { events: /** @type {{event: string, data?: any, cursor?: string}[]} */ (page.events), cursor: page.cursor };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
     }
-    return body.data;
   }
 }
 
