@@ -17,6 +17,13 @@ def test_a_check_in_appears_live_for_a_friend_and_private_scores_stay_hidden(new
     join_group(bob, code, "Climbers")
     wait_live(bob)
     expect(bob.locator("#group-checkins")).to_contain_text("Nobody has checked in")
+    # Presence and typing between the two open pages.
+    alice.goto(alice.url)
+    wait_live(alice)
+    expect(alice.locator("#members li", has_text="bob")).to_contain_text("online")
+    bob.get_by_label("Say something").press_sequentially("hi")
+    expect(alice.locator("#typing")).to_have_text("bob is typing…")
+    expect(alice.locator("#unread")).to_have_text("1")  # bob joined
 
     alice.goto("/checkin")
     fill_check_in(alice, (8, 7, 6, 2), note="Good week on the wall")
@@ -29,6 +36,7 @@ def test_a_check_in_appears_live_for_a_friend_and_private_scores_stay_hidden(new
     row = bob.locator("[data-checkin]", has_text="alice")
     expect(row.locator(".score")).to_have_text("19")
     expect(row).to_contain_text("Good week on the wall")
+    expect(bob.locator("#unread")).to_have_text("1")  # the friend_check_in notification, live
     screenshot(bob, "group-live-phone")
 
     wait_live(alice)
