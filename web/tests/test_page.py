@@ -1,9 +1,14 @@
 """The page Django serves for the client's routes, and what it must not shadow."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
+from web.urls import CLIENT_ROUTES
 from web.views import APP_CSP
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -29,10 +34,22 @@ def test_the_page_loads_nothing_from_another_host() -> None:
 
 
 @pytest.mark.django_db
-def test_unknown_api_paths_still_get_the_json_404() -> None:
-    response = Client().get("/api/v1/no-such-thing")
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/nowhere", "/groups/not-a-uuid", "/checkin/extra"])
+def test_paths_that_are_not_client_routes_still_get_the_json_404(path: str) -> None:
+    response = Client().get(path)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_every_route_of_the_client_router_is_served() -> None:
+    # The server's list and the router's must agree, or a reload of a screen 404s.
+    router = "".join(
+        (ROOT / "static" / "web" / "app" / name).read_text()
+        for name in ("views-auth.js", "views-groups.js", "views-me.js")
+    )
+    for route in CLIENT_ROUTES:
+        pattern = "/^\\/" + route.replace("/", "\\/") + "$/"
+        assert pattern in router, f"{route}: no {pattern} in the client router"
 
 
 def test_the_page_is_read_only() -> None:
