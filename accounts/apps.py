@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 - connects the signal receivers
+        from . import (
+            metrics,  # noqa: F401 - registers the active-users gauge
+            receivers,  # noqa: F401 - connects the signal receivers
+        )

@@ -1,4 +1,4 @@
-"""Bearer authentication for the API: access JWT plus session revocation (CONTRACT §2)."""
+"""Bearer authentication for the API: access JWT plus session revocation."""
 
 from typing import Any
 

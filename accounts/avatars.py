@@ -1,4 +1,4 @@
-"""Avatar images: decoded, cropped square, shrunk and re-encoded (CONTRACT §3).
+"""Avatar images: decoded, cropped square, shrunk and re-encoded.
 
 Decoding the upload (rather than trusting its name or content type) is what
 rejects non-images; re-encoding drops EXIF and any other metadata, and

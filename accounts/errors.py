@@ -1,4 +1,4 @@
-"""Domain errors of accounts and authentication (CONTRACT §1 error table)."""
+"""Domain errors of accounts and authentication."""
 
 from hucares.core.errors import ApplicationError, ValidationFailed
 

@@ -29,7 +29,7 @@ class UserManager(BaseUserManager["User"]):
 
 
 def normalize_email(email: str) -> str:
-    """Addresses are compared and stored lower-cased and trimmed (CONTRACT §2)."""
+    """Addresses are compared and stored lower-cased and trimmed."""
     return email.strip().lower()
 
 

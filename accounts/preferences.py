@@ -1,4 +1,4 @@
-"""Defaults of the JSON preferences stored on each user (CONTRACT §3)."""
+"""Defaults of the JSON preferences stored on each user."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Keep the cached user rows of token checks in step with the database."""
+"""Keep the cached user rows of token checks in step with the database; queue the account emails."""
 
 from typing import Any
 
@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from . import signals, tasks
 from .models import User
 from .tokens import forget_user
 
@@ -18,3 +19,13 @@ def forget_changed_user(sender: type[User], instance: User, **kwargs: Any) -> No
     user_id = instance.pk
     forget_user(user_id)
     transaction.on_commit(lambda: forget_user(user_id))
+
+
+@receiver(signals.verification_email_requested, dispatch_uid="accounts.queue_verification_email")
+def queue_verification_email(sender: Any, *, user_id: str, **kwargs: Any) -> None:
+    transaction.on_commit(lambda: tasks.send_verification_email.delay(user_id))
+
+
+@receiver(signals.password_reset_requested, dispatch_uid="accounts.queue_password_reset_email")
+def queue_password_reset_email(sender: Any, *, user_id: str, **kwargs: Any) -> None:
+    transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id))

@@ -1,4 +1,4 @@
-"""Every write of accounts and authentication (CONTRACT §2 and §3).
+"""Every write of accounts and authentication.
 
 Views translate HTTP; these functions hold the rules. Emails and file
 deletions leave through ``transaction.on_commit``. Revoking access tokens in
@@ -106,7 +106,7 @@ def _save_unique(user: User, update_fields: list[str] | None = None) -> None:
 
 
 def password_check_rules(*, password: str, user: User, field: str) -> None:
-    """The password rules of CONTRACT §2 as VALIDATION_ERROR details on ``field``."""
+    """The password rules of the API as VALIDATION_ERROR details on ``field``."""
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
@@ -214,7 +214,7 @@ def _rotate(session: AuthSession, claims: tokens.Claims, client: ClientInfo) -> 
 
 
 def session_refresh(*, refresh_token: str, client: ClientInfo) -> TokenPair:
-    """Exchange a refresh token for a new pair (CONTRACT §2, refresh rotation).
+    """Exchange a refresh token for a new pair.
 
     The session row is locked, so of two concurrent refreshes with one token
     exactly one rotates; the other then presents a retired token. A reuse
@@ -258,11 +258,8 @@ def _digest(raw: str) -> str:
 
 
 def email_verification_request(*, user: User) -> None:
-    """Send a verification email once the current transaction commits."""
-    from .tasks import send_verification_email
-
-    user_id = str(user.pk)
-    transaction.on_commit(lambda: send_verification_email.delay(user_id))
+    """Send a verification email once the current transaction commits (queued by a receiver)."""
+    signals.verification_email_requested.send(sender=User, user_id=str(user.pk))
 
 
 def _token_issue(user: User, hash_field: str, expiry_field: str, lifetime: timedelta) -> str:
@@ -300,12 +297,9 @@ def email_verify(*, token: str) -> User:
 
 def password_reset_request(*, email: str) -> None:
     """Send a reset link if an active account has this email; say nothing either way."""
-    from .tasks import send_password_reset_email
-
     user = User.objects.filter(email__iexact=normalize_email(email), is_active=True).first()
     if user is not None:
-        user_id = str(user.pk)
-        transaction.on_commit(lambda: send_password_reset_email.delay(user_id))
+        signals.password_reset_requested.send(sender=User, user_id=str(user.pk))
 
 
 def password_reset_issue(*, user: User) -> str:
@@ -406,22 +400,14 @@ def avatar_set(*, user: User, upload: UploadedFile) -> User:
 
 
 def account_delete(*, user: User, password: str) -> None:
-    """Leave every group (handing over admin roles), then delete the user and all they own."""
-    from checkins.services import checkins_delete_for_user
-    from groups.models import GroupMembership, MembershipStatus
-    from groups.services import group_leave
-
+    """Delete the user and all they own; the apps above accounts remove theirs (``account_deleting``)."""
     _require_password(user, password, "password")
     with transaction.atomic():
-        # Through the service, so the groups' check-in totals and cached periods stay right.
-        checkins_delete_for_user(user=user)
-        memberships = GroupMembership.objects.filter(user=user, status=MembershipStatus.ACTIVE).select_related("group")
-        for membership in memberships:
-            group_leave(group=membership.group, user=user)
+        signals.account_deleting.send(sender=User, user=user)
         sessions_revoke_all(user=user)
         _delete_file_on_commit(user.avatar.name)
         # A queryset delete leaves ``user.pk`` intact (Model.delete() would set
-        # it to None) for the domain events of group_leave sent after commit.
+        # it to None) for the domain events sent after commit by the receivers.
         User.objects.filter(pk=user.pk).delete()
 
 

@@ -1,4 +1,4 @@
-"""Access and refresh JWTs (CONTRACT §2) and the revocation of access tokens.
+"""Access and refresh JWTs and the revocation of access tokens.
 
 Every token carries the claims ``userId``, ``username``, ``email``, ``role``,
 ``sid`` (its :class:`~accounts.models.AuthSession`, the refresh-token family),

@@ -3,7 +3,7 @@
 Every figure that mixes in other people's check-ins filters them through
 ``checkins.privacy.scores_visible_q(viewer)``: a hidden score never reaches an
 average, a count of scored rows or a percentile that someone else sees.
-Counting that a check-in *exists* is allowed (members see that, CONTRACT §5).
+Counting that a check-in *exists* is allowed (members see that).
 """
 
 from dataclasses import dataclass

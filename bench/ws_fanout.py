@@ -222,7 +222,7 @@ async def fire(base_url: str, groups: list[list[Member]], events: int, timeout: 
 async def main(args: argparse.Namespace) -> None:
     raise_fd_limit()
     started = time.perf_counter()
-    groups = await setup(args.base_url, args.sockets, args.group_size, args.concurrency)
+    groups = await setup(args.base_url, args.sockets, args.group_size, args.setup_concurrency)
     members = [m for g in groups for m in g]
     print(f"setup: {len(members)} users in {len(groups)} groups in {time.perf_counter() - started:.1f}s")
     waited = await joins_notified(args.base_url, groups)
@@ -259,6 +259,7 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=100, help="check-ins to submit (one after another)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a delivery counts as lost")
     parser.add_argument("--gap", type=float, default=0.05, help="pause between check-ins, seconds")
-    parser.add_argument("--concurrency", type=int, default=50, help="parallel registrations/handshakes")
+    parser.add_argument("--concurrency", type=int, default=50, help="handshakes in flight")
+    parser.add_argument("--setup-concurrency", type=int, default=10, help="parallel registrations and joins")
     parser.add_argument("--ws-pids", default="", help="comma-separated pids of the WebSocket servers, for their RSS")
     asyncio.run(main(parser.parse_args()))

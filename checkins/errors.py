@@ -1,4 +1,4 @@
-"""Domain errors of check-ins (CONTRACT §1 error table)."""
+"""Domain errors of check-ins."""
 
 from hucares.core.errors import ApplicationError
 

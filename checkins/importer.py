@@ -1,4 +1,4 @@
-"""Import the old localStorage client's data, and roll an import back (CONTRACT §9).
+"""Import the old localStorage client's data, and roll an import back.
 
 The payload is either the old export object ``{userProfile, checkIns, groups,
 friends, exportedAt}`` or the raw key map (``hucares_check_ins`` etc., each
@@ -21,17 +21,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from analytics import cache as analytics_cache
 from groups.access_codes import ALPHABET as CODE_ALPHABET
 from groups.access_codes import LENGTH as CODE_LENGTH
 from groups.access_codes import normalize_access_code
-from groups.cache import invalidate_group
+from groups.cache import group_scope, user_scope
 from groups.models import Group, GroupMembership, MembershipStatus
 from groups.periods import period_start_for_date
 from groups.services import group_create
+from hucares.core import cache
 from hucares.core.errors import ApplicationError, NotFound, PayloadTooLarge, ValidationFailed
 
-from .cache import invalidate_group_checkins
 from .models import CheckIn, LocalStorageImport
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -360,10 +359,8 @@ def _new_check_ins(user: User, parsed: Parsed, targets: _Targets) -> list[CheckI
 
 
 def _invalidate_caches(user: User, group_ids: list[Any]) -> None:
-    for group_id in group_ids:
-        invalidate_group(group_id)
-        invalidate_group_checkins(group_id)
-    transaction.on_commit(lambda: analytics_cache.bump_many(user_ids=[user.pk], group_ids=group_ids))
+    """Every cached read of these groups (rows, periods, figures) and of the user's own figures is stale."""
+    cache.bump(user_scope(user.pk), *(group_scope(group_id) for group_id in group_ids))
 
 
 def _write(user: User, parsed: Parsed, tz_name: str) -> tuple[dict[str, Any], LocalStorageImport]:

@@ -1,4 +1,4 @@
-"""The one rule of who sees a check-in's scores (CONTRACT §5).
+"""The one rule of who sees a check-in's scores.
 
 A check-in's scores, energy level, note and emoji are hidden from everyone
 but its owner when the check-in is private or its owner's

@@ -10,15 +10,18 @@ from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from accounts.models import User
+from groups.cache import group_scope
 from groups.models import Group, GroupMembership, MembershipStatus
 from groups.periods import period_length, period_start
 from groups.selectors import user_memberships
+from hucares.core import cache
 
-from . import cache
 from .models import CheckIn
 from .privacy import HIDDEN_FIELDS, scores_hidden, scores_visible_q
 
 Row = dict[str, Any]
+# Entries are versioned by the group's scope; the TTL only bounds what an idle group keeps.
+PERIOD_TTL_SECONDS = 300
 
 ROW_FIELDS = (
     "id",
@@ -58,7 +61,7 @@ def checkin_row(check_in: CheckIn) -> Row:
 
 
 def _shown(row: Row) -> dict[str, Any]:
-    """The JSON-safe CheckIn of CONTRACT §5 with everything shown (snake_case keys)."""
+    """The JSON-safe CheckIn of the API with everything shown (snake_case keys)."""
     return {
         "id": str(row["id"]),
         "user_id": str(row["user_id"]),
@@ -92,7 +95,7 @@ def _for_viewer(shown: dict[str, Any], owner: Row, viewer_id: UUID | str | None)
 
 
 def checkin_payload(row: Row, *, viewer_id: UUID | str | None) -> dict[str, Any]:
-    """The JSON-safe CheckIn of CONTRACT §5 as ``viewer_id`` may see it (snake_case keys)."""
+    """The JSON-safe CheckIn of the API as ``viewer_id`` may see it (snake_case keys)."""
     return _for_viewer(_shown(row), row, viewer_id)
 
 
@@ -128,23 +131,27 @@ def group_period_rows(*, group_id: UUID | str, start: date) -> list[Row]:
     """A group's check-ins of one period, through the cache, for :func:`period_payload`.
 
     Each entry holds the check-in as shown to its owner, rendered once when
-    the cache is filled, and the privacy rule's inputs for everyone else.
+    the cache is filled, and the privacy rule's inputs for everyone else. The
+    entries are the same for every viewer: the privacy rule is applied per
+    viewer on the way out (:func:`period_payload`), so a cached value never
+    carries one viewer's view to another. Every write to the group's
+    check-ins, memberships or members' privacy bumps the group's scope.
     """
-    cached = cache.get_period_rows(group_id, start)
-    if cached.rows is not None:
-        return cached.rows
-    queryset = CheckIn.objects.filter(group_id=group_id, week_start_date=start).order_by("submitted_at", "id")
-    rows = [
-        {
-            "shown": _shown(row),
-            "user_id": str(row["user_id"]),
-            "is_private": row["is_private"],
-            "owner_privacy": row["owner_privacy"],
-        }
-        for row in _rows(queryset)
-    ]
-    cache.set_period_rows(group_id, start, cached.version, rows)
-    return rows
+
+    def read() -> list[Row]:
+        queryset = CheckIn.objects.filter(group_id=group_id, week_start_date=start).order_by("submitted_at", "id")
+        return [
+            {
+                "shown": _shown(row),
+                "user_id": str(row["user_id"]),
+                "is_private": row["is_private"],
+                "owner_privacy": row["owner_privacy"],
+            }
+            for row in _rows(queryset)
+        ]
+
+    key = f"checkins:group:{group_id}:{start.isoformat()}:shown"
+    return cache.cached(key, [group_scope(group_id)], read, timeout=PERIOD_TTL_SECONDS)
 
 
 def period_payload(entry: Row, *, viewer_id: UUID | str | None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Every write to check-ins (CONTRACT §5).
+"""Every write to check-ins.
 
 One check-in per user, group and period is guaranteed by the database's
 unique constraint; a concurrent duplicate becomes ``DUPLICATE_CHECKIN``, never
@@ -16,16 +16,14 @@ from django.db.models.functions import Greatest
 from django.dispatch import Signal
 
 from accounts.models import User
-from groups.cache import invalidate_group
+from groups.cache import group_scope, user_scope
 from groups.integrity import violated_constraint
 from groups.models import Group
 from groups.selectors import active_membership
-from hucares.core import events
+from hucares.core import cache, events
 from hucares.core.errors import NotFound
-from notifications.fanout import notify_friend_check_in
 
 from . import signals
-from .cache import invalidate_group_checkins
 from .errors import CheckInPeriodClosed, DuplicateCheckIn
 from .models import CheckIn
 from .selectors import current_period_start
@@ -38,6 +36,11 @@ EDITABLE_FIELDS = frozenset(
 
 def send_on_commit(signal: Signal, **kwargs: Any) -> None:
     events.send_on_commit(signal, sender=CheckIn, **kwargs)
+
+
+def _forget_cached(*, group_id: UUID | str, user_ids: list[UUID | str]) -> None:
+    """Every cached read of the group (its row, periods, figures) and of the writers' own figures is stale."""
+    cache.bump(group_scope(group_id), *(user_scope(user_id) for user_id in user_ids))
 
 
 def checkin_submit(
@@ -80,10 +83,9 @@ def checkin_submit(
                 raise DuplicateCheckIn() from None
             raise
         Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + 1)
-        # The members' notifications commit or roll back with the check-in.
-        notify_friend_check_in(check_in=check_in)
-        invalidate_group(group.pk)
-        invalidate_group_checkins(group.pk)
+        # Sent inside the transaction: the members' notifications commit or roll back with the check-in.
+        signals.checkin_recorded.send(sender=CheckIn, check_in=check_in)
+        _forget_cached(group_id=group.pk, user_ids=[user.pk])
         send_on_commit(signals.checkin_submitted, check_in=check_in)
     return check_in
 
@@ -116,7 +118,7 @@ def checkin_update(*, check_in: CheckIn, user: User, **changes: Any) -> CheckIn:
         check_in.save(update_fields=[*changes, "updated_at"])
         # The score is computed by the database: read it back.
         check_in.refresh_from_db(fields=["hu_cares_score"])
-        invalidate_group_checkins(check_in.group_id)
+        _forget_cached(group_id=check_in.group_id, user_ids=[user.pk])
         send_on_commit(signals.checkin_updated, check_in=check_in)
     return check_in
 
@@ -129,8 +131,7 @@ def checkin_delete(*, check_in: CheckIn, user: User) -> None:
         week_start_date = check_in.week_start_date
         check_in.delete()
         Group.objects.filter(pk=ids["group_id"], total_check_ins__gt=0).update(total_check_ins=F("total_check_ins") - 1)
-        invalidate_group(ids["group_id"])
-        invalidate_group_checkins(ids["group_id"])
+        _forget_cached(group_id=ids["group_id"], user_ids=[user.pk])
         send_on_commit(signals.checkin_deleted, **ids, week_start_date=week_start_date)
 
 
@@ -146,6 +147,5 @@ def checkins_delete_for_user(*, user: User) -> int:
         CheckIn.objects.filter(user=user).delete()
         for group_id, count in per_group.items():
             Group.objects.filter(pk=group_id).update(total_check_ins=Greatest(F("total_check_ins") - count, 0))
-            invalidate_group(group_id)
-            invalidate_group_checkins(group_id)
+            _forget_cached(group_id=group_id, user_ids=[user.pk])
     return len(group_ids)

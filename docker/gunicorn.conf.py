@@ -1,4 +1,4 @@
-"""gunicorn for the HTTP API (the WebSocket server is daphne, see README)."""
+"""gunicorn for the HTTP API (the WebSocket server is daphne, see README "Serving")."""
 
 import multiprocessing
 import os

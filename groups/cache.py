@@ -1,108 +1,90 @@
-"""Group rows and members' roles cached in Redis, invalidated explicitly by every write that changes them.
+"""Group rows and members' roles cached under the group's version scope (:mod:`hucares.core.cache`).
 
 The cached group is the ``Group`` row itself, shared by all viewers; what a
 viewer may see of it (``myRole``, ``accessCode``) follows from their own
 cached role. Only active members' roles are cached: a non-member always
-reaches the database, so a join needs no invalidation, and every save or
-delete of a membership drops its key (:mod:`groups.receivers`).
+reaches the database, so a join needs no invalidation.
+
+Every save or delete of a group or a membership bumps the group's scope
+(:mod:`groups.receivers`), whichever code path made it (services, the admin,
+cascades). The same scope versions every other cached read about the group
+(its check-ins, its analytics), so the apps above ``groups`` need no
+invalidation call of their own for membership changes.
 """
 
-import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
 from uuid import UUID
 
-from django.core.cache import cache
-from django.db import transaction
-
 from accounts.models import User
+from hucares.core import cache
+from hucares.core.cache import scope
 
 from .models import Group
 from .selectors import member_role
 
-logger = logging.getLogger(__name__)
-
-GROUP_TTL_SECONDS = 300
-# Short: a read that misses the cache and races a removal's commit can put
-# the old role back after the removal dropped it; this bounds how long.
-ROLE_TTL_SECONDS = 60
-T = TypeVar("T")
+ENTRY_TTL_SECONDS = 300
 
 
-def cache_call(default: T, operation: Callable[[], T]) -> T:
-    """Run a cache operation; a cache outage degrades to the database, never to an error."""
-    try:
-        return operation()
-    except Exception as exc:  # noqa: BLE001 - any cache failure means "no cache"
-        logger.warning("cache unavailable: %s", exc.__class__.__name__)
-        return default
+def group_scope(group_id: UUID | str) -> str:
+    """The version scope of every cached read about one group."""
+    return scope("group", group_id)
 
 
-def delete_now_and_on_commit(*keys: str) -> None:
-    """Delete now (readers in this transaction) and after commit (a reader may have refilled it meanwhile)."""
-    cache_call(None, lambda: cache.delete_many(list(keys)))
-    transaction.on_commit(lambda: cache_call(None, lambda: cache.delete_many(list(keys))))
-
-
-def group_key(group_id: UUID | str) -> str:
-    return f"groups:detail:{group_id}"
-
-
-def cached_group(group_id: UUID | str) -> Group | None:
-    """The active group, from the cache when possible."""
-    key = group_key(group_id)
-    group: Any = cache_call(None, lambda: cache.get(key))
-    return group if isinstance(group, Group) else _group_from_database(group_id)
-
-
-def _group_from_database(group_id: UUID | str) -> Group | None:
-    found = Group.objects.filter(id=group_id, is_active=True).first()
-    if found is not None:
-        cache_call(None, lambda: cache.set(group_key(group_id), found, GROUP_TTL_SECONDS))
-    return found
+def user_scope(user_id: UUID | str) -> str:
+    """The version scope of every cached read about one user's own data."""
+    return scope("user", user_id)
 
 
 def invalidate_group(group_id: UUID | str) -> None:
-    delete_now_and_on_commit(group_key(group_id))
+    """Every cached read about the group is stale from now on."""
+    cache.bump(group_scope(group_id))
 
 
-def role_key(group_id: UUID | str, user_id: UUID | str) -> str:
+def _group_key(group_id: UUID | str) -> str:
+    return f"groups:detail:{group_id}"
+
+
+def _role_key(group_id: UUID | str, user_id: UUID | str) -> str:
     return f"groups:role:{group_id}:{user_id}"
 
 
-def invalidate_role(group_id: UUID | str, user_id: UUID | str) -> None:
-    delete_now_and_on_commit(role_key(group_id, user_id))
-
-
-def _role_from_database(group_id: UUID | str, user: User) -> str | None:
-    role = member_role(group_id=group_id, user=user)
-    if role is not None:
-        cache_call(None, lambda: cache.set(role_key(group_id, user.pk), role, ROLE_TTL_SECONDS))
-    return role
+def _read(group_id: UUID | str, user: User) -> tuple[Group | None, str | None]:
+    keys = [_group_key(group_id), _role_key(group_id, user.pk)]
+    found, versions = cache.get_many(keys, [group_scope(group_id)])
+    group, role = found.get(keys[0]), found.get(keys[1])
+    fresh: dict[str, object] = {}
+    if not isinstance(role, str):
+        role = member_role(group_id=group_id, user=user)
+        if role is None:
+            return None, None
+        fresh[keys[1]] = role
+    if not isinstance(group, Group):
+        group = Group.objects.filter(id=group_id, is_active=True).first()
+        if group is not None:
+            fresh[keys[0]] = group
+    cache.set_many(fresh, versions, ENTRY_TTL_SECONDS)
+    return group, role
 
 
 def viewer_role(group_id: UUID | str, user: User) -> str | None:
     """The user's role in the active group if they are an active member, else ``None``."""
-    role = cache_call(None, lambda: cache.get(role_key(group_id, user.pk)))
-    return role if isinstance(role, str) else _role_from_database(group_id, user)
+    key = _role_key(group_id, user.pk)
+    found, versions = cache.get_many([key], [group_scope(group_id)])
+    role = found.get(key)
+    if isinstance(role, str):
+        return role
+    role = member_role(group_id=group_id, user=user)
+    if role is not None:
+        cache.set_many({key: role}, versions, ENTRY_TTL_SECONDS)
+    return role
 
 
 def viewer_group(group_id: UUID | str, user: User) -> Group | None:
     """The active group with ``my_role`` set when the user is an active member of it, else ``None``.
 
-    One cache round trip fetches both the group and the viewer's role.
+    One cache round trip fetches the group's version, the group and the viewer's role.
     """
-    keys = [group_key(group_id), role_key(group_id, user.pk)]
-    cached: dict[str, Any] = cache_call({}, lambda: cache.get_many(keys))
-    role = cached.get(keys[1])
-    if not isinstance(role, str):
-        role = _role_from_database(group_id, user)
-        if role is None:
-            return None
-    group = cached.get(keys[0])
-    if not isinstance(group, Group):
-        group = _group_from_database(group_id)
-        if group is None:
-            return None
+    group, role = _read(group_id, user)
+    if group is None or role is None:
+        return None
     group.my_role = role  # type: ignore[attr-defined]
     return group

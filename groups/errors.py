@@ -1,4 +1,4 @@
-"""Domain errors of groups and memberships (CONTRACT §1 error table)."""
+"""Domain errors of groups and memberships."""
 
 from hucares.core.errors import ApplicationError
 

@@ -1,4 +1,4 @@
-"""When a check-in period starts (CONTRACT §5).
+"""When a check-in period starts.
 
 A pure function of the group's frequency, timezone and period anchor and an
 instant: no database, no clock. Everything that needs "the current period"

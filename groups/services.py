@@ -13,7 +13,6 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import User
-from checkins.cache import invalidate_group_checkins
 from hucares.core import events
 from hucares.core.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -107,7 +106,7 @@ def group_update(*, group: Group, by: User, **changes: Any) -> Group:
         for name in changed:
             setattr(group, name, changes[name])
         if changed:
-            group.save(update_fields=[*changed, "updated_at"])  # the save drops the cached row (receivers)
+            group.save(update_fields=[*changed, "updated_at"])  # the save bumps the group's cache scope (receivers)
             send_on_commit(signals.group_settings_changed, group=group, changed=changed, by=by)
     return group
 
@@ -117,8 +116,7 @@ def _delete_group(group: Group, *, by: User | None) -> None:
         group.memberships.filter(status=MembershipStatus.ACTIVE).values_list("user_id", flat=True).order_by("joined_at")
     )
     group_id, group_name = group.pk, group.name
-    group.delete()  # drops the cached row and the members' roles (receivers)
-    invalidate_group_checkins(group_id)
+    group.delete()  # bumps the group's cache scope (receivers)
     send_on_commit(signals.group_deleted, group_id=group_id, group_name=group_name, member_ids=member_ids, by=by)
 
 
@@ -189,7 +187,6 @@ def group_leave(*, group: Group, user: User) -> None:
         Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
         group.member_count -= 1
         invalidate_group(group.pk)
-        invalidate_group_checkins(group.pk)
         send_on_commit(signals.member_left, group=group, user=user)
 
 
@@ -219,7 +216,6 @@ def member_remove(*, group: Group, user: User, by: User, ban: bool = False) -> N
             Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
             group.member_count -= 1
         invalidate_group(group.pk)
-        invalidate_group_checkins(group.pk)
         send_on_commit(signals.member_removed, group=group, user=user, by=by, banned=ban)
 
 
@@ -302,7 +298,6 @@ def membership_ban(*, membership: GroupMembership, by: User) -> None:
         if was_active:
             Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
         invalidate_group(group.pk)
-        invalidate_group_checkins(group.pk)
         send_on_commit(signals.member_removed, group=group, user=membership.user, by=by, banned=True)
 
 
@@ -311,6 +306,5 @@ def group_deactivate(*, group: Group, by: User) -> None:
     with transaction.atomic():
         group = _lock_group(group)
         group.is_active = False
-        group.save(update_fields=["is_active", "updated_at"])  # the save drops the cached row (receivers)
-        invalidate_group_checkins(group.pk)
+        group.save(update_fields=["is_active", "updated_at"])  # the save bumps the group's cache scope (receivers)
         send_on_commit(signals.group_settings_changed, group=group, changed=["is_active"], by=by)

@@ -12,11 +12,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hucares.settings.base")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
 from realtime.longpoll import with_event_polling  # noqa: E402
-from realtime.middleware import JWTAuthMiddleware  # noqa: E402
+from realtime.middleware import JWTAuthMiddleware, OriginCheck  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 # Bound in the root context so every request and socket shares one cache and
@@ -27,6 +26,6 @@ application = ProtocolTypeRouter(
     {
         # The long-poll waits as a coroutine, outside Django's sync middleware (realtime/longpoll.py).
         "http": with_event_polling(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": OriginCheck(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

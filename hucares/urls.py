@@ -14,7 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("users/", include("accounts.api.user_urls")),
     path("", include("groups.api.urls")),
     path("", include("checkins.api.urls")),
-    path("", include("checkins.api.migration_urls")),
+    path("", include("checkins.api.import_urls")),
     path("", include("notifications.api.urls")),
     path("", include("analytics.api.urls")),
     path("", include("realtime.api.urls")),

@@ -4,7 +4,7 @@ A check-in's are written by :func:`notify_friend_check_in` inside the
 check-in's own transaction. The others are run by Celery tasks off the
 request path: each such function takes ids and an ``event_id`` chosen once by
 the receiver that queued it, so a retried task builds the same ``dedupe_key``
-and creates nothing twice. Preferences (CONTRACT §3) and
+and creates nothing twice. Preferences and
 ``membership.notification_enabled`` decide who receives what:
 
 - ``friend_check_in``: other members with ``friendCheckIn``;
@@ -35,9 +35,9 @@ def _group_data(group: Group, **extra: Any) -> dict[str, Any]:
 
 
 def notify_friend_check_in(*, check_in: CheckIn) -> int:
-    """Called by :func:`checkins.services.checkin_submit` inside the check-in's transaction, ``user`` and
-    ``group`` loaded: the notifications commit or roll back with the check-in, and no task is queued per
-    check-in (a Celery round trip cost more CPU than the insert, bench/RESULTS.md)."""
+    """Called for ``checkin_recorded`` inside the check-in's transaction, ``user`` and ``group`` loaded:
+    the notifications commit or roll back with the check-in, and no task is queued per check-in (a Celery
+    round trip per check-in cost more CPU than the insert itself; docs/performance.md)."""
     author, group = check_in.user, check_in.group
     return notifications_create_for_each(
         recipients=group_recipients(group_id=group.pk, exclude_user_id=author.pk, pref="friendCheckIn"),
@@ -108,7 +108,7 @@ def notify_group_deleted(
 
 
 def notify_group_invitation(*, group_id: UUID | str, invitee_id: UUID | str, by_id: UUID | str, event_id: str) -> int:
-    """The invitation carries the group's id, name and access code (CONTRACT §4)."""
+    """The invitation carries the group's id, name and access code."""
     group = Group.objects.filter(pk=group_id, is_active=True).first()
     invitee = User.objects.filter(pk=invitee_id, is_active=True).first()
     by = User.objects.filter(pk=by_id).first()

@@ -1,4 +1,5 @@
-"""Queue notification fan-out for group events (sent after commit by the services).
+"""Notification fan-out for domain events: group events queue a task after commit; a check-in's are written
+in its own transaction.
 
 Each receiver picks the ``event_id`` that makes the task's notifications
 unique, then queues the task once the current transaction (if any) commits.
@@ -12,14 +13,23 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from accounts.models import User
+from checkins.models import CheckIn
+from checkins.signals import checkin_recorded
 from groups import signals as group_signals
 from groups.models import Group, GroupMembership
 
 from . import tasks
+from .fanout import notify_friend_check_in
 
 
 def _id(value: Any) -> str | None:
     return str(value.pk if hasattr(value, "pk") else value) if value is not None else None
+
+
+@receiver(checkin_recorded, dispatch_uid="notifications.checkin_recorded")
+def on_checkin_recorded(sender: Any, *, check_in: CheckIn, **kwargs: Any) -> None:
+    # Inside the check-in's transaction: the notifications commit or roll back with it, no task per check-in.
+    notify_friend_check_in(check_in=check_in)
 
 
 @receiver(group_signals.member_joined, dispatch_uid="notifications.member_joined")

@@ -1,4 +1,4 @@
-"""The weekly reminder (CONTRACT §7), run hourly by Celery beat.
+"""The weekly reminder, run hourly by Celery beat.
 
 A user is due once their local ``reminderDay`` has come and the local hour is
 at or past ``reminderHour`` (so a missed hourly run catches up later that

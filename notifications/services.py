@@ -1,4 +1,4 @@
-"""Writes of notifications (CONTRACT §7).
+"""Writes of notifications.
 
 Notifications are created in bulk, once: each carries a ``dedupe_key`` that
 the database keeps unique per user, so a task that is retried or runs twice

@@ -5,4 +5,7 @@ class RealtimeConfig(AppConfig):
     name = "realtime"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 - connects the live-delivery receivers
+        from . import (
+            metrics,  # noqa: F401 - registers the open-sockets gauge
+            receivers,  # noqa: F401 - connects the live-delivery receivers
+        )

@@ -24,11 +24,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hucares.settings.base")
 django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
 from .longpoll import with_event_polling  # noqa: E402
-from .middleware import JWTAuthMiddleware  # noqa: E402
+from .middleware import JWTAuthMiddleware, OriginCheck  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
 # Bound in the root context, so every socket shares it (module docstring).
@@ -45,6 +44,6 @@ application = ProtocolTypeRouter(
     {
         # nginx sends /ws/ and the long-poll of GET /api/v1/events here.
         "http": with_event_polling(not_found),
-        "websocket": AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": OriginCheck(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

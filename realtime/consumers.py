@@ -12,7 +12,12 @@ Close codes:
 - 4408: no ``heartbeat`` for ``REALTIME_PRESENCE_TTL`` seconds.
 - 4429: flooding (frames keep arriving while the frame budget is spent).
 - 1009: a frame over 64 KB.
-- An Origin not in ``ALLOWED_HOSTS`` is refused at the handshake (HTTP 403).
+- A browser Origin not in ``ALLOWED_HOSTS`` is refused at the handshake
+  (HTTP 403); a handshake without ``Origin`` (a native app) is let in.
+
+While Redis is unreachable, a frame that needs it (heartbeat, join-group,
+authenticate) gets an ``error`` frame with code ``SERVICE_UNAVAILABLE`` and
+the socket stays open, so the client can keep it or fall back to polling.
 """
 
 import asyncio
@@ -30,6 +35,8 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import HttpRequest
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from accounts.models import User
 from groups.selectors import active_membership, group_member_ids
@@ -37,6 +44,7 @@ from hucares.core.ratelimit import client_ip
 
 from . import events, presence, services
 from .db import db_call
+from .middleware import SUBPROTOCOL
 from .publish import Message, apublish_many, event_message, room_group, user_group
 from .selectors import StreamPage, stream_read, stream_resume
 
@@ -49,6 +57,9 @@ CLOSE_FLOODING = 4429
 CLOSE_TOO_BIG = 1009
 # Frames refused for the budget in a row before the socket is closed.
 FLOOD_LIMIT = 50
+# What a socket's frames meet while Redis is down: refused or timed-out connections.
+REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+UNAVAILABLE_MESSAGE = "Live service temporarily unavailable; retry shortly."
 # ``json.dumps(frame, separators=...)`` builds an encoder per call; one serves every frame.
 _encode_frame = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -148,7 +159,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.heartbeat_written = time.monotonic()
         self.watchdog: asyncio.TimerHandle | None = None
         self.closing: asyncio.Future[None] | None = None
-        await self.accept()
+        offered = self.scope.get("subprotocols", [])
+        await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
         token = self.scope.get("token")
         if token is not None and not await self._start(token):
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -241,14 +253,26 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.watchdog = asyncio.get_running_loop().call_later(deadline - now, self._watch)
 
     async def disconnect(self, code: int) -> None:
+        """Leave the groups, drop the socket's row and presence, tell co-members when it was the last.
+
+        With Redis unreachable the rest still runs: the row goes, and presence
+        lapses on its own after ``REALTIME_PRESENCE_TTL``.
+        """
         if self.watchdog is not None:
             self.watchdog.cancel()
-        for room in list(self.rooms):
-            await self.channel_layer.group_discard(room, self.channel_name)
+        groups = [*self.rooms, *([user_group(self.user.pk)] if self.user is not None else [])]
+        try:
+            for group in groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except REDIS_UNREACHABLE as exc:
+            logger.warning("socket closed while Redis is unreachable: %s", type(exc).__name__)
         if self.user is None:
             return
-        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-        audience = await db_call(services.socket_left)(user_id=self.user.pk, socket_id=self.channel_name)
+        try:
+            audience = await db_call(services.socket_left)(user_id=self.user.pk, socket_id=self.channel_name)
+        except REDIS_UNREACHABLE as exc:
+            logger.warning("socket presence left to expire, Redis unreachable: %s", type(exc).__name__)
+            return
         await self._announce(audience, online=False)
 
     async def dispatch(self, message: Message) -> None:
@@ -283,11 +307,15 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.send_frame(events.error(code="RATE_LIMITED", message="Too many frames; slow down."))
             return
         ref: Any = None
+        name = ""
         try:
             name, data, ref = self._parse(text_data)
             await self._dispatch(name, data, ref)
         except FrameError as exc:
             await self.send_frame(events.error(code=exc.code, message=exc.message, ref=ref))
+        except REDIS_UNREACHABLE as exc:
+            logger.warning("websocket frame %r failed: Redis unreachable: %s", name, type(exc).__name__)
+            await self.send_frame(events.error(code="SERVICE_UNAVAILABLE", message=UNAVAILABLE_MESSAGE, ref=ref))
         except Exception:
             logger.exception("websocket frame failed")
             await self.send_frame(events.error(code="INTERNAL_ERROR", message="Something went wrong.", ref=ref))

@@ -1,4 +1,4 @@
-"""One builder per WebSocket event (CONTRACT §8).
+"""One builder per WebSocket event.
 
 Each returns a JSON-safe ``{"event", "data"}`` frame with camelCase keys:
 UUIDs and instants are already strings, so the frame can cross the channel

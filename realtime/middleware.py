@@ -1,21 +1,34 @@
-"""The ``?token=`` query parameter of a WebSocket.
+"""How a WebSocket handshake carries its access token, and which handshakes may open a socket.
 
-The middleware only takes the token out of the query string; the consumer
+The recommended way keeps the token out of the URL (and so out of every
+proxy's request log): the client offers the subprotocols ``hucares.v1`` and
+``hucares.auth.<access token>`` (``Sec-WebSocket-Protocol``, which browsers
+let a page set) and the server answers ``hucares.v1``. ``?token=`` keeps
+working, discouraged; a socket opened with neither sends an ``authenticate``
+frame first.
+
+The middleware only takes the token out of the handshake; the consumer
 checks it (:func:`realtime.services.token_user`) in the same trip to a
 thread that records the socket (one trip per handshake instead of one for the
 token and more for the rest), accepts the socket first and then closes it
 with 4401 when the token is bad: a close before ``accept`` would reach the
-browser as a bare HTTP 403 without the code.
-The token never reaches a log line; the query string is not logged here and
-the log filter redacts ``token=`` wherever else it appears.
+browser as a bare HTTP 403 without the code. The auth subprotocol is removed
+from the scope the consumer sees, and the log filter redacts ``token=`` and
+``hucares.auth.`` values wherever else they appear.
 """
 
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.middleware import BaseMiddleware
+from channels.security.websocket import AllowedHostsOriginValidator
 
 Scope = dict[str, Any]
+ASGIApp = Any
+
+# The subprotocol the server speaks, and the prefix of the one that carries the token.
+SUBPROTOCOL = "hucares.v1"
+AUTH_SUBPROTOCOL_PREFIX = "hucares.auth."
 
 
 def token_from_query(scope: Scope) -> str | None:
@@ -24,8 +37,40 @@ def token_from_query(scope: Scope) -> str | None:
     return values[0] if values else None
 
 
+def token_from_subprotocols(scope: Scope) -> str | None:
+    for protocol in scope.get("subprotocols", []):
+        if protocol.startswith(AUTH_SUBPROTOCOL_PREFIX) and len(protocol) > len(AUTH_SUBPROTOCOL_PREFIX):
+            return str(protocol[len(AUTH_SUBPROTOCOL_PREFIX) :])
+    return None
+
+
 class JWTAuthMiddleware(BaseMiddleware):
-    """Sets ``scope["token"]`` to the ``?token=`` value, or ``None`` (the client may send ``authenticate``)."""
+    """Sets ``scope["token"]`` from the auth subprotocol, else ``?token=``, else ``None``.
+
+    With ``None`` the client may still send ``authenticate``.
+    """
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
-        return await super().__call__({**scope, "token": token_from_query(scope)}, receive, send)
+        token = token_from_subprotocols(scope) or token_from_query(scope)
+        offered = [p for p in scope.get("subprotocols", []) if not p.startswith(AUTH_SUBPROTOCOL_PREFIX)]
+        return await super().__call__({**scope, "token": token, "subprotocols": offered}, receive, send)
+
+
+class OriginCheck:
+    """Refuse a browser handshake from an Origin outside ``ALLOWED_HOSTS``; let native apps in.
+
+    Browsers always send ``Origin`` with a WebSocket handshake, and a page on
+    another site is what the check is for. Native clients (OkHttp,
+    URLSession) send none; they are no cross-site page, and the socket still
+    needs a valid token. So a handshake without ``Origin`` skips Channels'
+    validator, and every other one goes through it unchanged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.browser_check = AllowedHostsOriginValidator(app)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
+        if any(name == b"origin" for name, _ in scope.get("headers", [])):
+            return await self.browser_check(scope, receive, send)
+        return await self.app(scope, receive, send)

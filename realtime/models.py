@@ -5,7 +5,7 @@ from django.db import models
 
 
 class UserSession(models.Model):
-    """One open WebSocket; the row lives as long as the socket (CONTRACT §8)."""
+    """One open WebSocket; the row lives as long as the socket."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sockets")

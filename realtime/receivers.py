@@ -1,4 +1,4 @@
-"""Live delivery of domain events (CONTRACT §8).
+"""Live delivery of domain events.
 
 Every signal here is sent by a service after its transaction committed. Each
 receiver appends its events to the streams of the users they are for (in a

@@ -14,8 +14,8 @@ from .events import Frame
 from .models import StreamCounter, StreamEvent, UserSession
 
 # Every handshake and every last socket's close runs this. The same query
-# through the ORM (a membership subquery, a join, an exclude) cost ~0.9 ms of
-# CPU to build and compile per call against ~0.1 ms for this text.
+# through the ORM (a membership subquery, a join, an exclude) cost several
+# times this text's CPU to build and compile on every call (docs/performance.md).
 # The tables are the models' ``db_table`` (checked by a test).
 _CO_MEMBERS_SQL = (
     "SELECT DISTINCT other.user_id"

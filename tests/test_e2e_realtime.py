@@ -1,4 +1,4 @@
-"""Two real daphne processes sharing Redis and the database (CONTRACT §8).
+"""Two real daphne processes sharing Redis and the database.
 
 A check-in submitted over HTTP to the first process reaches, as
 ``friend-checked-in``, a socket connected to the second: rooms and personal

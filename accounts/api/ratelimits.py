@@ -1,4 +1,4 @@
-"""Per-IP limits on failed authentication attempts (CONTRACT §2, rate limits).
+"""Per-IP limits on failed authentication attempts.
 
 A view is first checked without counting; only the failures named by the
 view count. A user who types the password right on the first try is never

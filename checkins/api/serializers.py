@@ -36,7 +36,7 @@ class CheckInSubmitSerializer(CheckInWriteSerializer):
 
 
 class CheckInSerializer(serializers.Serializer[Any]):
-    """The CheckIn of CONTRACT §5 (documentation of what the selectors produce).
+    """The CheckIn of the API (documentation of what the selectors produce).
     Scores, energy level, note and emoji are null when hidden from the viewer."""
 
     id = serializers.UUIDField()

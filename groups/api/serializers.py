@@ -10,12 +10,12 @@ from .fields import StrictIntegerField, TimezoneField
 
 
 def can_see_access_code(group: Group, role: str | None) -> bool:
-    """Admins and moderators always; members when they may invite (CONTRACT §4)."""
+    """Admins and moderators always; members when they may invite."""
     return role in (Role.ADMIN, Role.MODERATOR) or (role == Role.MEMBER and group.allow_member_invite)
 
 
 class GroupSerializer(serializers.ModelSerializer[Group]):
-    """The Group of CONTRACT §4 as seen by a viewer whose role is in ``group.my_role``."""
+    """The Group of the API as seen by a viewer whose role is in ``group.my_role``."""
 
     access_code = serializers.SerializerMethodField()
     created_by = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True)

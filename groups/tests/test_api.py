@@ -411,7 +411,7 @@ def test_a_cache_outage_degrades_to_the_database(crew, client_for, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("redis down")
 
-    for name in ("get", "get_many", "set", "delete_many", "add", "incr"):
+    for name in ("get", "get_many", "set", "set_many", "delete_many", "add", "incr"):
         monkeypatch.setattr(cache, name, down)
     client = client_for(crew.member)
     assert client.get(f"/api/v1/groups/{crew.group.pk}").json()["data"]["name"] == crew.group.name

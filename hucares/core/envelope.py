@@ -1,4 +1,4 @@
-"""Builders of the success and error envelopes of CONTRACT §1."""
+"""Builders of the success and error envelopes of the API."""
 
 from typing import Any
 

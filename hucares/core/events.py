@@ -1,4 +1,4 @@
-"""Domain signals leave only after the transaction commits (STYLE §3)."""
+"""Domain signals leave only after the transaction commits: nothing is announced for a rollback."""
 
 import logging
 from typing import Any

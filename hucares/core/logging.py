@@ -10,11 +10,13 @@ from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 from .context import request_id_var, user_id_var
 
 _SECRET = re.compile(r"((?:access_?|refresh_?)?token|password|secret)=([^&\s\"']+)", re.IGNORECASE)
+# The WebSocket subprotocol that carries an access token (realtime.middleware).
+_AUTH_SUBPROTOCOL = re.compile(r"(hucares\.auth\.)[^,\s\"']+")
 
 
 def redact(text: str) -> str:
-    """``/ws/?token=abc`` -> ``/ws/?token=[redacted]``."""
-    return _SECRET.sub(r"\1=[redacted]", text)
+    """``/ws/?token=abc`` -> ``/ws/?token=[redacted]``; ``hucares.auth.abc`` -> ``hucares.auth.[redacted]``."""
+    return _AUTH_SUBPROTOCOL.sub(r"\1[redacted]", _SECRET.sub(r"\1=[redacted]", text))
 
 
 class RequestContextFilter(logging.Filter):
@@ -22,7 +24,7 @@ class RequestContextFilter(logging.Filter):
         record.requestId = request_id_var.get()
         if not hasattr(record, "userId"):
             record.userId = user_id_var.get()
-        if isinstance(record.msg, str) and "=" in record.msg:
+        if isinstance(record.msg, str) and ("=" in record.msg or "hucares.auth." in record.msg):
             record.msg = redact(record.msg)
         if isinstance(record.args, Mapping):  # "%(name)s"-style messages (Celery's)
             record.args = {key: _redacted(value) for key, value in record.args.items()}

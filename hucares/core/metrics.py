@@ -1,4 +1,4 @@
-"""Prometheus metrics of CONTRACT §10.
+"""Prometheus metrics of the API contract.
 
 Request durations and check-in counts are recorded in-process (aggregated
 across gunicorn workers when ``PROMETHEUS_MULTIPROC_DIR`` is set); the gauges
@@ -7,8 +7,8 @@ process reports the same truth.
 """
 
 import os
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
@@ -26,20 +26,27 @@ CHECKINS_TOTAL = Counter("checkins", "Check-ins submitted.")
 ACTIVE_WINDOW = timedelta(minutes=15)
 
 
+# Gauges read at scrape time, registered by the apps that own their data
+# (``register_gauge`` in their AppConfig.ready), so this module imports no app.
+GaugeReader = Callable[[], GaugeMetricFamily]
+_gauge_readers: list[GaugeReader] = []
+
+
+def register_gauge(reader: GaugeReader) -> GaugeReader:
+    """Report ``reader()`` at every scrape; usable as a decorator."""
+    _gauge_readers.append(reader)
+    return reader
+
+
+def active_since() -> datetime:
+    """The start of the window ``active_users`` counts."""
+    return timezone.now() - ACTIVE_WINDOW
+
+
 class DatabaseGauges(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from accounts.models import User
-        from realtime.models import UserSession
-
-        since = timezone.now() - ACTIVE_WINDOW
-        yield GaugeMetricFamily(
-            "active_users",
-            "Users active in the last 15 minutes.",
-            value=User.objects.filter(last_active_at__gte=since).count(),
-        )
-        yield GaugeMetricFamily(
-            "websocket_connections", "Open WebSocket connections.", value=UserSession.objects.count()
-        )
+        for reader in _gauge_readers:
+            yield reader()
 
 
 def render_metrics() -> bytes:

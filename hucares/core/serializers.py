@@ -1,11 +1,11 @@
 """Output of context-free read serializers from one instance per process.
 
 A DRF serializer builds its fields anew for every instance, and a
-``ModelSerializer`` introspects its model to do so: ``GroupSerializer(group).data``
-cost ~0.32 ms of CPU, a fifth of a cached ``GET /groups/:id``, where
-``to_representation`` on an instance whose fields are already built costs
-~0.03 ms (bench/RESULTS.md). Only for serializers that need no context and
-keep no state between calls: the one instance serves every request of the
+``ModelSerializer`` introspects its model to do so: for a cached
+``GET /groups/:id`` that was a large share of the request, where
+``to_representation`` on an instance whose fields are already built is cheap
+(figures in docs/performance.md). Only for serializers that need no context
+and keep no state between calls: the one instance serves every request of the
 process.
 """
 

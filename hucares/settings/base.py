@@ -115,10 +115,12 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES: dict[str, Any] = {
         "default": {
-            "BACKEND": "hucares.core.cache.ReusedClientRedisCache",
+            # django-redis keeps one Redis client per server; Django's own backend
+            # builds one per cache call, which showed in every request's CPU.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hucares"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
     CHANNEL_LAYERS: dict[str, Any] = {
@@ -142,7 +144,7 @@ else:
 # Seconds an HTTP request may spend publishing one live event before giving
 # up: a hung Redis must not hold the request for the client's default timeout.
 REALTIME_PUBLISH_TIMEOUT = env.float("REALTIME_PUBLISH_TIMEOUT", default=0.5)
-# WebSocket knobs (README "Real-time"): seconds to authenticate by message,
+# WebSocket knobs (docs/architecture.md, "Sockets"): seconds to authenticate by message,
 # presence lifetime without a heartbeat, how often a heartbeat is written to
 # user_sessions, and the per-socket frame budget.
 REALTIME_AUTH_TIMEOUT = env.float("REALTIME_AUTH_TIMEOUT", default=5.0)
@@ -193,7 +195,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "trim-event-streams": {"task": "realtime.tasks.trim_event_streams", "schedule": crontab(minute=40)},
     "purge-idempotency-keys": {"task": "hucares.core.tasks.purge_idempotency_keys", "schedule": crontab(minute=20)},
     "rollup-participation-rates": {
-        "task": "groups.tasks.rollup_participation_rates",
+        "task": "checkins.tasks.rollup_participation_rates",
         "schedule": crontab(hour=2, minute=0),
     },
 }

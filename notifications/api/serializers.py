@@ -6,7 +6,7 @@ from ..models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
-    """``{id, type, title, message, data, isRead, createdAt, readAt, expiresAt}`` (CONTRACT §7)."""
+    """``{id, type, title, message, data, isRead, createdAt, readAt, expiresAt}``."""
 
     class Meta:
         model = Notification

@@ -1,4 +1,4 @@
-"""The notifications endpoints of CONTRACT §7: one's own only."""
+"""The notifications endpoints of the API: one's own only."""
 
 import uuid
 from datetime import timedelta

@@ -15,7 +15,7 @@ from checkins.models import CheckIn
 from groups import services as group_services
 from groups.models import MembershipStatus, Role
 from groups.tests.factories import GroupFactory, MembershipFactory
-from notifications import tasks
+from notifications import receivers, tasks
 from notifications.models import Notification, NotificationType
 from notifications.tests.factories import NotificationFactory
 
@@ -120,7 +120,7 @@ def test_a_failing_notification_insert_rolls_the_check_in_back(group_of_four, mo
     def broken(**kwargs):
         raise RuntimeError("notifications table unavailable")
 
-    monkeypatch.setattr(checkin_services, "notify_friend_check_in", broken)
+    monkeypatch.setattr(receivers, "notify_friend_check_in", broken)
     with pytest.raises(RuntimeError):
         submit(admin, group)
     assert not CheckIn.objects.exists()

@@ -1,6 +1,11 @@
-from collections.abc import AsyncIterator
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 import pytest
+import redis
 from asgiref.sync import sync_to_async
 from django.db import connections
 
@@ -22,3 +27,45 @@ async def _release_async_orm_connection() -> AsyncIterator[None]:
 
 def events_named(published: list[tuple[str, dict]], name: str) -> list[tuple[str, dict]]:
     return [(group, message) for group, message in published if (message.get("event") or {}).get("event") == name]
+
+
+@dataclass
+class OwnRedis:
+    url: str
+    process: "subprocess.Popen[bytes]"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[OwnRedis]:
+    """A redis-server of this test alone on a free port, for fault drills that stop it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                assert process.poll() is None, "redis-server exited"
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        client.close()
+        yield OwnRedis(url, process)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=10)

@@ -50,9 +50,11 @@ def communicator(path: str = "/ws/", headers: list[tuple[bytes, bytes]] | None =
     return Communicator(application, path, headers=headers if headers is not None else [ORIGIN])
 
 
-async def connect(user: User, *, token: str | None = None) -> tuple[Communicator, dict[str, Any]]:
+async def connect(
+    user: User, *, token: str | None = None, headers: list[tuple[bytes, bytes]] | None = None
+) -> tuple[Communicator, dict[str, Any]]:
     """An authenticated socket of ``user`` and its ``connected`` frame."""
-    socket = communicator(f"/ws/?token={token or await _token(user)}")
+    socket = communicator(f"/ws/?token={token or await _token(user)}", headers=headers)
     accepted, _ = await socket.connect()
     assert accepted
     frame = await socket.receive_json_from(timeout=5)
@@ -85,3 +87,19 @@ async def send(socket: WebsocketCommunicator, event: str, data: Any = None, ref:
     if ref is not None:
         frame["ref"] = ref
     await socket.send_to(text_data=json.dumps(frame))
+
+
+async def assert_nothing_more(socket: WebsocketCommunicator, user_id: Any) -> None:
+    """Nothing reached ``socket`` (of ``user_id``) that was published before this call.
+
+    Event-driven instead of waiting a while for silence: a marker published
+    now to the user's own stream goes through Redis after everything already
+    published, and a socket receives its messages in the order Redis sent
+    them, so the marker must be the very next frame.
+    """
+    from realtime.broadcast import abroadcast
+    from realtime.publish import event_message, user_group
+
+    marker = {"event": "test-marker", "data": {"id": uuid.uuid4().hex}}
+    assert await abroadcast([(user_group(user_id), event_message(marker))])
+    assert await socket.receive_json_from(timeout=5) == marker

@@ -1,4 +1,4 @@
-"""Delivery rules of CONTRACT §8 over real sockets and the Redis channel layer."""
+"""Delivery rules of the API over real sockets and the Redis channel layer."""
 
 import pytest
 from channels.db import database_sync_to_async
@@ -10,7 +10,7 @@ from groups import services as group_services
 from groups.models import Role
 from groups.tests.factories import GroupFactory, MembershipFactory
 
-from .helpers import connect, receive_event, send
+from .helpers import assert_nothing_more, connect, receive_event, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +38,7 @@ async def test_friend_checked_in_reaches_other_members_without_joining_the_room(
     # The author's own socket gets no friend-checked-in: its own checkin-created (and the member's presence).
     own = await receive_event(author_socket, "checkin-created")
     assert own["data"]["checkInId"] == str(check_in.pk)
-    assert await author_socket.receive_nothing(timeout=0.3)
+    await assert_nothing_more(author_socket, admin.pk)
     await author_socket.disconnect()
     await member_socket.disconnect()
 
@@ -69,9 +69,10 @@ async def test_removed_member_leaves_the_room_at_once() -> None:
     assert told["data"]["data"]["banned"] is True
     assert (await receive_event(admin_socket, "group-updated"))["data"]["type"] == "member-removed"
     # Room events after the removal do not reach the removed member, nor do check-ins.
-    await send(admin_socket, "user-typing", {"groupId": str(group.pk), "isTyping": True})
+    await send(admin_socket, "user-typing", {"groupId": str(group.pk), "isTyping": True}, ref="t")
+    assert (await receive_event(admin_socket, "ack"))["ref"] == "t"  # published by now
     await submit(admin, group)
-    assert await member_socket.receive_nothing(timeout=0.5)
+    await assert_nothing_more(member_socket, member.pk)
     # Nor can they join the room again.
     await send(member_socket, "join-group", {"groupId": str(group.pk)})
     assert (await member_socket.receive_json_from(timeout=5))["data"]["code"] == "NOT_FOUND"

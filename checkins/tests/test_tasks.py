@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from checkins.tasks import rollup_participation_rates
 from checkins.tests.factories import CheckInFactory
 from groups.models import Group, MembershipStatus
-from groups.tasks import rollup_participation_rates
 from groups.tests.factories import GroupFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from django.urls import URLPattern
 
 from hucares.core.urls import api_path
 
-from .migration_views import LocalStorageImportView, LocalStorageRollbackView
+from .import_views import LocalStorageImportView, LocalStorageRollbackView
 
 urlpatterns: list[URLPattern] = [
     *api_path("migration/localstorage", LocalStorageImportView.as_view(), "migration-localstorage"),

@@ -1,4 +1,4 @@
-"""The envelope, errors, request ids, pagination and headers of CONTRACT §1."""
+"""The envelope, errors, request ids, pagination and headers of the API."""
 
 import json
 import logging
@@ -8,7 +8,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.probe_urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("hucares.core.tests.probe_urls")]
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

@@ -14,10 +14,8 @@ from groups.tests.factories import GroupFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
-# The old client's exports, from ../shared beside the checkout, else the copy kept with the tests.
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "localstorage"
-if not FIXTURES.is_dir():
-    FIXTURES = Path(__file__).parent / "fixtures"
+# The old client's exports, kept with the tests.
+FIXTURES = Path(__file__).parent / "fixtures"
 URL = reverse("migration-localstorage")
 
 BERLIN = [

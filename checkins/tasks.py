@@ -1,17 +1,18 @@
-"""Periodic jobs of groups."""
+"""Periodic jobs of check-ins."""
 
 import logging
 
 from celery import shared_task
 
-from .cache import invalidate_group
-from .models import Group
+from groups.cache import invalidate_group
+from groups.models import Group
+
 from .stats import participation_rate
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="groups.tasks.rollup_participation_rates")
+@shared_task(name="checkins.tasks.rollup_participation_rates")
 def rollup_participation_rates() -> int:
     """Recompute ``average_participation_rate`` of every active group; returns how many changed.
     Idempotent: a second run over the same data changes nothing."""

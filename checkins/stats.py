@@ -1,14 +1,17 @@
-"""Participation rate of a group: check-ins / (active members x periods), as a percentage."""
+"""Participation rate of a group: check-ins / (active members x periods), as a percentage.
+
+It counts check-ins, so it lives with them; the group keeps the result in ``average_participation_rate``.
+"""
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-from checkins.models import CheckIn
+from groups.models import Group, MembershipStatus
+from groups.periods import period_start, previous_period_starts
 
-from .models import Group, MembershipStatus
-from .periods import period_start, previous_period_starts
+from .models import CheckIn
 
 WINDOW_PERIODS = 12
 HUNDRED = Decimal(100)

@@ -16,7 +16,7 @@ from hucares.core.apidoc import api_operation
 from hucares.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from hucares.core.responses import ApiResponse
 
-from .migration_serializers import ImportReportSerializer, RollbackReportSerializer
+from .import_serializers import ImportReportSerializer, RollbackReportSerializer
 
 TRUE_VALUES = {"true", "1", "yes"}
 FALSE_VALUES = {"false", "0", "no", ""}

@@ -1,6 +1,6 @@
 """A URL conf with small views that exercise the API plumbing on its own.
 
-Used by tests/test_api_plumbing.py through ``@pytest.mark.urls``.
+Used by hucares/core/tests/test_api_plumbing.py through ``@pytest.mark.urls``.
 """
 
 from typing import Any

@@ -1,0 +1,127 @@
+"""CPU per warm read request in one process, A/B between source trees, runs interleaved.
+
+For each tree in ``--trees`` a child process imports the project from that
+tree (the same virtualenv for all), with production settings, makes (once) a
+group of 20 members with one check-in each, and times ``--requests`` warm
+``GET`` requests of a member through Django's test client for the group, its
+check-ins and its analytics, after 20 warm-ups each. The trees take turns
+``--rounds`` times so that the machine's drift hits both alike; the lowest
+figure per tree is the one to compare. No server is involved.
+
+    python bench/read_cpu.py --trees /tmp/old,. --rounds 3
+
+Environment (defaults in brackets): ``DATABASE_URL``
+[postgres://postgres@127.0.0.1:5432/hucares_cpu, created if missing],
+``REDIS_URL`` [redis://127.0.0.1:6379/8].
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+ENVIRONMENT = {
+    "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hucares_cpu",
+    "REDIS_URL": "redis://127.0.0.1:6379/8",
+    "CHANNEL_LAYER_PREFIX": "readcpu",
+    "SECRET_KEY": "bench-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH",
+    "ALLOWED_HOSTS": "testserver",
+    "RATELIMIT_ENABLE": "false",
+    "LOG_LEVEL": "WARNING",
+}
+SCORES = {"productive": 8, "satisfied": 7, "body": 6, "care": 5}
+GROUP_NAME = "read-cpu"
+
+
+def make_group():
+    from accounts.models import User
+    from checkins.services import checkin_submit
+    from groups.services import group_create, group_join
+
+    members = [
+        User.objects.create_user(
+            username=f"readcpu{index}",
+            email=f"readcpu{index}@bench.example",
+            password=uuid.uuid4().hex,
+            email_verified=True,
+        )
+        for index in range(20)
+    ]
+    group = group_create(user=members[0], name=GROUP_NAME, max_members=20)
+    for member in members[1:]:
+        group_join(user=member, access_code=group.access_code)
+    for member in members:
+        checkin_submit(user=member, group_id=group.pk, **SCORES)
+    return group
+
+
+def child(tree: str, requests: int) -> None:
+    """Runs in the tree's own process: prints one JSON line of ms of CPU per request."""
+    sys.path.insert(0, tree)
+    os.chdir(tree)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from accounts.models import User
+    from accounts.tokens import issue_pair
+    from groups.models import Group
+
+    call_command("migrate", verbosity=0)
+    group = Group.objects.filter(name=GROUP_NAME, is_active=True).first() or make_group()
+    token = issue_pair(user=User.objects.get(username="readcpu1"), session_id=uuid.uuid4()).access
+    client, figures = Client(), {}
+    paths = {
+        "group": f"/api/v1/groups/{group.pk}",
+        "checkins": f"/api/v1/checkins/group/{group.pk}",
+        "analytics": f"/api/v1/analytics/group/{group.pk}",
+    }
+    for name, path in paths.items():
+        for _ in range(20):
+            response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+            if response.status_code != 200:
+                sys.exit(f"{path} answered {response.status_code}: {response.content[:300]!r}")
+        started = time.process_time()
+        for _ in range(requests):
+            client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+        figures[name] = (time.process_time() - started) / requests * 1000
+    print(json.dumps(figures))
+
+
+def main(args: argparse.Namespace) -> None:
+    if args.child:
+        child(args.child, args.requests)
+        return
+    url = os.environ.get("DATABASE_URL", ENVIRONMENT["DATABASE_URL"])
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", url.rsplit("/", 1)[1]], capture_output=True)
+    env = {**ENVIRONMENT, **{k: v for k, v in os.environ.items() if k in ENVIRONMENT}, "PATH": os.environ["PATH"]}
+    trees = args.trees.split(",")
+    results: dict[str, list[dict[str, float]]] = {tree: [] for tree in trees}
+    for round_number in range(1, args.rounds + 1):
+        for tree in trees:
+            command = [sys.executable, __file__, "--child", tree, "--requests", str(args.requests)]
+            result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                sys.exit(f"{tree}: {result.stderr.strip().splitlines()[-1:]}")
+            figures = json.loads(result.stdout.strip().splitlines()[-1])
+            results[tree].append(figures)
+            shown = "  ".join(f"{name} {value:6.2f} ms" for name, value in figures.items())
+            print(f"round {round_number}  {tree:<40} {shown}", flush=True)
+    for tree, runs in results.items():
+        lowest = "  ".join(f"{name} {min(run[name] for run in runs):6.2f} ms" for name in runs[0])
+        print(f"lowest  {tree:<40} {lowest}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trees", default=".", help="comma-separated source trees, e.g. /tmp/old,.")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    main(parser.parse_args())
