@@ -49,13 +49,16 @@ export class MemoryStorage {
 export class FakeSocket {
   static OPEN = 1;
   static instances = [];
-  constructor(url) {
+  constructor(url, protocols = []) {
     this.url = url;
+    this.protocols = protocols;
+    this.protocol = "";
     this.readyState = 0;
     this.sent = [];
     FakeSocket.instances.push(this);
   }
-  open() {
+  open(protocol = "") {
+    this.protocol = protocol;
     this.readyState = 1;
     this.onopen?.();
   }

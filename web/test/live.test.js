@@ -14,7 +14,21 @@ function live(options = {}) {
   return { client, access };
 }
 
-test("authenticates by frame, resumes from the last cursor and drops replayed frames", async () => {
+test("offers the token as a subprotocol and sends no frame when the server picks hucares.v1", async () => {
+  const { client, access } = live();
+  client.start();
+  await until(() => FakeSocket.instances.length === 1);
+  const socket = FakeSocket.instances[0];
+  assert.deepEqual(socket.protocols, ["hucares.v1", `hucares.auth.${access}`]);
+  assert.ok(!socket.url.includes(access));
+  socket.open("hucares.v1");
+  assert.deepEqual(socket.sent, []);
+  socket.server({ event: "connected", data: { userId: "u", cursor: "1" } });
+  assert.equal(client.state, "open");
+  client.stop();
+});
+
+test("authenticates by frame when the server picks no subprotocol, resumes from the last cursor and drops replayed frames", async () => {
   const { client, access } = live();
   const seen = [];
   client.on("friend-checked-in", (data) => seen.push(data.checkInId));

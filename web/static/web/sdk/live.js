@@ -29,6 +29,9 @@ import { backoffDelay, sleep } from "./retry.js";
 /** @typedef {import("./auth.js").AuthState} AuthState */
 /** @typedef {(since: string | null, wait: number) => Promise<{events: Frame[], cursor: string} | null>} PollFn */
 
+export const SUBPROTOCOL = "hucares.v1";
+export const AUTH_SUBPROTOCOL_PREFIX = "hucares.auth.";
+
 /**
  * One live connection per tab: a WebSocket with heartbeats, reconnects with
  * backoff, resume from the last cursor, and the long-poll when sockets fail.
@@ -171,10 +174,14 @@ export class LiveClient {
     }
     this.#setState(this.polling ? "polling" : "connecting");
     const url = this.cursor ? `${this.url}?since=${encodeURIComponent(this.cursor)}` : this.url;
-    const socket = new this.WebSocketImpl(url);
+    // The token rides in a subprotocol, never in the URL (which servers and proxies log).
+    const socket = new this.WebSocketImpl(url, [SUBPROTOCOL, `${AUTH_SUBPROTOCOL_PREFIX}${token}`]);
     this.socket = socket;
     let connected = false;
-    socket.onopen = () => socket.send(JSON.stringify({ event: "authenticate", data: { token } }));
+    socket.onopen = () => {
+      // A server that did not pick hucares.v1 did not read the token: authenticate by frame.
+      if (socket.protocol !== SUBPROTOCOL) socket.send(JSON.stringify({ event: "authenticate", data: { token } }));
+    };
     socket.onmessage = (message) => {
       let frame;
       try {
