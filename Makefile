@@ -11,7 +11,7 @@ export HOST PORT
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hucares
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run serve test lint typecheck schema openapi clients web-check check clean
+.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -55,6 +55,28 @@ web-check:
 	cd web && node --test test/*.test.js
 	cmp web/node_modules/openapi-fetch/dist/index.mjs web/static/web/vendor/openapi-fetch/index.mjs
 	cmp web/node_modules/openapi-fetch/dist/index.d.mts web/static/web/vendor/openapi-fetch/index.d.mts
+
+# Client generators, each in its own environment from pinned versions: not the app's dependencies.
+CLIENTS_VENV := .venv-clients
+$(CLIENTS_VENV)/.installed: tools/clients/requirements.txt
+	$(PY) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/pip install --quiet -r tools/clients/requirements.txt
+	touch $@
+
+tools/clients/node_modules/.installed: tools/clients/package.json tools/clients/package-lock.json
+	cd tools/clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+client-tools: $(CLIENTS_VENV)/.installed tools/clients/node_modules/.installed
+
+# The WebSocket protocol document against the official AsyncAPI 3.0 JSON schema (npm @asyncapi/specs, pinned).
+asyncapi: install client-tools
+	$(BIN)/check-jsonschema --schemafile tools/clients/node_modules/@asyncapi/specs/schemas/3.0.0.json docs/asyncapi.yaml
+
+# Generate the Python client and the TypeScript types from the served schema; run the journey and tsc --strict.
+clients: install client-tools
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CLIENT_TOOLS_REQUIRED=1 \
+		$(BIN)/pytest -q tests/test_generated_clients.py $(PYTEST_ARGS)
 
 # The committed schema (docs/openapi.yaml): regenerate after an API change and commit the diff.
 openapi: install

@@ -5,7 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from hucares.core.urls import api_path
-from hucares.core.views import HealthView, LivenessView, metrics_view
+from hucares.core.views import HealthView, LivenessView, asyncapi_view, metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
     *api_path("health", HealthView.as_view(), "health"),
@@ -20,7 +20,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("realtime.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="hucares/redoc.html"), name="redoc"),
+    path("asyncapi/", asyncapi_view, name="asyncapi"),
 ]
 
 urlpatterns = [

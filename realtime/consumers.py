@@ -1,4 +1,4 @@
-"""The ``/ws/`` socket (CONTRACT §8): authenticate, check membership, forward.
+"""The ``/ws/`` socket: authenticate, check membership, forward.
 
 Frames are ``{"event", "data", "ref"?}`` both ways. Everything a client can
 send is validated here; a bad frame gets an ``error`` frame and the socket
@@ -400,6 +400,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
             await db_call(services.session_heartbeat)(socket_id=self.channel_name)
+            # And to deliver events whose live message the channel layer lost: the stream kept them.
+            await self._replay(await db_call(stream_read)(user_id=self.user_key, since=self.cursor))
         await self.send_frame(events.heartbeat_ack(ref=ref))
 
     async def _join_group(self, data: dict[str, Any], ref: Any) -> None:

@@ -1,7 +1,7 @@
 """The channel-layer groups and messages of live events, sent through :mod:`realtime.broadcast`.
 
 Callers are on-commit receivers and Celery tasks, never code inside a
-transaction. Publishing never raises and is bounded (CONTRACT §8).
+transaction. Publishing never raises and is bounded.
 """
 
 from collections.abc import Iterable

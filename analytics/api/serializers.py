@@ -3,6 +3,8 @@
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from groups.models import CheckInFrequency
+
 MAX_WEEKS = 104
 DEFAULT_WEEKS = 12
 
@@ -72,7 +74,7 @@ class GroupOverallSerializer(serializers.Serializer[dict[str, object]]):
 class GroupAnalyticsSerializer(serializers.Serializer[dict[str, object]]):
     weeks = serializers.IntegerField()
     group_id = serializers.UUIDField()
-    check_in_frequency = serializers.ChoiceField(choices=["daily", "weekly", "biweekly"])
+    check_in_frequency = serializers.ChoiceField(choices=CheckInFrequency.choices)
     periods = GroupPeriodSerializer(many=True)
     overall = GroupOverallSerializer()
 

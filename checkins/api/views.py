@@ -115,6 +115,9 @@ CHECKIN_EXAMPLE = {
 
 
 class CheckInListView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     def get_permissions(self) -> list[BasePermission]:
         if self.request.method == "POST":
             return [IsAuthenticated(), VerifiedEmailRequired()]
@@ -191,6 +194,9 @@ class CheckInListView(APIView):
 
 
 class CheckInCurrentView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     @api_operation(
         summary="My current periods",
         description="For each of the caller's groups, its current period and the caller's check-in for it "
@@ -208,6 +214,9 @@ class CheckInCurrentView(APIView):
 
 
 class CheckInHistoryView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     @api_operation(
         summary="My check-in history with a summary",
         description="The caller's own check-ins, newest first. `meta.summary` holds `totalCheckIns`, "
@@ -217,6 +226,23 @@ class CheckInHistoryView(APIView):
         access="Signed-in users.",
         errors=[BAD_QUERY],
         operation_id="checkins_history",
+        meta={
+            "name": "CheckInHistoryMeta",
+            "required": ["summary"],
+            "properties": {
+                "summary": {
+                    "type": "object",
+                    "required": ["totalCheckIns", "averageScore", "highestScore", "currentStreak", "longestStreak"],
+                    "properties": {
+                        "totalCheckIns": {"type": "integer"},
+                        "averageScore": {"type": "number", "nullable": True},
+                        "highestScore": {"type": "integer", "nullable": True},
+                        "currentStreak": {"type": "integer", "description": "Periods in a row, the best group's."},
+                        "longestStreak": {"type": "integer"},
+                    },
+                }
+            },
+        },
         tags=TAG,
         parameters=[GROUP_FILTER],
         responses=CheckInSerializer(many=True),
@@ -303,6 +329,9 @@ def _period_for(request: Request, group: Group) -> date:
 
 
 class GroupCheckInsView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     @api_operation(
         summary="A group's check-ins of one period",
         description="The check-ins of every member for one period of the group (the current one unless "
@@ -310,6 +339,13 @@ class GroupCheckInsView(APIView):
         access="Members of the group.",
         errors=[(NotFound, "the group does not exist or the caller is not a member"), BAD_QUERY],
         operation_id="checkins_group_list",
+        meta={
+            "name": "GroupPeriodMeta",
+            "required": ["periodStart"],
+            "properties": {
+                "periodStart": {"type": "string", "format": "date", "description": "The period's first day."}
+            },
+        },
         tags=TAG,
         parameters=[
             OpenApiParameter(

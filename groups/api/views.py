@@ -81,6 +81,9 @@ def _validated(serializer_class: type[serializers.Serializer[Any]], data: Any, *
 
 
 class GroupListView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     def get_permissions(self) -> list[BasePermission]:
         if self.request.method == "POST":
             return [IsAuthenticated(), VerifiedEmailRequired()]
@@ -255,6 +258,9 @@ class GroupLeaveView(APIView):
 
 
 class GroupMembersView(APIView):
+    # Read by drf-spectacular: documents page/limit and meta.pagination.
+    pagination_class = PageLimitPagination
+
     @api_operation(
         summary="List a group's members",
         description="The group's active members with their role and whether they are online now.",

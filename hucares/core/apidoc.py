@@ -9,6 +9,7 @@ a typed response (the ``ErrorEnvelope`` schema, with one example per code), and
 the table of codes is appended to the description. Errors every operation
 shares are added here: authentication errors unless the operation is
 anonymous, body errors when it takes a body, and the rate limit and
+the ``Idempotency-Key`` errors on unsafe methods, and the rate limit and
 dependency-outage errors everywhere (``infrastructure=False`` leaves those out,
 for the health probes)::
 
@@ -23,7 +24,10 @@ for the health probes)::
     )
     def post(self, request): ...
 
-Every other keyword goes to ``extend_schema`` unchanged (``parameters``,
+``meta`` documents what an operation adds to the envelope's ``meta``:
+``{"name": "CheckInHistoryMeta", "properties": {...}, "required": [...]}``
+(JSON schema properties); the envelope is then named after it
+(``CheckInHistoryPage``). Every other keyword goes to ``extend_schema`` unchanged (``parameters``,
 ``examples``, ``tags``...). Response examples of 2xx answers give the
 ``data`` only: the envelope hook wraps them like the schema.
 """
@@ -36,6 +40,8 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 
 from .errors import (
     ApplicationError,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
     MalformedRequest,
     NotAuthenticated,
     RateLimited,
@@ -49,6 +55,7 @@ from .errors import (
 ErrorSpec = type[ApplicationError] | tuple[type[ApplicationError], str]
 
 ANONYMOUS = "x-anonymous"
+ENVELOPE_META = "x-envelope-meta"
 AUTH_ERRORS: tuple[ErrorSpec, ...] = (
     (NotAuthenticated, "no `Authorization: Bearer <access token>` header"),
     (TokenInvalid, "the access token is malformed, expired or revoked: refresh it, then retry"),
@@ -58,6 +65,12 @@ BODY_ERRORS: tuple[ErrorSpec, ...] = (
     (MalformedRequest, "the body is not valid JSON"),
     (UnsupportedMediaType, "the body is not `application/json`"),
 )
+IDEMPOTENCY_ERRORS: tuple[ErrorSpec, ...] = (
+    (ValidationFailed, "the `Idempotency-Key` header is not 1-255 printable ASCII characters"),
+    (IdempotencyInProgress, "a request with the same `Idempotency-Key` is still running; retry shortly"),
+    (IdempotencyKeyReused, "the `Idempotency-Key` was used for a different request"),
+)
+UNSAFE_METHODS = ("post", "put", "patch", "delete")
 SHARED_ERRORS: tuple[ErrorSpec, ...] = (
     (RateLimited, "too many requests; `Retry-After` says when to try again"),
     (ServiceUnavailable, "a dependency (database, cache) is down; retry later"),
@@ -71,13 +84,14 @@ def _spec(spec: ErrorSpec) -> tuple[type[ApplicationError], str]:
 
 
 def operation_errors(
-    errors: Sequence[ErrorSpec], *, anonymous: bool, has_body: bool, infrastructure: bool = True
+    errors: Sequence[ErrorSpec], *, anonymous: bool, has_body: bool, unsafe: bool = False, infrastructure: bool = True
 ) -> list[tuple[type[ApplicationError], str]]:
     """The operation's own errors, then the shared ones; one entry per (status, code), sorted by status."""
     specs = [
         *errors,
         *(() if anonymous else AUTH_ERRORS),
         *(BODY_ERRORS if has_body else ()),
+        *(IDEMPOTENCY_ERRORS if unsafe else ()),
         *(SHARED_ERRORS if infrastructure else ()),
     ]
     chosen: dict[tuple[int, str], tuple[type[ApplicationError], str]] = {}
@@ -129,23 +143,34 @@ def api_operation(
     errors: Sequence[ErrorSpec] = (),
     anonymous: bool = False,
     infrastructure: bool = True,
+    meta: dict[str, Any] | None = None,
     **schema: Any,
 ) -> Callable[[Any], Any]:
     """Document one view method for clients; see the module docstring."""
     has_body = schema.get("request") is not None
-    all_errors = operation_errors(errors, anonymous=anonymous, has_body=has_body, infrastructure=infrastructure)
     responses = schema.pop("responses", None)
     if responses is not None and not isinstance(responses, dict):
         responses = {200: responses}
     extensions = dict(schema.pop("extensions", None) or {})
+    if meta:
+        extensions[ENVELOPE_META] = meta
     if anonymous:
         extensions[ANONYMOUS] = True
         schema["auth"] = []
-    text = "\n\n".join([description.strip(), f"**Who may call:** {access}", _errors_markdown(all_errors)])
-    return extend_schema(
-        summary=summary,
-        description=text,
-        responses={**(responses or {}), **error_responses(all_errors)},
-        extensions=extensions or None,
-        **schema,
-    )
+
+    def decorate(view_method: Any) -> Any:
+        # The method's name is its HTTP method: unsafe ones take an Idempotency-Key (hucares.core.idempotency).
+        unsafe = view_method.__name__ in UNSAFE_METHODS
+        all_errors = operation_errors(
+            errors, anonymous=anonymous, has_body=has_body, unsafe=unsafe, infrastructure=infrastructure
+        )
+        text = "\n\n".join([description.strip(), f"**Who may call:** {access}", _errors_markdown(all_errors)])
+        return extend_schema(
+            summary=summary,
+            description=text,
+            responses={**(responses or {}), **error_responses(all_errors)},
+            extensions=extensions or None,
+            **schema,
+        )(view_method)
+
+    return decorate

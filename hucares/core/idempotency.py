@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import cast
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
@@ -30,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from .envelope import error_response
-from .errors import ApplicationError, IdempotencyInProgress, IdempotencyKeyReused, ValidationFailed
+from .errors import ApplicationError, IdempotencyInProgress, IdempotencyKeyReused, PayloadTooLarge, ValidationFailed
 from .models import IdempotencyKey
 from .ratelimit import client_ip
 
@@ -171,7 +172,11 @@ class IdempotencyMiddleware:
         if not key_is_valid(key):
             message = f"{HEADER} must be 1-255 printable ASCII characters."
             return _error(ValidationFailed.for_field(HEADER, message))
-        claimed = idempotency_claim(owner=request_owner(request), key=key, fingerprint=request_fingerprint(request))
+        try:
+            fingerprint = request_fingerprint(request)
+        except RequestDataTooBig:
+            return _error(PayloadTooLarge())
+        claimed = idempotency_claim(owner=request_owner(request), key=key, fingerprint=fingerprint)
         if isinstance(claimed, HttpResponse):
             return claimed
         try:

@@ -11,7 +11,7 @@ with ``extensions={NO_ENVELOPE: True}``.
 
 from typing import Any
 
-from .apidoc import ANONYMOUS
+from .apidoc import ANONYMOUS, ENVELOPE_META
 
 Schema = dict[str, Any]
 
@@ -32,6 +32,11 @@ PAGINATION: Schema = {
     "type": "object",
     "required": ["page", "limit", "total", "totalPages"],
     "properties": {name: {"type": "integer"} for name in ("page", "limit", "total", "totalPages")},
+}
+PAGINATED_META: Schema = {
+    **META,
+    "required": [*META["required"], "pagination"],
+    "properties": {**META["properties"], "pagination": {"$ref": "#/components/schemas/Pagination"}},
 }
 FIELD_ERROR: Schema = {
     "type": "object",
@@ -72,7 +77,7 @@ ERROR_ENVELOPE: Schema = {
 }
 
 
-EMPTY_DATA: Schema = {"type": "object", "nullable": True, "enum": [None], "description": "Always null."}
+EMPTY_DATA: Schema = {"nullable": True, "enum": [None], "description": "Always null."}
 EXAMPLE_META: Schema = {"timestamp": "2026-01-05T09:30:00Z", "version": "v1", "requestId": "7f9c0a1e4b2d4c69"}
 EXAMPLE_PAGINATION: Schema = {"page": 1, "limit": 20, "total": 1, "totalPages": 1}
 
@@ -135,7 +140,22 @@ def _wrap_examples(content: Schema, paginated: bool) -> None:
             example["value"] = {"success": True, "data": example["value"], "meta": meta}
 
 
-def _wrap_success(status: str, response: Schema, operation_id: str, components: dict[str, Schema]) -> None:
+def _meta_name(extra: Schema | None, paginated: bool, components: dict[str, Schema]) -> str:
+    """``Meta``/``PaginatedMeta``, or the operation's own meta with its extra fields (``meta.summary``)."""
+    base = PAGINATED_META if paginated else META
+    if not extra:
+        return "PaginatedMeta" if paginated else "Meta"
+    components[extra["name"]] = {
+        **base,
+        "required": [*base["required"], *extra.get("required", [])],
+        "properties": {**base["properties"], **extra["properties"]},
+    }
+    return str(extra["name"])
+
+
+def _wrap_success(
+    status: str, response: Schema, operation_id: str, components: dict[str, Schema], extra_meta: Schema | None
+) -> None:
     content = response.get("content", {}).get("application/json")
     if content is None:
         if status == "204":
@@ -149,7 +169,10 @@ def _wrap_success(status: str, response: Schema, operation_id: str, components: 
         data, paginated = _unpaginated(content["schema"], components)
         name = _envelope_name(data, paginated, operation_id)
         response["description"] = response.get("description") or _success_text(data, paginated)
-    components[name] = _envelope(data, "PaginatedMeta" if paginated else "Meta")
+    meta = _meta_name(extra_meta, paginated, components)
+    if extra_meta:
+        name = meta.removesuffix("Meta") + ("Page" if paginated else "Envelope")
+    components[name] = _envelope(data, meta)
     content["schema"] = {"$ref": f"#/components/schemas/{name}"}
     _wrap_examples(content, paginated)
 
@@ -165,6 +188,7 @@ def _share_examples(status: str, content: Schema, examples: dict[str, Schema]) -
 def _document_operation(operation: Schema, components: dict[str, Schema], examples: dict[str, Schema]) -> None:
     responses = operation.get("responses", {})
     wrap = not operation.pop(NO_ENVELOPE, False)
+    extra_meta = operation.pop(ENVELOPE_META, None)
     if operation.pop(ANONYMOUS, False) or operation.get("security") == [{}]:
         operation["security"] = []
     for status, response in responses.items():
@@ -173,7 +197,7 @@ def _document_operation(operation: Schema, components: dict[str, Schema], exampl
             response["content"] = {"application/json": content}
             _share_examples(str(status), content, examples)
         elif wrap and str(status).startswith("2"):
-            _wrap_success(str(status), response, operation.get("operationId", ""), components)
+            _wrap_success(str(status), response, operation.get("operationId", ""), components, extra_meta)
     responses.setdefault(
         "default",
         {
@@ -196,11 +220,7 @@ def wrap_in_envelope(result: Schema, generator: Any, request: Any, public: bool)
         del components[name]
     components["Meta"] = META
     components["Pagination"] = PAGINATION
-    components["PaginatedMeta"] = {
-        **META,
-        "required": [*META["required"], "pagination"],
-        "properties": {**META["properties"], "pagination": {"$ref": "#/components/schemas/Pagination"}},
-    }
+    components["PaginatedMeta"] = PAGINATED_META
     components["ErrorEnvelope"] = ERROR_ENVELOPE
     components["ApiError"] = API_ERROR
     components["FieldError"] = FIELD_ERROR

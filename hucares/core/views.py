@@ -12,7 +12,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -149,6 +150,15 @@ class LivenessView(APIView):
     )
     def get(self, request: Request) -> ApiResponse:
         return ApiResponse({"status": "ok"})
+
+
+ASYNCAPI_DOCUMENT = settings.BASE_DIR / "docs" / "asyncapi.yaml"
+
+
+@require_safe
+def asyncapi_view(request: HttpRequest) -> FileResponse:
+    """The WebSocket protocol (AsyncAPI 3.0), served as committed: the OpenAPI schema's companion."""
+    return FileResponse(ASYNCAPI_DOCUMENT.open("rb"), content_type="application/yaml; charset=utf-8")
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

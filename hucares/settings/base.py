@@ -307,6 +307,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The docs pages load nothing from another host: no online validator badge; ReDoc's page
+    # (hucares/redoc.html) drops the Google Fonts link. No REDOC_UI_SETTINGS: they would need an
+    # inline script, which the pages' CSP (script-src 'self') blocks.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True},
     "CAMELIZE_NAMES": False,
     "PREPROCESSING_HOOKS": ["hucares.core.schema.drop_slash_duplicates"],
     "POSTPROCESSING_HOOKS": [
@@ -319,6 +323,8 @@ SPECTACULAR_SETTINGS = {
         "CheckInFrequencyEnum": "groups.models.CheckInFrequency",
         "GroupRoleEnum": "groups.models.Role",
         "MembershipStatusEnum": "groups.models.MembershipStatus",
+        "ProfileVisibilityEnum": "accounts.api.serializers.PROFILE_VISIBILITY",
+        "ScoreVisibilityEnum": "accounts.api.serializers.SCORE_VISIBILITY",
     },
 }
 

@@ -38,6 +38,11 @@ class NotificationListView(APIView):
         access="Signed-in users.",
         errors=[(ValidationFailed, "`unread`, `page` or `limit` is not valid")],
         operation_id="notifications_list",
+        meta={
+            "name": "NotificationListMeta",
+            "required": ["unreadCount"],
+            "properties": {"unreadCount": {"type": "integer", "description": "All unread notifications."}},
+        },
         tags=TAG,
         parameters=[
             OpenApiParameter("unread", bool, description="Only unread notifications."),

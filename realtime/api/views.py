@@ -7,7 +7,7 @@ before Django sees it; both share :func:`realtime.longpoll.events_wait`.
 from typing import cast
 
 from asgiref.sync import async_to_sync
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -34,15 +34,17 @@ EVENTS_PAGE = inline_serializer(
 
 class EventsView(APIView):
     @api_operation(
-        summary="Poll the event stream",
-        access="any signed-in user: their own stream only",
+        summary="Wait for my next events (long-poll)",
+        description="The caller's event stream after a cursor, in order, for clients without a WebSocket: "
+        "the same events and cursors as the socket's frames (`friend-checked-in`, `group-updated`, "
+        "`notification` and the device-sync events; see the AsyncAPI document). Without `since` the answer "
+        "comes at once with no events and the current cursor: start there. With `since` it waits up to "
+        "`wait` seconds for the first event, then answers `cursor` = the last event's cursor (or `since` "
+        "when none came). Events are kept 7 days, at most 1,000 per user.",
+        access="Signed-in users; their own stream only.",
         errors=[
-            (ValidationFailed, "`since` is not a cursor, or `wait` is not 0 to 25 seconds"),
-            (
-                ResyncRequired,
-                "events after `since` are no longer kept (7 days, 1,000 events): refetch, then poll from "
-                "`error.details.cursor`",
-            ),
+            (ValidationFailed, "`since` is not a cursor, or `wait` is not a number from 0 to 25"),
+            (ResyncRequired, "events after `since` are no longer kept: refetch, then poll from `details.cursor`"),
         ],
         operation_id="events_poll",
         tags=["events"],
@@ -60,8 +62,29 @@ class EventsView(APIView):
             ),
         ],
         responses={200: EVENTS_PAGE},
-        description="The caller's event stream after a cursor, in order, for clients without a WebSocket; "
-        "the same cursors as the socket's frames.",
+        examples=[
+            OpenApiExample(
+                "Events",
+                response_only=True,
+                value={
+                    "events": [
+                        {
+                            "event": "notification",
+                            "cursor": "1235",
+                            "data": {
+                                "id": "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b",
+                                "type": "member_joined",
+                                "title": "New member",
+                                "message": "bob joined Tuesday climbers",
+                                "data": {"groupId": "5d1f0c1e-8a47-4a53-9c55-0c6a2b1e9f10"},
+                                "createdAt": "2026-01-05T09:30:00+00:00",
+                            },
+                        }
+                    ],
+                    "cursor": "1235",
+                },
+            )
+        ],
     )
     def get(self, request: Request) -> ApiResponse:
         since, wait = parse_query(since=request.query_params.get("since"), wait=request.query_params.get("wait"))

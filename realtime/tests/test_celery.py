@@ -13,9 +13,9 @@ def test_every_scheduled_task_is_registered() -> None:
         "notifications.tasks.delete_expired_notifications",
         "realtime.tasks.sweep_stale_sessions",
         "accounts.tasks.cleanup_expired_tokens",
+        "checkins.tasks.rollup_participation_rates",
         "realtime.tasks.trim_event_streams",
         "hucares.core.tasks.purge_idempotency_keys",
-        "checkins.tasks.rollup_participation_rates",
     }
     assert scheduled <= set(app.tasks)
 

@@ -35,7 +35,7 @@ async def test_friend_checked_in_reaches_other_members_without_joining_the_room(
     frame = await receive_event(member_socket, "friend-checked-in")
     assert frame["data"]["checkInId"] == str(check_in.pk)
     assert frame["data"]["huCaresScore"] == 10
-    # The author's own socket gets no friend-checked-in: its own checkin-created (and the member's presence).
+    # The author's own socket gets no friend-checked-in: its own checkin-created (after the member's presence).
     own = await receive_event(author_socket, "checkin-created")
     assert own["data"]["checkInId"] == str(check_in.pk)
     await assert_nothing_more(author_socket, admin.pk)

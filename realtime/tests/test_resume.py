@@ -188,3 +188,15 @@ async def test_events_published_out_of_order_by_two_processes_arrive_in_order_on
     await database_sync_to_async(publish_many)([(user_group(friend.pk), event_message(first))])
     assert await nothing_more(socket)
     await socket.disconnect()
+
+
+async def test_an_event_whose_live_message_was_lost_arrives_with_a_later_heartbeat(settings) -> None:
+    settings.REALTIME_HEARTBEAT_WRITE_INTERVAL = 0
+    _, _, _, friend = await make_group()
+    socket, _ = await connect(friend)
+    lost, _ = await append_two(friend)  # written, never published
+    await send(socket, "heartbeat", ref=1)
+    frames = await stream_frames(socket, 3)
+    assert [frame.get("cursor") for frame in frames[:2]] == [lost["cursor"], str(int(lost["cursor"]) + 1)]
+    assert frames[2]["event"] == "heartbeat-ack"
+    await socket.disconnect()

@@ -13,7 +13,13 @@ from accounts.tests.factories import UserFactory
 from realtime import events
 from realtime.models import StreamCounter, StreamEvent
 from realtime.selectors import stream_latest, stream_read, stream_resume
-from realtime.services import stream_append, stream_deliver, streams_trim
+from realtime.services import (
+    _append_in_one_statement,
+    _append_with_the_orm,
+    stream_append,
+    stream_deliver,
+    streams_trim,
+)
 from realtime.tasks import trim_event_streams
 
 
@@ -176,3 +182,18 @@ def test_concurrent_fan_outs_to_overlapping_users_give_each_user_every_cursor_on
         latest = stream_latest(user_id=user.pk)
         assert numbers(stream_read(user_id=user.pk, since=0)) == list(range(1, latest + 1))
         assert latest == StreamEvent.objects.filter(user_id=user.pk).count() > 0
+
+
+@pytest.mark.django_db
+def test_the_orm_append_of_other_databases_gives_the_same_cursors_and_rows():
+    alice, bob = UserFactory.create_batch(2)
+    deliveries = [(alice.pk, frame(1)), (bob.pk, frame(2)), (alice.pk, frame(3))]
+    now = timezone.now()
+    with transaction.atomic():
+        one_statement = _append_in_one_statement(deliveries, now)
+        orm = _append_with_the_orm(deliveries, now)
+    assert one_statement == [1, 1, 2]
+    assert orm == [3, 2, 4]
+    page = stream_read(user_id=alice.pk, since=0)
+    assert numbers(page) == [1, 2, 3, 4]
+    assert [item["data"] for item in page.events] == [frame(n)["data"] for n in (1, 3, 1, 3)]

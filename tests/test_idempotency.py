@@ -1,4 +1,4 @@
-"""Idempotency-Key on unsafe requests, against real PostgreSQL and real threads."""
+"""Idempotency-Key (hucares.core.idempotency) end to end: real endpoints, PostgreSQL and threads."""
 
 import datetime
 import threading
@@ -194,3 +194,11 @@ def test_the_schema_documents_the_header_on_every_unsafe_operation(client):
             if method in ("post", "put", "patch", "delete"):
                 assert reference in operation["parameters"], (method, path)
     assert schema["components"]["parameters"]["IdempotencyKey"]["in"] == "header"
+
+
+def test_a_body_over_the_limit_with_a_key_is_413(member_and_friend, settings):
+    group, me, _ = member_and_friend
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
+    response = _checkin(_client(access_token(me)), group.pk, "big")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
