@@ -11,7 +11,12 @@ export HOST PORT
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hucares
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check check clean
+# The hashed lock of every runtime dependency, transitive ones included
+# (requirements.txt stays the hand-edited input). Index and find-links lines
+# of this machine's pip configuration stay out of it.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+
+.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check check clean lock lock-check loadtest
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -56,6 +61,17 @@ web-check:
 	cmp web/node_modules/openapi-fetch/dist/index.mjs web/static/web/vendor/openapi-fetch/index.mjs
 	cmp web/node_modules/openapi-fetch/dist/index.d.mts web/static/web/vendor/openapi-fetch/index.d.mts
 
+lock: install
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
+
+# Fails when requirements.lock does not match requirements.txt: the lock is
+# compiled again from its own pins into a copy and compared.
+lock-check: install
+	@tmp=$$(mktemp -d); cp requirements.lock "$$tmp/requirements.lock"; \
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file="$$tmp/requirements.lock" requirements.txt; \
+	if diff -u requirements.lock "$$tmp/requirements.lock"; then rm -rf "$$tmp"; \
+	else rm -rf "$$tmp"; echo "requirements.lock is out of date: run make lock" >&2; exit 1; fi
+
 # Client generators, each in its own environment from pinned versions: not the app's dependencies.
 CLIENTS_VENV := .venv-clients
 $(CLIENTS_VENV)/.installed: tools/clients/requirements.txt
@@ -86,3 +102,10 @@ check: lint typecheck schema web-check test
 
 clean:
 	rm -rf $(VENV) staticfiles .coverage htmlcov web/node_modules web/types artifacts
+
+	rm -rf $(VENV) staticfiles .coverage htmlcov
+
+# Artillery against `make serve` (needs DATABASE_URL and REDIS_URL, or TARGET);
+# PEAK_RATE and the phase lengths are in scripts/loadtest.sh.
+loadtest: install
+	scripts/loadtest.sh

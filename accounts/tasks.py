@@ -38,10 +38,13 @@ def _send(user: User, template: str, subject: str, link: str) -> None:
 
 
 # SMTP errors are retried with backoff; the task is acknowledged only once done.
+# The longest wait between tries stays under the broker's visibility timeout
+# (settings: CELERY_BROKER_TRANSPORT_OPTIONS), or the waiting task would be
+# handed to a second worker as if the first had died.
 email_task = shared_task(
     autoretry_for=EMAIL_RETRY_ON,
     retry_backoff=30,
-    retry_backoff_max=30 * 60,
+    retry_backoff_max=10 * 60,
     retry_jitter=True,
     max_retries=EMAIL_MAX_RETRIES,
     acks_late=True,

@@ -26,6 +26,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
@@ -34,13 +35,19 @@ logger = logging.getLogger(__name__)
 Message = dict[str, Any]
 Send = tuple[str, Message]
 
+# The channel-layer alias publishing goes through when configured (settings:
+# a second instance of the Redis layer, so that sockets subscribing never
+# wait behind a fan-out); else the default layer, as the in-memory layer of
+# the embedded default must be the sockets' own instance.
+BROADCAST_LAYER = "broadcast"
+
 
 async def deliver(sends: list[Send]) -> None:
     """Send each ``(group, message)`` to the channel layer, in the order given; may raise or hang.
 
     The one function tests patch to record what is sent instead of sending it.
     """
-    layer = get_channel_layer()
+    layer = get_channel_layer(BROADCAST_LAYER if BROADCAST_LAYER in settings.CHANNEL_LAYERS else DEFAULT_CHANNEL_LAYER)
     if layer is None:
         return
     for group, message in sends:
@@ -75,7 +82,7 @@ def broadcast(sends: Iterable[Send]) -> bool:
     batch = list(sends)
     if not batch:
         return True
-    if isinstance(get_channel_layer(), InMemoryChannelLayer):
+    if isinstance(get_channel_layer(DEFAULT_CHANNEL_LAYER), InMemoryChannelLayer):
         return bool(async_to_sync(abroadcast)(batch))
     future = asyncio.run_coroutine_threadsafe(abroadcast(batch), _publisher.loop())
     try:

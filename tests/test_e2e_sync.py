@@ -158,6 +158,23 @@ async def connect(port: int, token: str, since: str | None = None) -> tuple[Any,
     return ws, connected
 
 
+async def reconnect(port: int, token: str, since: str, timeout: float = 30) -> tuple[Any, dict[str, Any]]:
+    """Connect as a client does after a drop: again, with backoff, until a server takes the socket.
+
+    A process whose Redis connections were cut by a restart refuses sockets
+    (close 1011) until its channel layer has connected again.
+    """
+    deadline, pause = time.monotonic() + timeout, 0.1
+    while True:
+        try:
+            return await connect(port, token, since=since)
+        except websockets.ConnectionClosed:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
 def make_group() -> tuple[Any, Any, Any, Any]:
     group = GroupFactory.create(member_count=3)
     admin = MembershipFactory.create(group=group, role=Role.ADMIN).user
@@ -227,7 +244,7 @@ def test_resume_and_long_poll_after_redis_restarted_while_the_client_was_away(
         check_in_id = (await asyncio.to_thread(missed_events, friend, cursor))[1]["data"]["checkInId"]
         await asyncio.to_thread(api, port_a, author_token, "PATCH", f"/checkins/{check_in_id}", {"care": 3})
         missed = await asyncio.to_thread(missed_events, friend, cursor)
-        ws, _ = await connect(port_b, friend_token, since=cursor)
+        ws, _ = await reconnect(port_b, friend_token, since=cursor)
         replayed = await frames_until(ws, len(missed))
         assert await nothing_more(ws)
         await ws.close()

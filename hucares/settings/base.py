@@ -105,6 +105,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
+    # With a pool, Django passes psycopg_pool's ConnectionPool.check_connection
+    # as the pool's `check` when health checks are on: each connection is
+    # tested before it is handed out. After a PostgreSQL restart the pooled
+    # connections are dead, and without the check the first request on each
+    # fails (503, or a WebSocket closed with 1011).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
@@ -123,19 +129,25 @@ if REDIS_URL:
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
+    _channel_layer = {
+        # Redis pub/sub: a live event is for the sockets connected at that
+        # moment, and one subscription per process beats polling a sorted
+        # set per channel (docs/performance.md).
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            # socket_timeout=None: the subscriber connection idles between
+            # messages, which a client-side read timeout would break.
+            "hosts": [{"address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL), "socket_timeout": None}],
+            "prefix": env.str("CHANNEL_LAYER_PREFIX", default="hucares"),
+        },
+    }
     CHANNEL_LAYERS: dict[str, Any] = {
-        "default": {
-            # Redis pub/sub: a live event is for the sockets connected at that
-            # moment, and one subscription per process beats polling a sorted
-            # set per channel (docs/performance.md).
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {
-                # socket_timeout=None: the subscriber connection idles between
-                # messages, which a client-side read timeout would break.
-                "hosts": [{"address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL), "socket_timeout": None}],
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="hucares"),
-            },
-        }
+        "default": _channel_layer,
+        # The same layer again, for publishing only (realtime.broadcast): the
+        # stock layer sends and subscribes under one lock per connection, and
+        # a second instance keeps a process's handshakes from waiting behind
+        # its fan-outs. Same CONFIG object, so the same prefix and groups.
+        "broadcast": {"BACKEND": _channel_layer["BACKEND"], "CONFIG": _channel_layer["CONFIG"]},
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -178,7 +190,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task a dead worker held (acks_late) goes to another worker after this
+# many seconds: just above the longest a task may wait in a worker without
+# being lost (the 10-minute cap of retry backoff; the time limit is shorter),
+# instead of an hour. Queued tasks survive a Redis restart through its
+# append-only file (docker/compose.yml).
+TASK_RETRY_BACKOFF_MAX = 600
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(CELERY_TASK_TIME_LIMIT, TASK_RETRY_BACKOFF_MAX) + 60}
 # Static schedule (UTC). Each task is idempotent, so a beat restart that
 # fires one twice does no harm.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {

@@ -20,7 +20,7 @@ from websockets.typing import Origin
 
 from accounts.tests.factories import UserFactory
 from realtime import asgi
-from tests.test_e2e_realtime import ROOT, START_TIMEOUT, free_port, server_env
+from tests.test_e2e_realtime import ROOT, START_TIMEOUT, free_port, server_env, stop_server
 
 from .helpers import ORIGIN, Communicator, access_token
 
@@ -63,8 +63,7 @@ def websocket_server(request: pytest.FixtureRequest, transactional_db: None) -> 
             time.sleep(0.2)
         yield port, client_name
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_server(process)
 
 
 def named_redis_url(url: str, client_name: str) -> str:

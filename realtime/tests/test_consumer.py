@@ -113,18 +113,23 @@ async def test_first_frame_other_than_authenticate_closes_4401() -> None:
 
 async def test_socket_closes_4401_when_its_token_expires() -> None:
     user = await create_user()
-    socket, _ = await connect(user, token=await make_token(user, lifetime=timedelta(seconds=1)))
+    # Long enough for the handshake (token, session row, stream read) on a loaded machine.
+    socket, _ = await connect(user, token=await make_token(user, lifetime=timedelta(seconds=3)))
     await assert_closed(socket, CLOSE_UNAUTHENTICATED)
 
 
 async def test_reauthenticating_keeps_the_socket_past_the_old_expiry() -> None:
     user = await create_user()
-    socket, _ = await connect(user, token=await make_token(user, lifetime=timedelta(seconds=1)))
+    # Long enough for the handshake and the re-authentication to finish on a
+    # loaded machine before the first token runs out.
+    lifetime = timedelta(seconds=3)
+    first_expiry = time.time() + lifetime.total_seconds()
+    socket, _ = await connect(user, token=await make_token(user, lifetime=lifetime))
     await send(socket, "authenticate", {"token": await make_token(user)}, ref=7)
     assert (await socket.receive_json_from(timeout=5))["event"] == "ack"
     # Until past the first token's expiry (and after it), the socket still answers,
     # a heartbeat every quarter second (well within the frame budget).
-    past_expiry = time.time() + 1.5
+    past_expiry = first_expiry + 0.5
     while time.time() < past_expiry:
         await send(socket, "heartbeat", ref="h")
         assert (await socket.receive_json_from(timeout=5))["event"] == "heartbeat-ack"

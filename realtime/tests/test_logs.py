@@ -15,7 +15,7 @@ from websockets.typing import Origin, Subprotocol
 
 from accounts.tests.factories import UserFactory
 from hucares.core.logging import JsonFormatter, RequestContextFilter, redact
-from tests.test_e2e_realtime import ROOT, START_TIMEOUT, free_port, server_env
+from tests.test_e2e_realtime import ROOT, START_TIMEOUT, free_port, server_env, stop_server
 
 from .helpers import access_token
 from .test_asgi import httpx_status
@@ -48,8 +48,7 @@ def test_no_token_reaches_daphnes_access_log_or_the_app_log(tmp_path: Path) -> N
         token = access_token(UserFactory.create())
         asyncio.run(open_sockets_every_way(f"ws://127.0.0.1:{port}/ws/", token))
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_server(process)
     logged = access_log.read_text() + app_log.read_text()
     assert logged.count("WSCONNECT /ws/") >= 3, logged
     assert token not in logged

@@ -1,0 +1,121 @@
+"""Operator metrics beside the request metrics: Celery's queue, broker and
+task outcomes, the database pool; and the broker and pool settings the
+fault drills (scripts/drill_*.sh) exercise end to end."""
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis
+from celery import shared_task
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from hucares.core import infra_metrics
+
+pytestmark = pytest.mark.django_db
+
+
+def metric(text: str, name: str, labels: str = "") -> float | None:
+    pattern = re.escape(name) + (r"\{" + re.escape(labels) + r"\}" if labels else "") + r" ([0-9.e+-]+)$"
+    match = re.search(pattern, text, re.MULTILINE)
+    return float(match.group(1)) if match else None
+
+
+@pytest.fixture
+def broker(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[redis.Redis]:
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+    settings.CELERY_TASK_DEFAULT_QUEUE = f"test-queue-{uuid.uuid4().hex}"
+    monkeypatch.setattr(infra_metrics, "_broker", None)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    yield client
+    client.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def test_queue_length_is_read_from_the_broker(api_client: APIClient, broker: redis.Redis, settings) -> None:
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    broker.rpush(queue, "a", "b", "c")
+    text = api_client.get("/metrics").content.decode()
+    assert metric(text, "celery_queue_length", f'queue="{queue}"') == 3.0
+    assert metric(text, "celery_broker_up") == 1.0
+
+
+def test_broker_down_is_reported_not_raised(api_client: APIClient, settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(infra_metrics, "_broker", None)
+    response = api_client.get("/metrics")
+    assert response.status_code == 200
+    assert metric(response.content.decode(), "celery_broker_up") == 0.0
+
+
+@shared_task(name="tests.deploy.fails")
+def fails() -> None:
+    raise ValueError("boom")
+
+
+@shared_task(name="tests.deploy.succeeds")
+def succeeds() -> int:
+    return 1
+
+
+def test_task_outcomes_are_counted(api_client: APIClient) -> None:
+    def count(task: str, outcome: str) -> float:
+        text = api_client.get("/metrics").content.decode()
+        return metric(text, "celery_tasks_total", f'outcome="{outcome}",task="{task}"') or 0.0
+
+    before = count("tests.deploy.fails", "failed"), count("tests.deploy.succeeds", "succeeded")
+    fails.apply(throw=False)
+    succeeds.apply()
+    assert count("tests.deploy.fails", "failed") == before[0] + 1
+    assert count("tests.deploy.succeeds", "succeeded") == before[1] + 1
+
+
+def test_pool_use_is_reported_after_a_request(api_client: APIClient) -> None:
+    assert getattr(connection, "pool", None) is not None
+    api_client.get("/api/v1/health")
+    text = api_client.get("/metrics").content.decode()
+    open_connections = metric(text, "db_pool_connections", 'state="open"')
+    assert open_connections is not None
+    assert open_connections >= 1
+    assert metric(text, "db_pool_waits_total") is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pooled_connection_killed_by_the_server_is_not_handed_out() -> None:
+    # What a PostgreSQL restart does to every idle pooled connection.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    connection.close()  # back to the pool, idle
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], autocommit=True
+    ) as other:
+        killed = other.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert killed is not None
+    assert killed[0] >= 1
+    with connection.cursor() as cursor:  # the first use afterwards succeeds
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_redelivery_waits_only_as_long_as_a_task_may() -> None:
+    from hucares.celery import app
+
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    longest_wait = max(
+        [settings.CELERY_TASK_TIME_LIMIT]
+        + [
+            int(getattr(task, "retry_backoff_max", 0) or 0)
+            for name, task in app.tasks.items()
+            if not name.startswith("celery.")
+        ]
+    )
+    # Above the longest a task may be held (else it runs twice), not far above
+    # it (else a dead worker's tasks wait an hour).
+    assert longest_wait < timeout <= longest_wait + 120
