@@ -18,7 +18,7 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-
 # Application code scanned by bandit (tests and migrations excluded in pyproject.toml).
 APP_DIRS := accounts analytics checkins groups hucares notifications realtime
 
-.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients check clean lock lock-check bandit loadtest
+.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check check clean lock lock-check bandit loadtest
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,18 @@ typecheck: install
 
 schema: install
 	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# The browser client (web/): types generated from the committed OpenAPI schema
+# (docs/openapi.yaml), `tsc --strict --checkJs` over the modules, the SDK's unit tests, and the
+# vendored modules compared with the locked packages. Needs Node and npm;
+# `make run` does not.
+web-check:
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	cd web && npx openapi-typescript ../docs/openapi.yaml -o types/api.d.ts --silent
+	cd web && npx tsc -p jsconfig.json
+	cd web && node --test test/*.test.js
+	cmp web/node_modules/openapi-fetch/dist/index.mjs web/static/web/vendor/openapi-fetch/index.mjs
+	cmp web/node_modules/openapi-fetch/dist/index.d.mts web/static/web/vendor/openapi-fetch/index.d.mts
 
 lock: install
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
@@ -91,9 +103,11 @@ openapi: install
 bandit: install
 	$(BIN)/bandit -c pyproject.toml -q -r $(APP_DIRS) --severity-level medium
 
-check: lint typecheck schema bandit test
+check: lint typecheck schema bandit web-check test
 
 clean:
+	rm -rf $(VENV) staticfiles .coverage htmlcov web/node_modules web/types artifacts
+
 	rm -rf $(VENV) staticfiles .coverage htmlcov
 
 # Artillery against `make serve` (needs DATABASE_URL and REDIS_URL, or TARGET);

@@ -35,6 +35,9 @@ if settings.SERVE_MEDIA:
     media_prefix = settings.MEDIA_URL.strip("/")
     urlpatterns.append(re_path(rf"^{media_prefix}/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}))
 
+# The browser client last: its catch-all must not shadow anything above.
+urlpatterns.append(path("", include("web.urls")))
+
 handler400 = "hucares.core.views.bad_request"
 handler403 = "hucares.core.views.permission_denied"
 handler404 = "hucares.core.views.not_found"

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "notifications",
     "analytics",
     "realtime",
+    "web",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,356 @@
+// @ts-check
+import { unwrap } from "../sdk/http.js";
+import { formatDate, formatDateTime, h, replace } from "./dom.js";
+import { empty, errorBox, field, loading, onSubmit, section } from "./ui.js";
+
+/** @typedef {import("./main.js").Context} Context */
+/** @typedef {import("../../../types/api").components["schemas"]} Schemas */
+
+export const DIMENSIONS = /** @type {const} */ (["productive", "satisfied", "body", "care"]);
+export const DIMENSION_LABELS = { productive: "Productive", satisfied: "Satisfied", body: "Body", care: "Care (worries)" };
+
+/** @param {Context} ctx */
+async function home(ctx) {
+  const list = h("div", { id: "groups" });
+  const create = h(
+    "form",
+    { id: "create-group", novalidate: true },
+    field("Group name", { name: "name", required: true, maxlength: 100 }),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "f-frequency" }, "Check in"),
+      h(
+        "select",
+        { id: "f-frequency", name: "checkInFrequency" },
+        h("option", { value: "weekly" }, "Weekly"),
+        h("option", { value: "daily" }, "Daily"),
+        h("option", { value: "biweekly" }, "Every two weeks"),
+      ),
+    ),
+    h("button", { type: "submit" }, "Create group"),
+  );
+  onSubmit(create, async (values) => {
+    const frequency = /** @type {Schemas["CheckInFrequencyEnum"]} */ (values.checkInFrequency);
+    const group = await unwrap(ctx.sdk.api.POST("/api/v1/groups", { body: { name: values.name, checkInFrequency: frequency } }));
+    ctx.navigate(`/groups/${group.id}`);
+  });
+  const join = h(
+    "form",
+    { id: "join-group", novalidate: true },
+    field("Access code", { name: "accessCode", required: true, autocomplete: "off", autocapitalize: "characters", maxlength: 8 }),
+    h("button", { type: "submit" }, "Join group"),
+  );
+  onSubmit(join, async (values) => {
+    const group = await unwrap(ctx.sdk.api.POST("/api/v1/groups/join", { body: { accessCode: values.accessCode.trim() } }));
+    ctx.navigate(`/groups/${group.id}`);
+  });
+  replace(
+    ctx.main,
+    h("h1", {}, "Your groups"),
+    list,
+    h("div", { class: "columns" }, h("section", { class: "card" }, h("h2", {}, "Start a group"), create), h("section", { class: "card" }, h("h2", {}, "Join with a code"), join)),
+  );
+  const load = () => unwrap(ctx.sdk.api.GET("/api/v1/checkins/current"));
+  /** @param {Schemas["CurrentPeriod"][]} periods */
+  const renderPeriods = (periods) =>
+    periods.length
+      ? h(
+          "ul",
+          { class: "group-list" },
+          periods.map((period) =>
+            h(
+              "li",
+              { class: "card" },
+              h("a", { href: `/groups/${period.groupId}`, class: "group-name" }, period.groupName),
+              h("span", { class: "muted" }, ` · period from ${formatDate(period.periodStart)}`),
+              period.checkIn
+                ? h("p", {}, "You checked in: score ", h("strong", {}, String(period.checkIn.huCaresScore)))
+                : h("p", {}, h("a", { href: `/checkin?group=${period.groupId}`, class: "button" }, "Check in now")),
+            ),
+          ),
+        )
+      : empty("You are not in a group yet. Start one, or join a friend's with its access code.");
+  const refresh = () => section(list, load, renderPeriods);
+  await refresh();
+  ctx.cleanup(ctx.sdk.live.on("resync", () => void refresh()));
+  for (const event of /** @type {const} */ (["checkin-created", "checkin-updated", "checkin-deleted"])) {
+    ctx.cleanup(ctx.sdk.live.on(event, () => void refresh()));
+  }
+}
+
+/** @param {Context} ctx */
+async function groupPage(ctx) {
+  const groupId = ctx.params.id;
+  const { sdk } = ctx;
+  let group;
+  try {
+    group = await unwrap(sdk.api.GET("/api/v1/groups/{group_id}", { params: { path: { group_id: groupId } } }));
+  } catch (error) {
+    replace(ctx.main, errorBox(error), h("a", { href: "/" }, "Back to your groups"));
+    return;
+  }
+  const members = h("ul", { class: "members", id: "members", "aria-live": "polite" }, h("li", {}, loading()));
+  const typing = h("p", { class: "typing", id: "typing", "aria-live": "polite" });
+  const checkins = h("div", { id: "group-checkins", "aria-live": "polite" }, loading());
+  /** @type {Set<string>} */
+  const online = new Set();
+  /** @type {Map<string, string>} */
+  const typers = new Map();
+  /** @type {Schemas["Member"][]} */
+  let memberList = [];
+
+  const renderMembers = () =>
+    replace(
+      members,
+      memberList.map((member) =>
+        h(
+          "li",
+          { "data-user": member.user.id, class: online.has(member.user.id) ? "online" : "offline" },
+          h("span", { class: "dot", "aria-hidden": "true" }),
+          member.user.username,
+          h("span", { class: "muted" }, ` · ${member.role}${online.has(member.user.id) ? " · online" : ""}`),
+        ),
+      ),
+    );
+  const loadMembers = async () => {
+    memberList = await unwrap(sdk.api.GET("/api/v1/groups/{group_id}/members", { params: { path: { group_id: groupId } } }));
+    for (const member of memberList) if (member.isOnline) online.add(member.user.id);
+    renderMembers();
+  };
+  const loadCheckins = () =>
+    section(
+      checkins,
+      () => unwrap(sdk.api.GET("/api/v1/checkins/group/{group_id}", { params: { path: { group_id: groupId } } })),
+      (list) =>
+        list.length
+          ? h("ul", { class: "checkins" }, list.map((checkIn) => checkInRow(checkIn)))
+          : empty("Nobody has checked in for this period yet.", h("a", { href: `/checkin?group=${groupId}`, class: "button" }, "Be the first")),
+    );
+
+  const message = h("input", { id: "f-chat", name: "chat", placeholder: "Type to let others see you typing", autocomplete: "off" });
+  let typingTimer = /** @type {ReturnType<typeof setTimeout> | null} */ (null);
+  message.addEventListener("input", () => {
+    if (!typingTimer) sdk.live.typing(groupId, true);
+    else clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => {
+      typingTimer = null;
+      sdk.live.typing(groupId, false);
+    }, 2500);
+  });
+
+  replace(
+    ctx.main,
+    h("h1", {}, group.name),
+    group.description ? h("p", {}, group.description) : null,
+    h(
+      "p",
+      { class: "muted" },
+      `${group.memberCount} member${group.memberCount === 1 ? "" : "s"} · checks in ${group.checkInFrequency}`,
+      group.accessCode ? [" · access code ", h("code", { id: "access-code" }, group.accessCode)] : null,
+    ),
+    h("p", {}, h("a", { href: `/checkin?group=${groupId}`, class: "button" }, "Check in")),
+    h("div", { class: "columns" },
+      h("section", { class: "card" }, h("h2", {}, "This period's check-ins"), checkins),
+      h("section", { class: "card" }, h("h2", {}, "Members"), members, h("div", { class: "field" }, h("label", { for: "f-chat" }, "Say something"), message), typing),
+    ),
+    h("p", {}, h("button", { type: "button", class: "secondary", id: "leave-group", onclick: async () => {
+      if (!confirm(`Leave ${group.name}?`)) return;
+      await unwrap(sdk.api.POST("/api/v1/groups/{group_id}/leave", { params: { path: { group_id: groupId } } }));
+      ctx.navigate("/");
+    } }, "Leave group")),
+  );
+
+  sdk.live.joinGroup(groupId);
+  ctx.cleanup(() => sdk.live.leaveGroup(groupId));
+  ctx.cleanup(sdk.live.on("group-joined", (data) => {
+    if (data.groupId !== groupId) return;
+    for (const id of data.onlineUserIds) online.add(id);
+    renderMembers();
+  }));
+  ctx.cleanup(sdk.live.on("user-online", (data) => {
+    online.add(data.userId);
+    renderMembers();
+  }));
+  ctx.cleanup(sdk.live.on("user-offline", (data) => {
+    online.delete(data.userId);
+    renderMembers();
+  }));
+  ctx.cleanup(sdk.live.on("user-typing", (data) => {
+    if (data.groupId !== groupId) return;
+    if (data.isTyping) typers.set(data.userId, data.username);
+    else typers.delete(data.userId);
+    typing.textContent = typers.size ? `${[...typers.values()].join(", ")} ${typers.size > 1 ? "are" : "is"} typing…` : "";
+  }));
+  /** @param {{groupId: string}} data */
+  const reloadIfHere = (data) => {
+    if (data.groupId === groupId) void loadCheckins();
+  };
+  // Friends' check-ins, and this user's own from another device.
+  for (const event of /** @type {const} */ (["friend-checked-in", "friend-checkin-deleted", "checkin-created", "checkin-updated", "checkin-deleted"])) {
+    ctx.cleanup(sdk.live.on(event, reloadIfHere));
+  }
+  ctx.cleanup(sdk.live.on("group-updated", (data) => {
+    if (data.groupId !== groupId) return;
+    if (data.type === "group-deleted") ctx.navigate("/");
+    else void loadMembers();
+  }));
+  ctx.cleanup(sdk.live.on("resync", () => {
+    void loadCheckins();
+    void loadMembers();
+  }));
+  ctx.cleanup(sdk.queue.onChange(() => void loadCheckins()));
+  await Promise.all([loadMembers().catch((error) => replace(members, h("li", {}, errorBox(error)))), loadCheckins()]);
+}
+
+/** @param {Schemas["CheckIn"]} checkIn */
+function checkInRow(checkIn) {
+  const hidden = checkIn.huCaresScore === null;
+  return h(
+    "li",
+    { class: "checkin", "data-checkin": checkIn.id },
+    h("strong", {}, checkIn.username),
+    checkIn.moodEmoji ? ` ${checkIn.moodEmoji}` : "",
+    hidden
+      ? h("span", { class: "muted hidden-scores" }, " checked in (scores private)")
+      : h(
+          "span",
+          {},
+          " · score ",
+          h("strong", { class: "score" }, String(checkIn.huCaresScore)),
+          h("span", { class: "muted" }, ` (P ${checkIn.productive} · S ${checkIn.satisfied} · B ${checkIn.body} · C ${checkIn.care})`),
+        ),
+    checkIn.reflectionNote ? h("p", { class: "note" }, checkIn.reflectionNote) : null,
+    h("span", { class: "muted small" }, ` ${formatDateTime(checkIn.submittedAt)}`),
+  );
+}
+
+/** @param {Record<string, number>} scores */
+export function huCaresScore(scores) {
+  return scores.productive + scores.satisfied + scores.body - scores.care;
+}
+
+/** @param {Context} ctx */
+async function checkInPage(ctx) {
+  const { sdk } = ctx;
+  const queued = h("div", { id: "queue", "aria-live": "polite" });
+  let periods;
+  try {
+    periods = await unwrap(sdk.api.GET("/api/v1/checkins/current"));
+  } catch (error) {
+    replace(ctx.main, h("h1", {}, "Check in"), errorBox(error), queued);
+    await renderQueue(ctx, queued);
+    return;
+  }
+  if (!periods.length) {
+    replace(ctx.main, h("h1", {}, "Check in"), empty("Join or start a group first: check-ins are shared with a group.", h("a", { href: "/", class: "button" }, "Your groups")));
+    return;
+  }
+  const wanted = ctx.query.get("group") ?? periods.find((period) => !period.checkIn)?.groupId ?? periods[0].groupId;
+  const score = h("output", { id: "score", for: DIMENSIONS.map((name) => `f-${name}`).join(" ") }, "—");
+  const sliders = DIMENSIONS.map((name) =>
+    h(
+      "div",
+      { class: "field range" },
+      h("label", { for: `f-${name}` }, DIMENSION_LABELS[name], " ", h("output", { id: `v-${name}` }, "5")),
+      h("input", { id: `f-${name}`, name, type: "range", min: 1, max: 10, value: 5, required: true }),
+    ),
+  );
+  const form = h(
+    "form",
+    { id: "checkin-form", novalidate: true },
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "f-groupId" }, "Group"),
+      h("select", { id: "f-groupId", name: "groupId" }, periods.map((period) =>
+        h("option", { value: period.groupId, selected: period.groupId === wanted }, period.groupName, period.checkIn ? " (done this period)" : ""),
+      )),
+    ),
+    sliders,
+    h("p", { class: "score-line" }, "Your HuCares score: ", score, h("span", { class: "muted" }, " = productive + satisfied + body − care")),
+    h("div", { class: "field" }, h("label", { for: "f-reflectionNote" }, "Note (optional)"), h("textarea", { id: "f-reflectionNote", name: "reflectionNote", maxlength: 2000, rows: 3 })),
+    field("Mood emoji (optional)", { name: "moodEmoji", maxlength: 10 }),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "f-energyLevel" }, "Energy (optional)"),
+      h("select", { id: "f-energyLevel", name: "energyLevel" }, h("option", { value: "" }, "—"), [1, 2, 3, 4, 5].map((n) => h("option", { value: n }, String(n)))),
+    ),
+    h("div", { class: "field check" }, h("input", { id: "f-isPrivate", name: "isPrivate", type: "checkbox", value: "true" }), h("label", { for: "f-isPrivate" }, "Private: group members see that I checked in, not my scores")),
+    h("button", { type: "submit" }, "Submit check-in"),
+  );
+  const update = () => {
+    /** @type {Record<string, number>} */
+    const values = {};
+    for (const name of DIMENSIONS) {
+      const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
+      values[name] = Number(input.value);
+      const shown = form.querySelector(`#v-${name}`);
+      if (shown) shown.textContent = input.value;
+    }
+    score.textContent = String(huCaresScore(values));
+  };
+  form.addEventListener("input", update);
+  update();
+  const status = onSubmit(form, async (values) => {
+    /** @type {Schemas["CheckInSubmitRequest"]} */
+    const body = {
+      groupId: values.groupId,
+      productive: Number(values.productive),
+      satisfied: Number(values.satisfied),
+      body: Number(values.body),
+      care: Number(values.care),
+      isPrivate: values.isPrivate === "true",
+    };
+    if (values.reflectionNote) body.reflectionNote = values.reflectionNote;
+    if (values.moodEmoji) body.moodEmoji = values.moodEmoji;
+    if (values.energyLevel) body.energyLevel = Number(values.energyLevel);
+    const result = await sdk.checkIn(body);
+    if (result.sent) {
+      ctx.flash("Check-in saved. Your group sees it now.");
+      ctx.navigate(`/groups/${body.groupId}`);
+    } else if (result.queued?.status === "conflict") {
+      replace(status, errorBox(new Error(result.queued.error?.message ?? "This check-in could not be saved.")));
+    } else {
+      replace(status, h("p", { role: "status", class: "pending" }, "You are offline: the check-in is saved on this device and will be sent when you are back online."));
+    }
+    await renderQueue(ctx, queued);
+  });
+  replace(ctx.main, h("h1", {}, "Check in"), h("section", { class: "card" }, form), queued);
+  await renderQueue(ctx, queued);
+  ctx.cleanup(sdk.queue.onChange(() => void renderQueue(ctx, queued)));
+}
+
+/** @param {Context} ctx @param {HTMLElement} target */
+async function renderQueue(ctx, target) {
+  const items = await ctx.sdk.queue.list();
+  if (!items.length) return replace(target);
+  replace(
+    target,
+    h("h2", {}, "Waiting on this device"),
+    h(
+      "ul",
+      { class: "queue" },
+      items.map((item) =>
+        h(
+          "li",
+          { class: `queued ${item.status}`, "data-key": item.key },
+          `${formatDateTime(item.createdAt)}: score ${huCaresScore(/** @type {any} */ (item.body))} — `,
+          item.status === "pending"
+            ? h("span", { class: "pending" }, "pending, sent when online")
+            : h("span", { class: "conflict" }, `not saved: ${item.error?.message ?? ""}`, " ",
+                h("button", { type: "button", onclick: () => ctx.sdk.queue.dismiss(item.key) }, "Dismiss")),
+        ),
+      ),
+    ),
+  );
+}
+
+/** @type {import("./main.js").Route[]} */
+export const groupRoutes = [
+  { path: /^\/$/, view: home, title: "Groups" },
+  { path: /^\/groups\/join$/, view: home, title: "Join a group" },
+  { path: /^\/groups\/(?<id>[0-9a-f-]{36})$/, view: groupPage, title: "Group" },
+  { path: /^\/checkin$/, view: checkInPage, title: "Check in" },
+];

@@ -1,0 +1,62 @@
+"""The page Django serves for the client's routes, and what it must not shadow."""
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from web.urls import CLIENT_ROUTES
+from web.views import APP_CSP
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/login", "/verify-email", "/groups/5b0c6c2e-2b1f-4a8e-9a51-0c8d1d1f4c11", "/checkin"]
+)
+def test_client_routes_get_the_app_page_with_a_strict_csp(path: str) -> None:
+    response = Client().get(path, {"token": "abc"})
+    assert response.status_code == 200
+    assert b'type="module"' in response.content
+    csp = response["Content-Security-Policy"]
+    assert csp == APP_CSP
+    assert "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp
+    assert response["Cache-Control"] == "no-cache"
+
+
+def test_the_page_loads_nothing_from_another_host() -> None:
+    html = Client().get("/").content.decode()
+    assert "http://" not in html
+    assert "https://" not in html
+    assert "<script>" not in html
+    assert "style=" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/nowhere", "/groups/not-a-uuid", "/checkin/extra"])
+def test_paths_that_are_not_client_routes_still_get_the_json_404(path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_every_route_of_the_client_router_is_served() -> None:
+    # The server's list and the router's must agree, or a reload of a screen 404s.
+    router = "".join(
+        (ROOT / "static" / "web" / "app" / name).read_text()
+        for name in ("views-auth.js", "views-groups.js", "views-me.js")
+    )
+    for route in CLIENT_ROUTES:
+        pattern = "/^\\/" + route.replace("/", "\\/") + "$/"
+        assert pattern in router, f"{route}: no {pattern} in the client router"
+
+
+def test_the_page_is_read_only() -> None:
+    assert Client().post("/").status_code == 405
+
+
+def test_the_modules_are_served_as_javascript() -> None:
+    response = Client().get("/static/web/app/main.js")
+    assert response.status_code == 200
+    assert "javascript" in response["Content-Type"]

@@ -1,0 +1,28 @@
+from django.urls import path, re_path
+
+from web.views import app_page
+
+# The client's own routes (its router in app/main.js knows the same list);
+# links in emails such as /verify-email?token=… land here. Any other path
+# keeps the JSON 404 of unknown URLs.
+CLIENT_ROUTES = [
+    "login",
+    "register",
+    "forgot-password",
+    "reset-password",
+    "verify-email",
+    "groups/join",
+    "checkin",
+    "history",
+    "analytics",
+    "notifications",
+    "profile",
+    "sessions",
+    "import",
+]
+
+urlpatterns = [
+    path("", app_page, name="web-app"),
+    *(path(route, app_page, name=f"web-{route.replace('/', '-')}") for route in CLIENT_ROUTES),
+    re_path(r"^groups/[0-9a-f-]{36}$", app_page, name="web-group"),
+]
