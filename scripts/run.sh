@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# Links in emails (verification, reset, invitations) open the web client this
+# process serves, unless the deployment says where its front end lives.
+export FRONTEND_URL=${FRONTEND_URL:-http://$HOST:$PORT}
 
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py collectstatic --noinput --verbosity 0
@@ -25,7 +28,7 @@ if [[ -n "${REDIS_URL:-}${CELERY_BROKER_URL:-}" ]]; then
   pids+=($!)
 fi
 
-echo "HuCares on http://$HOST:$PORT (API /api/v1/, docs /api/v1/docs/, WebSocket /ws/)"
+echo "HuCares on http://$HOST:$PORT (web app /, API /api/v1/, docs /api/v1/docs/, WebSocket /ws/)"
 $BIN/daphne --verbosity 0 --bind "$HOST" --port "$PORT" hucares.asgi:application &
 pids+=($!)
 wait -n "${pids[@]}"

@@ -33,7 +33,7 @@ def revoke(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("groups", "0003_allow_member_invite_default"),
-        ("accounts", "0004_user_suspension"),
+        ("accounts", "0005_user_suspension"),
     ]
 
     operations = [migrations.RunPython(grant, revoke)]

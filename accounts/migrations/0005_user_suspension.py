@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_username_prefix_index'),
+        ('accounts', '0004_email_verification_address'),
     ]
 
     operations = [
