@@ -104,8 +104,10 @@ stack_start() {
     export WEB_CONCURRENCY=2 ALLOWED_HOSTS=127.0.0.1,localhost
     export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/hucares" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
     export EMAIL_URL="filemail:///$MAIL_DIR" LOG_LEVEL=WARNING  # four slashes: an absolute path
-    export SECRET_KEY=drill-only-secret-key-for-a-throwaway-stack-0123456789abcdef
-    export JWT_SIGNING_KEY=drill-only-signing-key-for-a-throwaway-stack-0123456789abcdef
+    # Fresh keys each run: production settings refuse any key written in the repository.
+    SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')
+    JWT_SIGNING_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')
+    export SECRET_KEY JWT_SIGNING_KEY
     exec scripts/serve.sh
   ) > "$DRILL_DIR/serve.log" 2>&1 &
   _serve_pid=$!
