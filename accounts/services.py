@@ -30,7 +30,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from hucares.core.errors import ApplicationError, NotFound, RateLimited, ValidationFailed
-from hucares.core.events import send_on_commit
+from hucares.core.events import send_in_transaction
 from hucares.core.outbox import email_enqueue
 from hucares.core.security import (
     LOGIN_FAILED,
@@ -494,7 +494,7 @@ def profile_update(*, user: User, **changes: Any) -> User:
         if fields:
             _save_unique(user, update_fields=[*fields, "updated_at"])
             changed = [name for name in fields if name != "email_verified"]
-            send_on_commit(signals.profile_updated, sender=User, user_id=user.pk, changed=changed)
+            send_in_transaction(signals.profile_updated, sender=User, user_id=user.pk, changed=changed)
     return user
 
 
@@ -512,7 +512,7 @@ def avatar_set(*, user: User, upload: UploadedFile) -> User:
         user.avatar.save(image.name or "avatar", image, save=False)
         user.save(update_fields=["avatar", "updated_at"])
         _delete_file_on_commit(old_name)
-        send_on_commit(signals.profile_updated, sender=User, user_id=user.pk, changed=["avatar"])
+        send_in_transaction(signals.profile_updated, sender=User, user_id=user.pk, changed=["avatar"])
     return user
 
 

@@ -5,7 +5,8 @@
   owns there through their own services (check-ins, memberships, admin roles), so counts, caches and
   events stay right. A receiver that raises rolls the whole deletion back.
 - ``profile_updated``: ``user_id`` (UUID), ``changed`` (list of snake_case field names: profile fields,
-  ``notification_preferences``, ``privacy_settings``, ``avatar``), sent after the transaction commits.
+  ``notification_preferences``, ``privacy_settings``, ``avatar``), sent inside the change's transaction
+  (hucares.core.events).
 """
 
 from django.dispatch import Signal

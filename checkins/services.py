@@ -34,8 +34,8 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-def send_on_commit(signal: Signal, **kwargs: Any) -> None:
-    events.send_on_commit(signal, sender=CheckIn, **kwargs)
+def announce(signal: Signal, **kwargs: Any) -> None:
+    events.send_in_transaction(signal, sender=CheckIn, **kwargs)
 
 
 def _forget_cached(*, group_id: UUID | str, user_ids: list[UUID | str]) -> None:
@@ -83,10 +83,8 @@ def checkin_submit(
                 raise DuplicateCheckIn() from None
             raise
         Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + 1)
-        # Sent inside the transaction: the members' notifications commit or roll back with the check-in.
-        signals.checkin_recorded.send(sender=CheckIn, check_in=check_in)
         _forget_cached(group_id=group.pk, user_ids=[user.pk])
-        send_on_commit(signals.checkin_submitted, check_in=check_in)
+        announce(signals.checkin_submitted, check_in=check_in)
     return check_in
 
 
@@ -119,7 +117,7 @@ def checkin_update(*, check_in: CheckIn, user: User, **changes: Any) -> CheckIn:
         # The score is computed by the database: read it back.
         check_in.refresh_from_db(fields=["hu_cares_score"])
         _forget_cached(group_id=check_in.group_id, user_ids=[user.pk])
-        send_on_commit(signals.checkin_updated, check_in=check_in)
+        announce(signals.checkin_updated, check_in=check_in)
     return check_in
 
 
@@ -138,7 +136,7 @@ def checkin_note_remove(*, check_in: CheckIn) -> CheckIn:
             locked.reflection_note = ""
             locked.save(update_fields=["reflection_note", "updated_at"])
             _forget_cached(group_id=locked.group_id, user_ids=[locked.user_id])
-            send_on_commit(signals.checkin_updated, check_in=locked)
+            announce(signals.checkin_updated, check_in=locked)
     return locked
 
 
@@ -151,7 +149,7 @@ def checkin_delete(*, check_in: CheckIn, user: User) -> None:
         check_in.delete()
         Group.objects.filter(pk=ids["group_id"], total_check_ins__gt=0).update(total_check_ins=F("total_check_ins") - 1)
         _forget_cached(group_id=ids["group_id"], user_ids=[user.pk])
-        send_on_commit(signals.checkin_deleted, **ids, week_start_date=week_start_date)
+        announce(signals.checkin_deleted, **ids, week_start_date=week_start_date)
 
 
 def checkins_delete_for_user(*, user: User) -> int:

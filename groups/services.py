@@ -30,8 +30,8 @@ ACCESS_CODE_CONSTRAINT = "groups_active_access_code_unique"
 ACCESS_CODE_ATTEMPTS = 5
 
 
-def send_on_commit(signal: Signal, **kwargs: Any) -> None:
-    events.send_on_commit(signal, sender=Group, **kwargs)
+def announce(signal: Signal, **kwargs: Any) -> None:
+    events.send_in_transaction(signal, sender=Group, **kwargs)
 
 
 def _with_unique_code(write: Any) -> Any:
@@ -107,7 +107,7 @@ def group_update(*, group: Group, by: User, **changes: Any) -> Group:
             setattr(group, name, changes[name])
         if changed:
             group.save(update_fields=[*changed, "updated_at"])  # the save bumps the group's cache scope (receivers)
-            send_on_commit(signals.group_settings_changed, group=group, changed=changed, by=by)
+            announce(signals.group_settings_changed, group=group, changed=changed, by=by)
     return group
 
 
@@ -117,7 +117,7 @@ def _delete_group(group: Group, *, by: User | None) -> None:
     )
     group_id, group_name = group.pk, group.name
     group.delete()  # bumps the group's cache scope (receivers)
-    send_on_commit(signals.group_deleted, group_id=group_id, group_name=group_name, member_ids=member_ids, by=by)
+    announce(signals.group_deleted, group_id=group_id, group_name=group_name, member_ids=member_ids, by=by)
 
 
 def group_delete(*, group: Group, by: User) -> None:
@@ -152,7 +152,7 @@ def group_join(*, user: User, access_code: str) -> Group:
         Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
         group.member_count += 1
         invalidate_group(group.pk)
-        send_on_commit(signals.member_joined, group=group, membership=membership)
+        announce(signals.member_joined, group=group, membership=membership)
     return group
 
 
@@ -167,7 +167,7 @@ def _hand_over_admin(group: Group, leaving: User) -> None:
     old_role = heir.role
     heir.role = Role.ADMIN
     heir.save(update_fields=["role", "updated_at"])
-    send_on_commit(signals.role_changed, group=group, membership=heir, old_role=old_role, by=leaving)
+    announce(signals.role_changed, group=group, membership=heir, old_role=old_role, by=leaving)
 
 
 def group_leave(*, group: Group, user: User) -> None:
@@ -187,7 +187,7 @@ def group_leave(*, group: Group, user: User) -> None:
         Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
         group.member_count -= 1
         invalidate_group(group.pk)
-        send_on_commit(signals.member_left, group=group, user=user)
+        announce(signals.member_left, group=group, user=user)
 
 
 def member_remove(*, group: Group, user: User, by: User, ban: bool = False) -> None:
@@ -216,7 +216,7 @@ def member_remove(*, group: Group, user: User, by: User, ban: bool = False) -> N
             Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
             group.member_count -= 1
         invalidate_group(group.pk)
-        send_on_commit(signals.member_removed, group=group, user=user, by=by, banned=ban)
+        announce(signals.member_removed, group=group, user=user, by=by, banned=ban)
 
 
 def membership_settings_update(*, group: Group, user: User, notification_enabled: bool) -> GroupMembership:
@@ -255,7 +255,7 @@ def member_role_change(*, group: Group, user: User, role: str, by: User) -> Grou
             raise ValidationFailed.for_field("role", "A group needs at least one admin.")
         target.role = role
         target.save(update_fields=["role", "updated_at"])
-        send_on_commit(signals.role_changed, group=group, membership=target, old_role=old_role, by=by)
+        announce(signals.role_changed, group=group, membership=target, old_role=old_role, by=by)
     return target
 
 
@@ -285,7 +285,7 @@ def group_invite(*, group: Group, by: User, username: str) -> User:
             raise AlreadyMember()
         if membership is not None and membership.status == MembershipStatus.BANNED:
             raise BannedFromGroup("That user was banned from this group.")
-        send_on_commit(signals.member_invited, group=group, invitee=invitee, by=by)
+        announce(signals.member_invited, group=group, invitee=invitee, by=by)
     return invitee
 
 
@@ -304,13 +304,13 @@ def group_invite_email(*, group: Group, by: User, email: str, send_to_new_addres
         invitee = User.objects.filter(email__iexact=address).first()
         if invitee is None:
             if send_to_new_address:
-                send_on_commit(signals.email_invited, group=group, email=address, by=by)
+                announce(signals.email_invited, group=group, email=address, by=by)
             return
         if not invitee.is_active:
             return
         membership = GroupMembership.objects.filter(group=group, user=invitee).first()
         if membership is None or membership.status == MembershipStatus.INACTIVE:
-            send_on_commit(signals.member_invited, group=group, invitee=invitee, by=by)
+            announce(signals.member_invited, group=group, invitee=invitee, by=by)
 
 
 def group_access_code_regenerate(*, group: Group, by: User) -> Group:
@@ -350,7 +350,7 @@ def membership_end(*, membership: GroupMembership, by: User, ban: bool) -> bool:
             Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
             group.member_count -= 1
         invalidate_group(group.pk)
-        send_on_commit(signals.member_removed, group=group, user=membership.user, by=by, banned=ban)
+        announce(signals.member_removed, group=group, user=membership.user, by=by, banned=ban)
     return True
 
 
@@ -360,4 +360,4 @@ def group_deactivate(*, group: Group, by: User) -> None:
         group = _lock_group(group)
         group.is_active = False
         group.save(update_fields=["is_active", "updated_at"])  # the save bumps the group's cache scope (receivers)
-        send_on_commit(signals.group_settings_changed, group=group, changed=["is_active"], by=by)
+        announce(signals.group_settings_changed, group=group, changed=["is_active"], by=by)

@@ -1,4 +1,4 @@
-"""Domain events of groups, sent by groups.services only after the transaction commits.
+"""Domain events of groups, sent by groups.services inside the change's transaction (hucares.core.events).
 
 Receivers (real-time delivery, notifications, cache and analytics
 invalidation) get everything they need in the keyword arguments and must not

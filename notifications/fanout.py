@@ -36,7 +36,7 @@ def _group_data(group: Group, **extra: Any) -> dict[str, Any]:
 
 
 def notify_friend_check_in(*, check_in: CheckIn) -> int:
-    """Called for ``checkin_recorded`` inside the check-in's transaction, ``user`` and ``group`` loaded:
+    """Called for ``checkin_submitted`` inside the check-in's transaction, ``user`` and ``group`` loaded:
     the notifications commit or roll back with the check-in, and no task is queued per check-in (a Celery
     round trip per check-in cost more CPU than the insert itself; docs/performance.md)."""
     author, group = check_in.user, check_in.group

@@ -1,5 +1,5 @@
-"""Notification fan-out for domain events: group events queue a task after commit; a check-in's are written
-in its own transaction.
+"""Notification fan-out for domain events, received inside the change's transaction: group events queue a
+task once it commits; a check-in's notifications are written in it.
 
 Each receiver picks the ``event_id`` that makes the task's notifications
 unique, then queues the task once the current transaction (if any) commits.
@@ -14,7 +14,7 @@ from django.dispatch import receiver
 
 from accounts.models import User
 from checkins.models import CheckIn
-from checkins.signals import checkin_recorded
+from checkins.signals import checkin_submitted
 from groups import signals as group_signals
 from groups.models import Group, GroupMembership
 
@@ -26,9 +26,9 @@ def _id(value: Any) -> str | None:
     return str(value.pk if hasattr(value, "pk") else value) if value is not None else None
 
 
-@receiver(checkin_recorded, dispatch_uid="notifications.checkin_recorded")
-def on_checkin_recorded(sender: Any, *, check_in: CheckIn, **kwargs: Any) -> None:
-    # Inside the check-in's transaction: the notifications commit or roll back with it, no task per check-in.
+@receiver(checkin_submitted, dispatch_uid="notifications.checkin_submitted")
+def on_checkin_submitted(sender: Any, *, check_in: CheckIn, **kwargs: Any) -> None:
+    # The notifications commit or roll back with the check-in, and no task per check-in.
     notify_friend_check_in(check_in=check_in)
 
 

@@ -12,6 +12,8 @@ Close codes:
 - 4408: no ``heartbeat`` for ``REALTIME_PRESENCE_TTL`` seconds.
 - 4429: flooding (frames keep arriving while the frame budget is spent).
 - 1009: a frame over 64 KB.
+- 4503: Redis was unreachable when the socket opened; it got an ``error``
+  frame ``SERVICE_UNAVAILABLE`` first (realtime.middleware.AnswerRedisOutage).
 - A browser Origin not in ``ALLOWED_HOSTS`` is refused at the handshake
   (HTTP 403); a handshake without ``Origin`` (a native app) is let in.
 
@@ -35,8 +37,6 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import HttpRequest
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from accounts.models import User
 from groups.selectors import active_membership, group_member_ids
@@ -44,6 +44,7 @@ from hucares.core.ratelimit import client_ip
 
 from . import events, presence, services
 from .db import db_call
+from .errors import REDIS_UNREACHABLE, UNAVAILABLE_MESSAGE
 from .middleware import SUBPROTOCOL
 from .publish import Message, apublish_many, event_message, room_group, user_group
 from .selectors import StreamPage, stream_read, stream_resume
@@ -57,11 +58,6 @@ CLOSE_FLOODING = 4429
 CLOSE_TOO_BIG = 1009
 # Frames refused for the budget in a row before the socket is closed.
 FLOOD_LIMIT = 50
-# What a socket's frames meet while Redis is down: refused or timed-out connections.
-REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
-UNAVAILABLE_MESSAGE = "Live service temporarily unavailable; retry shortly."
-# ``json.dumps(frame, separators=...)`` builds an encoder per call; one serves every frame.
-_encode_frame = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class FrameError(Exception):
@@ -203,8 +199,16 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             self.cursor = page.cursor
             return
         for frame in page.events:
-            await self.send_frame(frame)
+            await self._send_event(frame)
         self.cursor = max(self.cursor, page.cursor)
+
+    async def _send_event(self, event: dict[str, Any]) -> None:
+        """Send a live or replayed event, and leave the room of a group it says was deleted."""
+        await self.send_frame(event)
+        if event["event"] == "group-updated" and event["data"]["type"] == "group-deleted":
+            room = room_group(event["data"]["groupId"])
+            if room in self.rooms:
+                await self._drop_room(room)
 
     async def _stream_event(self, event: dict[str, Any]) -> None:
         """A live event of the user's stream: sent once, in cursor order.
@@ -219,7 +223,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if cursor <= self.cursor:
             return
         if cursor == self.cursor + 1:
-            await self.send_frame(event)
+            await self._send_event(event)
             self.cursor = cursor
             return
         await self._replay(await db_call(stream_read)(user_id=self.user_key, since=self.cursor))
@@ -291,7 +295,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=_encode_frame(frame))
+        await self.send(text_data=events.encode(frame))
 
     # --- client frames ---------------------------------------------------------------
 
@@ -469,9 +473,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if "cursor" in event and self.user is not None:
             await self._stream_event(event)
         else:
-            await self.send_frame(event)
-        if event["event"] == "group-updated" and event["data"]["type"] == "group-deleted":
-            await self._drop_room(room_group(event["data"]["groupId"]))
+            await self._send_event(event)
 
     async def realtime_control(self, message: Message) -> None:
         if message.get("action") == "leave-room":

@@ -1,6 +1,13 @@
-"""Errors of the real-time layer's HTTP endpoints (part of the one error table)."""
+"""Errors of the real-time layer: its HTTP endpoints' (part of the one error table) and Redis being down."""
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from hucares.core.errors import ApplicationError
+
+# What a socket meets while Redis is down: refused or timed-out connections.
+REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+UNAVAILABLE_MESSAGE = "Live service temporarily unavailable; retry shortly."
 
 
 class ResyncRequired(ApplicationError):

@@ -5,6 +5,7 @@ UUIDs and instants are already strings, so the frame can cross the channel
 layer and ``json.dumps`` unchanged.
 """
 
+import json
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,9 @@ from uuid import UUID
 from django.utils import timezone
 
 Frame = dict[str, Any]
+
+# ``json.dumps(frame, separators=...)`` builds an encoder per call; one serves every frame.
+encode = json.JSONEncoder(separators=(",", ":")).encode
 
 GROUP_UPDATE_TYPES = (
     "member-joined",

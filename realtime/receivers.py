@@ -1,9 +1,9 @@
 """Live delivery of domain events.
 
-Every signal here is sent by a service after its transaction committed. Each
-receiver appends its events to the streams of the users they are for (in a
-transaction of its own) and publishes them once that commits; publishing is
-bounded and never raises.
+Every signal here is sent by a service inside the transaction of its change.
+Each receiver appends its events to the streams of the users they are for in
+that transaction, so a committed change always has its events, and they are
+published once it commits; publishing is bounded and never raises.
 Connected in :class:`realtime.apps.RealtimeConfig`.
 """
 
@@ -122,16 +122,16 @@ def on_member_joined(sender: Any, *, group: Group, membership: GroupMembership, 
 
 @receiver(group_signals.member_left, dispatch_uid="realtime.member_left")
 def on_member_left(sender: Any, *, group: Group, user: User, **kwargs: Any) -> None:
-    # The leaver's sockets leave the room at once; their other devices learn it from the event.
-    send_leave_room(user.pk, group.pk)
+    # The leaver's sockets leave the room once it is done; their other devices learn it from the event.
+    transaction.on_commit(lambda: send_leave_room(user.pk, group.pk))
     _group_updated(group.pk, "member-left", _member(user), also=user.pk)
 
 
 @receiver(group_signals.member_removed, dispatch_uid="realtime.member_removed")
 def on_member_removed(sender: Any, *, group: Group, user: User, banned: bool, **kwargs: Any) -> None:
-    # First out of the room, then the event: the removed member gets this one
-    # event and nothing of the group after it.
-    send_leave_room(user.pk, group.pk)
+    # First out of the room, then the event (both after commit, in this
+    # order): the removed member gets this one event and nothing of the group after it.
+    transaction.on_commit(lambda: send_leave_room(user.pk, group.pk))
     _group_updated(group.pk, "member-removed", {**_member(user), "banned": banned}, also=user.pk)
 
 

@@ -205,10 +205,11 @@ def stream_append(*, deliveries: Sequence[tuple[UUID | str, Frame]]) -> list[tup
 def stream_deliver(*, deliveries: Sequence[tuple[UUID | str, Frame]]) -> None:
     """Append the events to their users' streams and send them live once the transaction commits.
 
-    Inside a caller's transaction the events are part of it; outside one (an
-    on-commit receiver) they are written in a transaction of their own.
+    Inside a caller's transaction the events are part of it (no savepoint: an
+    append that fails fails the change); outside one they are written in a
+    transaction of their own.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         sent = stream_append(deliveries=deliveries)
         transaction.on_commit(
             lambda: publish_many((user_group(user_id), event_message(frame)) for user_id, frame in sent)

@@ -1,4 +1,5 @@
-"""Each group signal: sent once with exact kwargs after commit, and never for a rolled-back transaction."""
+"""Each group signal: sent once with exact kwargs inside the change's transaction; a rolled-back change
+leaves nothing to run after it, and a receiver that fails rolls the change back."""
 
 from collections.abc import Callable
 from typing import Any
@@ -7,7 +8,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from groups import services, signals
-from groups.models import GroupMembership, Role
+from groups.models import GroupMembership, MembershipStatus, Role
 from groups.tests.conftest import Crew
 from groups.tests.helpers import recording, run_then_roll_back
 
@@ -67,21 +68,21 @@ CASES: dict[str, Case] = {
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_signal_is_sent_once_after_commit_with_exact_kwargs(crew, django_capture_on_commit_callbacks, name):
+def test_signal_is_sent_once_inside_the_transaction_with_exact_kwargs(crew, django_capture_on_commit_callbacks, name):
     signal, action, expected = CASES[name]
-    with recording(signal) as (calls,), django_capture_on_commit_callbacks(execute=True):
+    with recording(signal) as (calls,), django_capture_on_commit_callbacks(execute=False):
         result = action(crew)
-        assert calls == []  # nothing before commit
-    assert calls == [expected(crew, result)]
+        # Before anything that runs after commit: receivers write in the change's transaction.
+        assert calls == [expected(crew, result)]
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_rolled_back_transaction_sends_nothing(crew, django_capture_on_commit_callbacks, name):
+def test_a_rolled_back_change_leaves_nothing_to_run_after_it(crew, django_capture_on_commit_callbacks, name):
     signal, action, _ = CASES[name]
     with recording(signal) as (calls,), django_capture_on_commit_callbacks(execute=True) as callbacks:
         run_then_roll_back(lambda: action(crew))
+    assert len(calls) == 1
     assert callbacks == []
-    assert calls == []
 
 
 def test_an_update_that_changes_nothing_sends_nothing(crew, django_capture_on_commit_callbacks):
@@ -90,17 +91,18 @@ def test_an_update_that_changes_nothing_sends_nothing(crew, django_capture_on_co
     assert calls == []
 
 
-def test_a_failing_receiver_is_logged_not_raised(crew, django_capture_on_commit_callbacks, caplog):
+def test_a_failing_receiver_rolls_the_change_back(crew, django_capture_on_commit_callbacks):
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("receiver down")
 
     signals.member_left.connect(broken, weak=False)
     try:
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
             services.group_leave(group=crew.group, user=crew.member)
     finally:
         signals.member_left.disconnect(broken)
-    assert "failed" in caplog.text
+    assert callbacks == []
+    assert _membership(crew, crew.member).status == MembershipStatus.ACTIVE
 
 
 def test_role_change_to_same_role_is_a_no_op(crew, django_capture_on_commit_callbacks):

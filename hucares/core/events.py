@@ -1,24 +1,25 @@
-"""Domain signals leave only after the transaction commits: nothing is announced for a rollback."""
+"""Domain signals are sent inside the transaction of the change they announce.
 
-import logging
+Receivers write what must commit or roll back with the change (the members'
+notifications, the users' event streams) in that transaction, and defer
+everything that leaves the database (a live publish, a Celery task, a file
+removal) with ``transaction.on_commit``. So nothing leaves for a write that
+rolls back, and no committed write is missing its events, even when the
+process dies between the commit and its on-commit callbacks.
+"""
+
 from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
 
-logger = logging.getLogger(__name__)
 
+def send_in_transaction(signal: Signal, *, sender: type, **kwargs: Any) -> None:
+    """Send ``signal`` now, from inside the change's ``transaction.atomic`` block.
 
-def send_on_commit(signal: Signal, *, sender: type, **kwargs: Any) -> None:
-    """Send ``signal`` once the current transaction commits (at once outside one).
-
-    A failing receiver is logged and does not stop the others: the write that
-    caused the event has already been committed and answered.
+    A receiver that raises rolls the change back: a write whose events could
+    not be recorded is not made, and the client's retry makes both.
     """
-
-    def send() -> None:
-        for receiver, result in signal.send_robust(sender=sender, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("receiver %r failed", receiver, exc_info=result)
-
-    transaction.on_commit(send)
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{signal!r} must be sent inside the transaction of the change it announces")
+    signal.send(sender=sender, **kwargs)

@@ -73,13 +73,15 @@ async def _token(user: User) -> str:
 BACKGROUND = {"user-online", "user-offline", "notification"}
 
 
-async def receive_event(socket: WebsocketCommunicator, event: str, timeout: float = 5) -> dict[str, Any]:
-    """The next frame named ``event``, skipping background events."""
+async def receive_event(
+    socket: WebsocketCommunicator, event: str, timeout: float = 5, *, also_skip: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The next frame named ``event``, skipping background events (and ``also_skip``)."""
     while True:
         frame = await socket.receive_json_from(timeout=timeout)
         if frame["event"] == event:
             return frame
-        assert frame["event"] in BACKGROUND, frame
+        assert frame["event"] in BACKGROUND | also_skip, frame
 
 
 async def send(socket: WebsocketCommunicator, event: str, data: Any = None, ref: Any = None) -> None:

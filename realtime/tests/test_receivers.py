@@ -1,4 +1,5 @@
-"""Which live events the domain services send, to whom, with what payload, and only after commit."""
+"""Which live events the domain services send, to whom, with what payload: in the change's transaction,
+and published only after it commits."""
 
 import json
 
@@ -10,6 +11,7 @@ from checkins import services as checkin_services
 from groups import services as group_services
 from groups.models import Role
 from groups.tests.factories import GroupFactory, MembershipFactory
+from realtime.selectors import stream_read
 
 from .conftest import events_named
 
@@ -42,6 +44,42 @@ def submit(user, group, **extra):
     return checkin_services.checkin_submit(
         user=user, group_id=group.pk, productive=8, satisfied=7, body=6, care=3, **extra
     )
+
+
+def test_a_committed_check_in_has_its_events_before_any_on_commit_callback_runs(
+    trio, published, django_capture_on_commit_callbacks
+):
+    group, admin, members = trio
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        check_in = submit(admin, group)
+    # A process that dies here, after the commit, has lost only the live publish: the streams hold the events.
+    for member in members:
+        assert [frame["event"] for frame in stream_read(user_id=member.pk, since=0).events] == [
+            "notification",
+            "friend-checked-in",
+        ]
+    assert [frame["event"] for frame in stream_read(user_id=admin.pk, since=0).events] == ["checkin-created"]
+    assert published == []
+    for callback in after_commit:
+        callback()
+    assert sorted(target for target, _ in events_named(published, "friend-checked-in")) == sorted(
+        f"user.{m.pk}" for m in members
+    )
+    assert events_named(published, "checkin-created")[0][1]["event"]["data"]["checkInId"] == str(check_in.pk)
+
+
+def test_a_group_change_has_its_events_in_its_transaction(trio, published, django_capture_on_commit_callbacks):
+    group, admin, members = trio
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        group_services.group_leave(group=group, user=members[0])
+    for user in (admin, members[0], members[1]):
+        assert [frame["data"]["type"] for frame in stream_read(user_id=user.pk, since=0).events] == ["member-left"]
+    assert published == []
+    for callback in after_commit:
+        callback()
+    # The leaver's sockets leave the room first, then everyone gets the event.
+    assert published[0][1]["type"] == "realtime.control"
+    assert len(events_named(published, "group-updated")) == 3
 
 
 def test_checkin_sends_friend_checked_in_to_every_other_member(trio, published, django_capture_on_commit_callbacks):
