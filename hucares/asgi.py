@@ -11,12 +11,11 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hucares.settings.base")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
 from realtime.longpoll import with_event_polling  # noqa: E402
-from realtime.middleware import JWTAuthMiddleware, OriginCheck  # noqa: E402
-from realtime.routing import websocket_urlpatterns  # noqa: E402
+from realtime.routing import websocket_application  # noqa: E402
 
 # Bound in the root context so every request and socket shares one cache and
 # its Redis pool, instead of one per asyncio context (see realtime/asgi.py).
@@ -26,6 +25,6 @@ application = ProtocolTypeRouter(
     {
         # The long-poll waits as a coroutine, outside Django's sync middleware (realtime/longpoll.py).
         "http": with_event_polling(django_asgi_app),
-        "websocket": OriginCheck(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": websocket_application(),
     }
 )

@@ -23,12 +23,11 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hucares.settings.base")
 django.setup(set_prefix=False)
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
 from .longpoll import with_event_polling  # noqa: E402
-from .middleware import JWTAuthMiddleware, OriginCheck  # noqa: E402
-from .routing import websocket_urlpatterns  # noqa: E402
+from .routing import websocket_application  # noqa: E402
 
 # Bound in the root context, so every socket shares it (module docstring).
 shared_cache = caches["default"]
@@ -44,6 +43,6 @@ application = ProtocolTypeRouter(
     {
         # nginx sends /ws/ and the long-poll of GET /api/v1/events here.
         "http": with_event_polling(not_found),
-        "websocket": OriginCheck(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": websocket_application(),
     }
 )

@@ -17,11 +17,17 @@ from the scope the consumer sees, and the log filter redacts ``token=`` and
 ``hucares.auth.`` values wherever else they appear.
 """
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import AllowedHostsOriginValidator
+
+from . import events
+from .errors import REDIS_UNREACHABLE, UNAVAILABLE_MESSAGE
+
+logger = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
 ASGIApp = Any
@@ -29,6 +35,10 @@ ASGIApp = Any
 # The subprotocol the server speaks, and the prefix of the one that carries the token.
 SUBPROTOCOL = "hucares.v1"
 AUTH_SUBPROTOCOL_PREFIX = "hucares.auth."
+# A dependency (Redis) is down: try again later. In the application's range, as
+# the other close codes mirror HTTP statuses, and autobahn (under daphne) lets a
+# server send only 1000 and 3000-4999.
+CLOSE_SERVICE_UNAVAILABLE = 4503
 
 
 def token_from_query(scope: Scope) -> str | None:
@@ -74,3 +84,47 @@ class OriginCheck:
         if any(name == b"origin" for name, _ in scope.get("headers", [])):
             return await self.browser_check(scope, receive, send)
         return await self.app(scope, receive, send)
+
+
+class AnswerRedisOutage:
+    """A socket whose consumer fails on Redis gets a reason and a retryable close, not a bare failure.
+
+    Channels' consumer subscribes its own channel in Redis before it reads the
+    handshake, so with Redis unreachable it raises before anything is sent and
+    daphne answers HTTP 500, which a browser reports as a failed handshake
+    without a reason. Here the handshake is accepted instead (if it was not
+    yet), the client gets the ``SERVICE_UNAVAILABLE`` error frame that a
+    socket's frames get during an outage, and the socket closes with 4503: a
+    client backs off and reconnects, or falls back to the long-poll.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
+        seen: set[str] = set()
+
+        async def watched_receive() -> dict[str, Any]:
+            message = await receive()
+            seen.add(message["type"])
+            return message
+
+        async def watched_send(message: dict[str, Any]) -> None:
+            seen.add(message["type"])
+            await send(message)
+
+        try:
+            return await self.app(scope, watched_receive, watched_send)
+        except REDIS_UNREACHABLE as exc:
+            logger.warning("websocket refused: Redis unreachable: %s", type(exc).__name__)
+            if seen & {"websocket.close", "websocket.disconnect"}:
+                return None
+            if "websocket.connect" not in seen:
+                await receive()
+            if "websocket.accept" not in seen:
+                offered = scope.get("subprotocols", [])
+                await send({"type": "websocket.accept", "subprotocol": SUBPROTOCOL if SUBPROTOCOL in offered else None})
+            frame = events.error(code="SERVICE_UNAVAILABLE", message=UNAVAILABLE_MESSAGE)
+            await send({"type": "websocket.send", "text": events.encode(frame)})
+            await send({"type": "websocket.close", "code": CLOSE_SERVICE_UNAVAILABLE})
+            return None

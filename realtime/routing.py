@@ -1,8 +1,17 @@
+"""The ``/ws/`` socket's ASGI stack, the same under daphne (realtime.asgi) and ``make run`` (hucares.asgi)."""
+
+from channels.routing import URLRouter
 from django.urls import URLPattern, path
 
 from .consumers import RealtimeConsumer
+from .middleware import AnswerRedisOutage, ASGIApp, JWTAuthMiddleware, OriginCheck
 
 websocket_urlpatterns: list[URLPattern] = [
     path("ws/", RealtimeConsumer.as_asgi()),
     path("ws", RealtimeConsumer.as_asgi()),
 ]
+
+
+def websocket_application() -> ASGIApp:
+    """Origin check, then the token out of the handshake, then the consumer, answered when Redis is down."""
+    return OriginCheck(JWTAuthMiddleware(AnswerRedisOutage(URLRouter(websocket_urlpatterns))))

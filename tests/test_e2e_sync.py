@@ -150,10 +150,19 @@ async def nothing_more(ws: Any) -> bool:
         return True
 
 
+class TryAgainLater(Exception):
+    """The server took the socket only to say its Redis is unreachable, and closed it with 4503."""
+
+
 async def connect(port: int, token: str, since: str | None = None) -> tuple[Any, dict[str, Any]]:
     url = f"ws://127.0.0.1:{port}/ws/?token={token}" + (f"&since={since}" if since is not None else "")
     ws = await websockets.connect(url, origin=Origin("http://localhost"))
     connected = json.loads(await ws.recv())
+    if connected["event"] == "error":
+        assert connected["data"]["code"] == "SERVICE_UNAVAILABLE", connected
+        await ws.wait_closed()
+        assert ws.close_code == 4503
+        raise TryAgainLater()
     assert connected["event"] == "connected"
     return ws, connected
 
@@ -161,14 +170,15 @@ async def connect(port: int, token: str, since: str | None = None) -> tuple[Any,
 async def reconnect(port: int, token: str, since: str, timeout: float = 30) -> tuple[Any, dict[str, Any]]:
     """Connect as a client does after a drop: again, with backoff, until a server takes the socket.
 
-    A process whose Redis connections were cut by a restart refuses sockets
-    (close 1011) until its channel layer has connected again.
+    A process whose Redis connections were cut by a restart answers sockets
+    with ``SERVICE_UNAVAILABLE`` and close 4503 until its channel layer has
+    connected again.
     """
     deadline, pause = time.monotonic() + timeout, 0.1
     while True:
         try:
             return await connect(port, token, since=since)
-        except websockets.ConnectionClosed:
+        except (websockets.ConnectionClosed, TryAgainLater):
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(pause)
