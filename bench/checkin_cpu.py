@@ -21,10 +21,7 @@ Environment (defaults in brackets): ``DATABASE_URL``
 
 import argparse
 import json
-import os
-import secrets
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -32,19 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from procstat import cpu_seconds
+from trees import ensure_database, enter, environment, group_of, run_child
 
-ENVIRONMENT = {
-    "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hucares_cpu",
-    "REDIS_URL": "redis://127.0.0.1:6379/8",
-    "CHANNEL_LAYER_PREFIX": "checkincpu",
-    # Keys of this run only: production refuses any key written in the repository.
-    "SECRET_KEY": secrets.token_urlsafe(64),
-    "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
-    "ALLOWED_HOSTS": "testserver",
-    "RATELIMIT_ENABLE": "false",
-    "LOG_LEVEL": "WARNING",
-}
 SCORES = {"productive": 8, "satisfied": 7, "body": 6, "care": 5}
 
 
@@ -62,37 +48,15 @@ def postgres_cpu_seconds(cursor: Any) -> float:
 
 def child(tree: str, group_size: int, batches: int) -> None:
     """Runs in the tree's own process: prints one JSON line of per-batch figures."""
-    sys.path.insert(0, tree)
-    os.chdir(tree)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    enter(tree)
     from django.db import connection
     from django.test import Client
 
     from accounts.models import User
     from accounts.tokens import issue_pair
     from checkins.models import CheckIn
-    from groups.models import Group
-    from groups.services import group_create, group_join
 
-    call_command("migrate", verbosity=0)
-    name = f"checkin-cpu-{group_size}"
-    group = Group.objects.filter(name=name, is_active=True).first()
-    if group is None:
-        members = [
-            User.objects.create_user(
-                username=f"cpu{group_size}x{index}",
-                email=f"cpu{group_size}x{index}@bench.example",
-                password=uuid.uuid4().hex,
-                email_verified=True,
-            )
-            for index in range(group_size)
-        ]
-        group = group_create(user=members[0], name=name, max_members=max(group_size, 2))
-        for member in members[1:]:
-            group_join(user=member, access_code=group.access_code)
+    group = group_of(name=f"checkin-cpu-{group_size}", size=group_size, username=f"cpu{group_size}x")
     members = list(User.objects.filter(memberships__group=group).order_by("username"))
     tokens = [issue_pair(user=member, session_id=uuid.uuid4()).access for member in members]
     client = Client()
@@ -116,34 +80,18 @@ def child(tree: str, group_size: int, batches: int) -> None:
     print(json.dumps({"app_ms": app, "postgres_ms": database}))
 
 
-def run_tree(tree: str, args: argparse.Namespace) -> dict[str, list[float]]:
-    env = {**ENVIRONMENT, **{k: v for k, v in os.environ.items() if k in ENVIRONMENT}, "PATH": os.environ["PATH"]}
-    command = [sys.executable, __file__, "--child", tree, "--group-size", str(args.group_size)]
-    result = subprocess.run(
-        [*command, "--batches", str(args.batches)], env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        sys.exit(f"{tree}: {result.stderr.strip().splitlines()[-1:]}")
-    figures: dict[str, list[float]] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
-
-
-def ensure_database() -> None:
-    url = os.environ.get("DATABASE_URL", ENVIRONMENT["DATABASE_URL"])
-    name = url.rsplit("/", 1)[1]
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True, check=False)
-
-
 def main(args: argparse.Namespace) -> None:
     if args.child:
         child(args.child, args.group_size, args.batches)
         return
-    ensure_database()
+    env = environment("checkincpu")
+    ensure_database(env)
     trees = [str(Path(tree).resolve()) for tree in args.trees.split(",")]
     print(f"CPU per check-in, group of {args.group_size}, lowest of {args.batches} batches (median in brackets)")
     for round_number in range(1, args.rounds + 1):
         for tree in trees:
-            figures = run_tree(tree, args)
+            options = ("--group-size", str(args.group_size), "--batches", str(args.batches))
+            figures = run_child(__file__, tree, env, *options)
             app, database = figures["app_ms"], figures["postgres_ms"]
             print(
                 f"round {round_number}  {tree:<40} app {min(app):6.2f} ms ({statistics.median(app):6.2f})"

@@ -17,64 +17,37 @@ Environment (defaults in brackets): ``DATABASE_URL``
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 import uuid
 
-ENVIRONMENT = {
-    "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hucares_cpu",
-    "REDIS_URL": "redis://127.0.0.1:6379/8",
-    "CHANNEL_LAYER_PREFIX": "readcpu",
-    "SECRET_KEY": "bench-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH",
-    "ALLOWED_HOSTS": "testserver",
-    "RATELIMIT_ENABLE": "false",
-    "LOG_LEVEL": "WARNING",
-}
+from trees import ensure_database, enter, environment, group_of, run_child
+
 SCORES = {"productive": 8, "satisfied": 7, "body": 6, "care": 5}
 GROUP_NAME = "read-cpu"
 
 
 def make_group():
-    from accounts.models import User
+    """The group of 20 members, each with a check-in, made on first use."""
+    from checkins.models import CheckIn
     from checkins.services import checkin_submit
-    from groups.services import group_create, group_join
 
-    members = [
-        User.objects.create_user(
-            username=f"readcpu{index}",
-            email=f"readcpu{index}@bench.example",
-            password=uuid.uuid4().hex,
-            email_verified=True,
-        )
-        for index in range(20)
-    ]
-    group = group_create(user=members[0], name=GROUP_NAME, max_members=20)
-    for member in members[1:]:
-        group_join(user=member, access_code=group.access_code)
-    for member in members:
-        checkin_submit(user=member, group_id=group.pk, **SCORES)
+    group = group_of(name=GROUP_NAME, size=20, username="readcpu")
+    for membership in group.memberships.select_related("user"):
+        if not CheckIn.objects.filter(group=group, user=membership.user).exists():
+            checkin_submit(user=membership.user, group_id=group.pk, **SCORES)
     return group
 
 
 def child(tree: str, requests: int) -> None:
     """Runs in the tree's own process: prints one JSON line of ms of CPU per request."""
-    sys.path.insert(0, tree)
-    os.chdir(tree)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    enter(tree)
     from django.test import Client
 
     from accounts.models import User
     from accounts.tokens import issue_pair
-    from groups.models import Group
 
-    call_command("migrate", verbosity=0)
-    group = Group.objects.filter(name=GROUP_NAME, is_active=True).first() or make_group()
+    group = make_group()
     token = issue_pair(user=User.objects.get(username="readcpu1"), session_id=uuid.uuid4()).access
     client, figures = Client(), {}
     paths = {
@@ -98,18 +71,13 @@ def main(args: argparse.Namespace) -> None:
     if args.child:
         child(args.child, args.requests)
         return
-    url = os.environ.get("DATABASE_URL", ENVIRONMENT["DATABASE_URL"])
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", url.rsplit("/", 1)[1]], capture_output=True)
-    env = {**ENVIRONMENT, **{k: v for k, v in os.environ.items() if k in ENVIRONMENT}, "PATH": os.environ["PATH"]}
+    env = environment("readcpu")
+    ensure_database(env)
     trees = args.trees.split(",")
     results: dict[str, list[dict[str, float]]] = {tree: [] for tree in trees}
     for round_number in range(1, args.rounds + 1):
         for tree in trees:
-            command = [sys.executable, __file__, "--child", tree, "--requests", str(args.requests)]
-            result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-            if result.returncode != 0:
-                sys.exit(f"{tree}: {result.stderr.strip().splitlines()[-1:]}")
-            figures = json.loads(result.stdout.strip().splitlines()[-1])
+            figures = run_child(__file__, tree, env, "--requests", str(args.requests))
             results[tree].append(figures)
             shown = "  ".join(f"{name} {value:6.2f} ms" for name, value in figures.items())
             print(f"round {round_number}  {tree:<40} {shown}", flush=True)
