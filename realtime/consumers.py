@@ -44,6 +44,7 @@ from hucares.core.ratelimit import client_ip
 
 from . import events, presence, services
 from .db import db_call
+from .metrics import PROCESS_SOCKETS, observe_stream_lag
 from .middleware import SUBPROTOCOL
 from .publish import Message, apublish_many, event_message, room_group, user_group
 from .selectors import StreamPage, stream_read, stream_resume
@@ -145,6 +146,20 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 class RealtimeConsumer(AsyncWebsocketConsumer):
     user: User | None
     claims: dict[str, Any]
+    # Whether this socket is in the process's gauge: from its accept until it ends, however it ends.
+    counted = False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Channels' consumer loop; a socket that ends without ``disconnect`` (an error) leaves the gauge too."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._uncount()
+
+    def _uncount(self) -> None:
+        if self.counted:
+            self.counted = False
+            PROCESS_SOCKETS.dec()
 
     async def connect(self) -> None:
         self.user, self.claims, self.token = None, {}, ""
@@ -161,6 +176,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.closing: asyncio.Future[None] | None = None
         offered = self.scope.get("subprotocols", [])
         await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+        PROCESS_SOCKETS.inc()
+        self.counted = True
         token = self.scope.get("token")
         if token is not None and not await self._start(token):
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -206,7 +223,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send_frame(frame)
         self.cursor = max(self.cursor, page.cursor)
 
-    async def _stream_event(self, event: dict[str, Any]) -> None:
+    async def _stream_event(self, event: dict[str, Any], appended_at: float | None) -> None:
         """A live event of the user's stream: sent once, in cursor order.
 
         Messages reach the socket one at a time, so events published during a
@@ -214,6 +231,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         already sent are dropped. Two processes may publish consecutive events
         in the opposite order; a cursor ahead of the next expected one makes
         the socket read the stream from where it is, which brings both.
+        Either way the event's lag since its append (``appended_at``) is
+        recorded once its frame, or the replay that brings it, is written; a
+        dropped repeat records nothing.
         """
         cursor = int(event["cursor"])
         if cursor <= self.cursor:
@@ -221,8 +241,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if cursor == self.cursor + 1:
             await self.send_frame(event)
             self.cursor = cursor
-            return
-        await self._replay(await db_call(stream_read)(user_id=self.user_key, since=self.cursor))
+        else:
+            await self._replay(await db_call(stream_read)(user_id=self.user_key, since=self.cursor))
+        observe_stream_lag(appended_at)
 
     async def _announce(self, audience: set[uuid.UUID], *, online: bool) -> None:
         assert self.user is not None
@@ -258,6 +279,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         With Redis unreachable the rest still runs: the row goes, and presence
         lapses on its own after ``REALTIME_PRESENCE_TTL``.
         """
+        self._uncount()
         if self.watchdog is not None:
             self.watchdog.cancel()
         groups = [*self.rooms, *([user_group(self.user.pk)] if self.user is not None else [])]
@@ -467,7 +489,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         event = message["event"]
         if "cursor" in event and self.user is not None:
-            await self._stream_event(event)
+            await self._stream_event(event, message.get("appended_at"))
         else:
             await self.send_frame(event)
         if event["event"] == "group-updated" and event["data"]["type"] == "group-deleted":
