@@ -44,7 +44,7 @@ from hucares.core.ratelimit import client_ip
 
 from . import events, presence, services
 from .db import db_call
-from .metrics import PROCESS_SOCKETS, observe_stream_lag
+from .metrics import observe_stream_lag, process_sockets
 from .middleware import SUBPROTOCOL
 from .publish import Message, apublish_many, event_message, room_group, user_group
 from .selectors import StreamPage, stream_read, stream_resume
@@ -159,7 +159,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     def _uncount(self) -> None:
         if self.counted:
             self.counted = False
-            PROCESS_SOCKETS.dec()
+            process_sockets().dec()
 
     async def connect(self) -> None:
         self.user, self.claims, self.token = None, {}, ""
@@ -176,7 +176,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.closing: asyncio.Future[None] | None = None
         offered = self.scope.get("subprotocols", [])
         await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
-        PROCESS_SOCKETS.inc()
+        process_sockets().inc()
         self.counted = True
         token = self.scope.get("token")
         if token is not None and not await self._start(token):

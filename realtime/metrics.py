@@ -19,12 +19,6 @@ from hucares.core.metrics import register_gauge, serve_process_metrics
 
 from .models import UserSession
 
-PROCESS_SOCKETS = Gauge(
-    "websocket_process_connections",
-    "Open WebSocket connections held by this server process.",
-    # One series per live daphne: a total would hide the process that holds none or too many.
-    multiprocess_mode="liveall",
-)
 EVENT_STREAM_LAG = Histogram(
     "event_stream_lag_seconds",
     "From an event's append to its user's stream to its frame written to a socket (live delivery).",
@@ -34,6 +28,27 @@ EVENT_STREAM_LAG = Histogram(
 LIVE_EVENTS_LOST = Counter(
     "live_events_lost", "Live-event messages the channel layer did not take (the stream still holds stream events)."
 )
+
+
+_process_sockets: Gauge | None = None
+
+
+def process_sockets() -> Gauge:
+    """The gauge of the sockets this process holds, made on first use.
+
+    Only a process that serves sockets makes it: in multiprocess mode a gauge
+    has its series from the moment it is made, and gunicorn's and Celery's
+    processes must not show up as servers holding no socket.
+    """
+    global _process_sockets  # one gauge per process
+    if _process_sockets is None:
+        _process_sockets = Gauge(
+            "websocket_process_connections",
+            "Open WebSocket connections held by this server process.",
+            # One series per live daphne: a total would hide the process that holds none or too many.
+            multiprocess_mode="liveall",
+        )
+    return _process_sockets
 
 
 @register_gauge
@@ -65,7 +80,7 @@ def socket_server_started() -> WSGIServer | None:
     ``WS_METRICS_PORT`` set the process serves its own metrics (compose: one
     daphne per container, each scraped); that server is returned.
     """
-    PROCESS_SOCKETS.set(0)
+    process_sockets().set(0)
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         atexit.register(multiprocess.mark_process_dead, os.getpid(), directory)

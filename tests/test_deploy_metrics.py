@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from hucares.core import infra_metrics
 from hucares.core.metrics import serve_process_metrics
-from realtime.metrics import socket_server_started
+from realtime.metrics import process_sockets, socket_server_started
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +187,7 @@ def test_a_websocket_server_serves_its_sockets_on_ws_metrics_port(monkeypatch: p
 
 
 def test_metrics_lists_the_realtime_series_beside_the_database_total(api_client: APIClient) -> None:
+    process_sockets()  # as in a process that serves sockets (make run)
     text = api_client.get("/metrics").content.decode()
     # Two gauges, two names: the total from the database and this process's sockets.
     assert text.count("# TYPE websocket_connections gauge") == 1

@@ -17,10 +17,11 @@ import httpx
 import pytest
 import websockets
 from django.db import connections
+from prometheus_client import generate_latest
 from websockets.typing import Origin
 
 from accounts.tests.factories import UserFactory
-from hucares.core.metrics import render_metrics
+from hucares.core.metrics import recorded_metrics, render_metrics
 from realtime.tests.helpers import access_token
 
 from .test_e2e_realtime import ROOT, START_TIMEOUT, free_port, server_env, stop_server
@@ -115,3 +116,16 @@ def test_each_daphne_reports_the_sockets_it_holds_until_it_exits(
     stop_server(daphne.process)
     # A process that exits takes its series with it.
     assert sockets_of(gunicorns(), pid) is None
+
+
+def test_a_process_that_serves_no_socket_reports_no_series(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    # What a gunicorn worker or a Celery process loads: every app and its metrics, the publisher included.
+    code = "import django; django.setup(); import realtime.consumers, realtime.broadcast"
+    env = {**server_env(), "PROMETHEUS_MULTIPROC_DIR": str(directory)}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=START_TIMEOUT)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))
+    text = generate_latest(recorded_metrics()).decode()
+    assert "live_events_lost_total" in text  # it did write its metrics to the directory
+    assert "websocket_process_connections" not in text
