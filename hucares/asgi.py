@@ -15,11 +15,14 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
 from realtime.longpoll import with_event_polling  # noqa: E402
+from realtime.metrics import socket_server_started  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 
 # Bound in the root context so every request and socket shares one cache and
 # its Redis pool, instead of one per asyncio context (see realtime/asgi.py).
 shared_cache = caches["default"]
+# The sockets' gauge of this process (see realtime/asgi.py).
+socket_server_started()
 
 application = ProtocolTypeRouter(
     {

@@ -27,10 +27,13 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 
 from .longpoll import with_event_polling  # noqa: E402
+from .metrics import socket_server_started  # noqa: E402
 from .routing import websocket_application  # noqa: E402
 
 # Bound in the root context, so every socket shares it (module docstring).
 shared_cache = caches["default"]
+# This process's sockets' gauge, and its metrics port when WS_METRICS_PORT is set (compose).
+socket_server_started()
 
 
 async def not_found(scope: dict[str, Any], receive: Any, send: Any) -> None:

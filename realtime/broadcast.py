@@ -4,7 +4,8 @@ Everything that publishes goes through :func:`broadcast` (sync callers:
 on-commit receivers, Celery tasks) or :func:`abroadcast` (the consumer).
 Both are bounded by ``REALTIME_PUBLISH_TIMEOUT`` and never raise: a failing
 or hung channel layer costs the caller at most that long and a log line, and
-the event is lost for live delivery. Both hand the batch to :func:`deliver`,
+the event is lost for live delivery (counted in ``live_events_lost_total``,
+one per message). Both hand the batch to :func:`deliver`,
 the only function that touches the layer, which is the one tests replace to
 see what would have been sent.
 
@@ -29,6 +30,8 @@ from asgiref.sync import async_to_sync
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
+
+from .metrics import LIVE_EVENTS_LOST
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +73,11 @@ async def abroadcast(sends: Iterable[Send]) -> bool:
             await deliver(batch)
     except TimeoutError:
         logger.warning("live event lost: %s timed out after %.2fs", _describe(batch), timeout)
+        LIVE_EVENTS_LOST.inc(len(batch))
         return False
     except Exception as exc:  # noqa: BLE001 - a broken layer must never reach the caller
         logger.warning("live event lost: %s failed: %s: %s", _describe(batch), type(exc).__name__, exc)
+        LIVE_EVENTS_LOST.inc(len(batch))
         return False
     return True
 
@@ -91,6 +96,7 @@ def broadcast(sends: Iterable[Send]) -> bool:
     except FutureTimeout:
         future.cancel()
         logger.warning("live event lost: %s: the publisher loop did not answer", _describe(batch))
+        LIVE_EVENTS_LOST.inc(len(batch))
         return False
 
 

@@ -45,6 +45,7 @@ from hucares.core.ratelimit import client_ip
 from . import events, presence, services
 from .db import db_call
 from .errors import REDIS_UNREACHABLE, UNAVAILABLE_MESSAGE
+from .metrics import observe_stream_lag
 from .middleware import SUBPROTOCOL
 from .publish import Message, apublish_many, event_message, room_group, user_group
 from .selectors import StreamPage, stream_read, stream_resume
@@ -210,7 +211,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if room in self.rooms:
                 await self._drop_room(room)
 
-    async def _stream_event(self, event: dict[str, Any]) -> None:
+    async def _stream_event(self, event: dict[str, Any], appended_at: float | None) -> None:
         """A live event of the user's stream: sent once, in cursor order.
 
         Messages reach the socket one at a time, so events published during a
@@ -218,6 +219,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         already sent are dropped. Two processes may publish consecutive events
         in the opposite order; a cursor ahead of the next expected one makes
         the socket read the stream from where it is, which brings both.
+        Either way the event's lag since its append (``appended_at``) is
+        recorded once its frame, or the replay that brings it, is written; a
+        dropped repeat records nothing.
         """
         cursor = int(event["cursor"])
         if cursor <= self.cursor:
@@ -225,8 +229,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if cursor == self.cursor + 1:
             await self._send_event(event)
             self.cursor = cursor
-            return
-        await self._replay(await db_call(stream_read)(user_id=self.user_key, since=self.cursor))
+        else:
+            await self._replay(await db_call(stream_read)(user_id=self.user_key, since=self.cursor))
+        observe_stream_lag(appended_at)
 
     async def _announce(self, audience: set[uuid.UUID], *, online: bool) -> None:
         assert self.user is not None
@@ -471,7 +476,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         event = message["event"]
         if "cursor" in event and self.user is not None:
-            await self._stream_event(event)
+            await self._stream_event(event, message.get("appended_at"))
         else:
             await self._send_event(event)
 

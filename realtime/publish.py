@@ -26,9 +26,19 @@ def room_group(group_id: UUID | str) -> str:
     return f"group.{group_id}"
 
 
-def event_message(event: dict[str, Any], *, room: str | None = None, exclude_user: str | None = None) -> Message:
-    """Wrap a built event for the consumer's ``realtime_event`` handler."""
-    return {"type": EVENT_MESSAGE_TYPE, "event": event, "room": room, "exclude_user": exclude_user}
+def event_message(
+    event: dict[str, Any], *, room: str | None = None, exclude_user: str | None = None, appended_at: float | None = None
+) -> Message:
+    """Wrap a built event for the consumer's ``realtime_event`` handler.
+
+    ``appended_at``: when a stream event was appended to its user's stream
+    (a Unix time), for the consumer's lag metric; it travels beside the
+    event, never in the frame the client sees.
+    """
+    message: Message = {"type": EVENT_MESSAGE_TYPE, "event": event, "room": room, "exclude_user": exclude_user}
+    if appended_at is not None:
+        message["appended_at"] = appended_at
+    return message
 
 
 def publish_many(sends: Iterable[tuple[str, Message]]) -> bool:

@@ -4,6 +4,7 @@ from channels.routing import URLRouter
 from django.urls import URLPattern, path
 
 from .consumers import RealtimeConsumer
+from .metrics import CountedSockets
 from .middleware import AnswerRedisOutage, ASGIApp, JWTAuthMiddleware, OriginCheck
 
 websocket_urlpatterns: list[URLPattern] = [
@@ -13,5 +14,6 @@ websocket_urlpatterns: list[URLPattern] = [
 
 
 def websocket_application() -> ASGIApp:
-    """Origin check, then the token out of the handshake, then the consumer, answered when Redis is down."""
-    return OriginCheck(JWTAuthMiddleware(AnswerRedisOutage(URLRouter(websocket_urlpatterns))))
+    """Origin check, the token out of the handshake, the socket counted, then the consumer (answered when
+    Redis is down)."""
+    return OriginCheck(JWTAuthMiddleware(CountedSockets(AnswerRedisOutage(URLRouter(websocket_urlpatterns)))))

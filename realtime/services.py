@@ -185,18 +185,21 @@ def _append_with_the_orm(parsed: list[tuple[UUID, Frame]], now: datetime) -> lis
     return cursors
 
 
-def stream_append(*, deliveries: Sequence[tuple[UUID | str, Frame]]) -> list[tuple[UUID, Frame]]:
+def stream_append(
+    *, deliveries: Sequence[tuple[UUID | str, Frame]], appended_at: datetime | None = None
+) -> list[tuple[UUID, Frame]]:
     """Give each ``(user, frame)`` the next cursor of that user's stream and store it.
 
     Must run inside a transaction (the caller's, so the events commit or roll
     back with the write that caused them). Returns the frames with their
-    ``cursor``, in the order given, for publishing after commit.
+    ``cursor``, in the order given, for publishing after commit. The events'
+    ``created_at`` is ``appended_at``, now by default.
     """
     if not deliveries:
         return []
     parsed = [(UUID(str(user_id)), frame) for user_id, frame in deliveries]
     append = _append_in_one_statement if connection.vendor == "postgresql" else _append_with_the_orm
-    cursors = append(parsed, timezone.now())
+    cursors = append(parsed, appended_at or timezone.now())
     return [
         (user_id, {**frame, "cursor": str(cursor)}) for (user_id, frame), cursor in zip(parsed, cursors, strict=True)
     ]
@@ -207,12 +210,17 @@ def stream_deliver(*, deliveries: Sequence[tuple[UUID | str, Frame]]) -> None:
 
     Inside a caller's transaction the events are part of it (no savepoint: an
     append that fails fails the change); outside one they are written in a
-    transaction of their own.
+    transaction of their own. Each message carries the append instant, for
+    the lag the sockets record.
     """
+    appended_at = timezone.now()
+    unix_time = appended_at.timestamp()
     with transaction.atomic(savepoint=False):
-        sent = stream_append(deliveries=deliveries)
+        sent = stream_append(deliveries=deliveries, appended_at=appended_at)
         transaction.on_commit(
-            lambda: publish_many((user_group(user_id), event_message(frame)) for user_id, frame in sent)
+            lambda: publish_many(
+                (user_group(user_id), event_message(frame, appended_at=unix_time)) for user_id, frame in sent
+            )
         )
 
 

@@ -93,8 +93,10 @@ program() { # name command...
   printf '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory=supervisor.rpcinterface:make_main_rpcinterface\n'
   printf '[supervisorctl]\nserverurl=unix://%s/supervisor.sock\n' "$RUN_DIR"
   program gunicorn env HTTP_BIND=127.0.0.1 HTTP_PORT="$HTTP_PORT" "$BIN/gunicorn" "${WSGI_APP:-hucares.wsgi:application}" --config docker/gunicorn.conf.py
+  # gunicorn's /metrics reports every daphne (one multiprocess directory):
+  # no metrics port of their own, which would be one port for all of them.
   for ((i = 0; i < WS_WORKERS; i++)); do
-    program "daphne-$i" "$BIN/daphne" --verbosity 0 --bind 127.0.0.1 --port $((WS_PORT + i)) "$WS_APPLICATION"
+    program "daphne-$i" env -u WS_METRICS_PORT "$BIN/daphne" --verbosity 0 --bind 127.0.0.1 --port $((WS_PORT + i)) "$WS_APPLICATION"
   done
   if [[ -n "${REDIS_URL:-}${CELERY_BROKER_URL:-}" ]]; then
     program celery-worker "$BIN/celery" -A hucares worker --loglevel "${LOG_LEVEL:-INFO}" --concurrency 2

@@ -1,10 +1,15 @@
 """Operator metrics beside the request metrics: Celery's queue, broker and
-task outcomes, the database pool; and the broker and pool settings the
-fault drills (scripts/drill_*.sh) exercise end to end."""
+task outcomes, the database pool, the metrics port of processes without an
+HTTP server; and the broker and pool settings the fault drills
+(scripts/drill_*.sh) exercise end to end."""
 
+import logging
 import re
+import socket
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from wsgiref.simple_server import WSGIServer
 
 import psycopg
 import pytest
@@ -15,6 +20,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from hucares.core import infra_metrics
+from hucares.core.metrics import serve_process_metrics
+from realtime.metrics import process_sockets, socket_server_started
 
 pytestmark = pytest.mark.django_db
 
@@ -84,11 +91,17 @@ def test_pool_use_is_reported_after_a_request(api_client: APIClient) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_pooled_connection_killed_by_the_server_is_not_handed_out() -> None:
-    # What a PostgreSQL restart does to every idle pooled connection.
+def test_pooled_connections_killed_by_the_server_are_not_handed_out() -> None:
+    # What a PostgreSQL restart does to every idle pooled connection: here
+    # seven of them, as a busy daphne leaves behind. The request's own check
+    # alone retried with backoff (1 s, 2 s, 4 s, ...) and timed out after four.
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     connection.close()  # back to the pool, idle
+    pool = connection.pool
+    lent = [pool.getconn() for _ in range(7)]
+    for pooled in lent:
+        pool.putconn(pooled)
     db = settings.DATABASES["default"]
     with psycopg.connect(
         host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], autocommit=True
@@ -119,3 +132,72 @@ def test_redelivery_waits_only_as_long_as_a_task_may() -> None:
     # Above the longest a task may be held (else it runs twice), not far above
     # it (else a dead worker's tasks wait an hour).
     assert longest_wait < timeout <= longest_wait + 120
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        return str(response.read().decode())
+
+
+def serve_test_port() -> WSGIServer | None:
+    return serve_process_metrics(port_variable="TEST_METRICS_PORT", address_variable="TEST_METRICS_ADDR")
+
+
+def test_the_metrics_port_serves_the_processs_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_METRICS_PORT", "0")  # any free port
+    monkeypatch.setenv("TEST_METRICS_ADDR", "127.0.0.1")
+    server = serve_test_port()
+    assert server is not None
+    try:
+        text = scrape(server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert metric(text, "live_events_lost_total") is not None
+    assert "celery_tasks_total" in text
+    # The scrape-time gauges stay with /metrics: a worker or daphne does not query the database per scrape.
+    assert "# TYPE websocket_connections gauge" not in text
+
+
+def test_no_metrics_port_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEST_METRICS_PORT", raising=False)
+    assert serve_test_port() is None
+
+
+def test_a_metrics_port_taken_is_logged_and_the_process_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("TEST_METRICS_PORT", str(taken.getsockname()[1]))
+        monkeypatch.setenv("TEST_METRICS_ADDR", "127.0.0.1")
+        with caplog.at_level(logging.ERROR, logger="hucares.core.metrics"):
+            assert serve_test_port() is None
+    assert "TEST_METRICS_PORT" in caplog.text
+
+
+def test_a_websocket_server_serves_its_sockets_on_ws_metrics_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WS_METRICS_PORT", "0")
+    monkeypatch.setenv("WS_METRICS_ADDR", "127.0.0.1")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    server = socket_server_started()
+    assert server is not None
+    try:
+        text = scrape(server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert metric(text, "websocket_process_connections") == 0.0
+    assert metric(text, "event_stream_lag_seconds_count") is not None
+
+
+def test_metrics_lists_the_realtime_series_beside_the_database_total(api_client: APIClient) -> None:
+    process_sockets()  # as in a process that serves sockets (make run)
+    text = api_client.get("/metrics").content.decode()
+    # Two gauges, two names: the total from the database and this process's sockets.
+    assert text.count("# TYPE websocket_connections gauge") == 1
+    assert metric(text, "websocket_connections") is not None
+    assert metric(text, "websocket_process_connections") is not None
+    assert metric(text, "event_stream_lag_seconds_bucket", 'le="0.05"') is not None
+    assert metric(text, "live_events_lost_total") is not None

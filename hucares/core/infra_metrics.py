@@ -8,7 +8,6 @@ queue lengths are read from the broker at scrape time.
 """
 
 import contextlib
-import os
 from typing import Any
 
 import redis
@@ -16,11 +15,10 @@ from celery import signals
 from django.conf import settings
 from django.core.signals import request_finished
 from django.db import connection
-from prometheus_client import CollectorRegistry, Counter, Gauge, multiprocess, start_http_server
+from prometheus_client import Counter, Gauge
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import REGISTRY
 
-from .metrics import register_gauge
+from .metrics import register_gauge, serve_process_metrics
 
 TASKS = Counter("celery_tasks", "Celery tasks finished, by task name and outcome.", ["task", "outcome"])
 POOL_CONNECTIONS = Gauge(
@@ -104,17 +102,7 @@ def on_task_retry(sender: Any = None, **_: Any) -> None:
 
 def serve_worker_metrics(**_: Any) -> None:
     """A Celery worker has no HTTP server: with CELERY_METRICS_PORT set it gets one for Prometheus."""
-    port = os.environ.get("CELERY_METRICS_PORT")
-    if not port:
-        return
-    registry = REGISTRY
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    # The scraper is another container of the compose network, so the worker
-    # listens on every interface unless CELERY_METRICS_ADDR narrows it.
-    addr = os.environ.get("CELERY_METRICS_ADDR", "0.0.0.0")  # noqa: S104  # nosec B104 - compose network, see above
-    start_http_server(int(port), addr=addr, registry=registry)
+    serve_process_metrics(port_variable="CELERY_METRICS_PORT", address_variable="CELERY_METRICS_ADDR")
 
 
 def connect() -> None:

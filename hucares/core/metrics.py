@@ -3,17 +3,23 @@
 Request durations and check-in counts are recorded in-process (aggregated
 across gunicorn workers when ``PROMETHEUS_MULTIPROC_DIR`` is set); the gauges
 of users and sockets are read from the database at scrape time so every
-process reports the same truth.
+process reports the same truth. Processes without an HTTP server of their
+own (a Celery worker, a daphne) serve theirs on a port of their own
+(:func:`serve_process_metrics`).
 """
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from wsgiref.simple_server import WSGIServer
 
 from django.utils import timezone
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
+
+logger = logging.getLogger(__name__)
 
 REQUEST_DURATION = Histogram(
     "http_request_duration_seconds",
@@ -50,12 +56,38 @@ class DatabaseGauges(Collector):
             yield reader()
 
 
+def recorded_metrics() -> CollectorRegistry:
+    """What the processes recorded: this one's, or every process's of the directory in multiprocess mode."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
 def render_metrics() -> bytes:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
     gauges = CollectorRegistry()
     gauges.register(DatabaseGauges())
-    return generate_latest(registry) + generate_latest(gauges)
+    return generate_latest(recorded_metrics()) + generate_latest(gauges)
+
+
+def serve_process_metrics(*, port_variable: str, address_variable: str) -> WSGIServer | None:
+    """With the environment variable ``port_variable`` set, serve the recorded metrics on that port.
+
+    For processes without an HTTP server of their own (a Celery worker, a
+    daphne); the scrape-time gauges stay with ``/metrics``. The scraper is
+    another container of the compose network, so the port listens on every
+    interface unless ``address_variable`` narrows it. A port that cannot be
+    had is logged and the process serves on without it: its work matters more
+    than its metrics.
+    """
+    port = os.environ.get(port_variable)
+    if not port:
+        return None
+    addr = os.environ.get(address_variable, "0.0.0.0")  # noqa: S104  # nosec B104 - compose network, see above
+    try:
+        server, _ = start_http_server(int(port), addr=addr, registry=recorded_metrics())
+    except (OSError, ValueError):
+        logger.exception("metrics port %s=%s (%s=%s) could not be served", port_variable, port, address_variable, addr)
+        return None
+    return server

@@ -126,6 +126,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 
+# Seconds between checks of each process's idle pooled connections (hucares/core/pool.py); 0 turns them off.
+DB_POOL_CHECK_INTERVAL = env.float("DB_POOL_CHECK_INTERVAL", default=2.0)
+
 # --- Redis: cache, channel layer, Celery broker ---------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
