@@ -14,7 +14,11 @@ CLIENTS=${LONGPOLL_CLIENTS:-1000}
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
 export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/9}
 export CHANNEL_LAYER_PREFIX=${CHANNEL_LAYER_PREFIX:-syncbench} CACHE_KEY_PREFIX=${CACHE_KEY_PREFIX:-syncbench}
-export RATELIMIT_ENABLE=false LOG_LEVEL=WARNING SECRET_KEY=bench-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH
+export RATELIMIT_ENABLE=false LOG_LEVEL=WARNING
+# Keys of this run only: production refuses any key written in the repository.
+SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_urlsafe(64))")
+JWT_SIGNING_KEY=$(python3 -c "import secrets; print(secrets.token_urlsafe(64))")
+export SECRET_KEY JWT_SIGNING_KEY
 export DJANGO_SETTINGS_MODULE=hucares.settings.production ALLOWED_HOSTS=127.0.0.1,localhost
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 mkdir -p bench/out
