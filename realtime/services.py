@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.errors import TokenInvalid
 from accounts.models import User
 from accounts.tokens import user_for_access_token
+from hucares.core.events import write_pooled
 
 from . import events, presence
 from .events import Frame
@@ -210,9 +211,15 @@ def stream_deliver(*, deliveries: Sequence[tuple[UUID | str, Frame]]) -> None:
 
     Inside a caller's transaction the events are part of it (no savepoint: an
     append that fails fails the change); outside one they are written in a
-    transaction of their own. Each message carries the append instant, for
-    the lag the sockets record.
+    transaction of their own. The receivers of one domain signal append
+    together, in one statement after the last of them (``write_pooled``), so
+    that a transaction locks its users' counters once, in one order.
     """
+    write_pooled("realtime.stream", deliveries, _append_and_publish)
+
+
+def _append_and_publish(deliveries: list[tuple[UUID | str, Frame]]) -> None:
+    # Each message carries the append instant, for the lag the sockets record.
     appended_at = timezone.now()
     unix_time = appended_at.timestamp()
     with transaction.atomic(savepoint=False):

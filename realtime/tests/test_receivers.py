@@ -4,7 +4,8 @@ and published only after it commits."""
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from checkins import services as checkin_services
@@ -66,6 +67,15 @@ def test_a_committed_check_in_has_its_events_before_any_on_commit_callback_runs(
         f"user.{m.pk}" for m in members
     )
     assert events_named(published, "checkin-created")[0][1]["event"]["data"]["checkInId"] == str(check_in.pk)
+
+
+def test_a_check_in_moves_its_users_stream_counters_in_one_statement(trio):
+    # Notifications and friend-checked-in in two statements locked the
+    # counters in two orders: concurrent check-ins sharing members deadlocked.
+    group, admin, _ = trio
+    with CaptureQueriesContext(connection) as queries:
+        submit(admin, group)
+    assert len([query for query in queries if "event_stream_counters" in query["sql"]]) == 1
 
 
 def test_a_group_change_has_its_events_in_its_transaction(trio, published, django_capture_on_commit_callbacks):
