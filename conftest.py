@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 import pytest
 from django.core.cache import cache
@@ -52,13 +53,19 @@ def user_client(user: User, client_for: Callable[[User], APIClient]) -> APIClien
 
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """Every (channel-layer group, message) handed to the layer, in order, instead of sending it."""
+    """Every (channel-layer group, message) handed to the layer, in order, instead of sending it.
+
+    Every user counts as connected, so that the stream events of users
+    without a socket, which are not published (realtime.services), are
+    recorded too.
+    """
     sent: list[tuple[str, dict[str, Any]]] = []
 
     async def record(sends: list[tuple[str, dict[str, Any]]]) -> None:
         sent.extend(sends)
 
     monkeypatch.setattr("realtime.broadcast.deliver", record)
+    monkeypatch.setattr("realtime.presence.online_user_ids", lambda user_ids: {UUID(str(u)) for u in user_ids})
     return sent
 
 

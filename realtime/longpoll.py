@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
 
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -30,7 +31,7 @@ from hucares.core.context import choose_request_id, request_id_var
 from hucares.core.envelope import envelope_meta, error_envelope
 from hucares.core.errors import ApplicationError, ValidationFailed
 
-from . import services
+from . import presence, services
 from .db import db_call
 from .errors import NotAuthenticated, ResyncRequired
 from .publish import user_group
@@ -76,6 +77,9 @@ async def events_wait(*, user_id: UUID | str, since: int | None, wait: float) ->
     try:
         if layer is not None:
             channel, group = await layer.new_channel("longpoll."), user_group(user_id)
+            # Counted among the user's listeners first, as a socket is: stream
+            # events are published only to users who have one (realtime.services).
+            await _listening(user_id, channel, True)
             await layer.group_add(group, channel)
     except Exception as exc:  # noqa: BLE001 - a broken layer degrades to reading the stream now and then
         logger.warning("long-poll without wake-ups: %s: %s", type(exc).__name__, exc)
@@ -88,8 +92,23 @@ async def events_wait(*, user_id: UUID | str, since: int | None, wait: float) ->
             page = await _read(user_id, since)
         return page
     finally:
+        if channel is not None:
+            await _stop_listening(user_id, channel)
         if layer is not None and channel is not None and group is not None:
             await _leave(layer, group, channel)
+
+
+async def _listening(user_id: UUID | str, channel: str, listening: bool) -> None:
+    # Presence of a waiting poll, without the user-online a socket announces.
+    change = presence.socket_connected if listening else presence.socket_gone
+    await sync_to_async(change, thread_sensitive=False)(user_id, channel)
+
+
+async def _stop_listening(user_id: UUID | str, channel: str) -> None:
+    try:
+        await _listening(user_id, channel, False)
+    except Exception:  # the entry lapses by itself after REALTIME_PRESENCE_TTL
+        logger.warning("long-poll left presence late", exc_info=True)
 
 
 async def _wake_up(layer: Any, channel: str | None, remaining: float) -> Any:

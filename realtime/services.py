@@ -20,6 +20,7 @@ from accounts.tokens import user_for_access_token
 from hucares.core.events import write_pooled
 
 from . import events, presence
+from .errors import REDIS_UNREACHABLE
 from .events import Frame
 from .models import StreamCounter, StreamEvent, UserSession
 from .publish import event_message, publish_many, publish_to_users, user_group
@@ -219,16 +220,32 @@ def stream_deliver(*, deliveries: Sequence[tuple[UUID | str, Frame]]) -> None:
 
 
 def _append_and_publish(deliveries: list[tuple[UUID | str, Frame]]) -> None:
-    # Each message carries the append instant, for the lag the sockets record.
     appended_at = timezone.now()
-    unix_time = appended_at.timestamp()
     with transaction.atomic(savepoint=False):
         sent = stream_append(deliveries=deliveries, appended_at=appended_at)
-        transaction.on_commit(
-            lambda: publish_many(
-                (user_group(user_id), event_message(frame, appended_at=unix_time)) for user_id, frame in sent
-            )
-        )
+        transaction.on_commit(lambda: _publish_to_connected(sent, appended_at=appended_at.timestamp()))
+
+
+def _publish_to_connected(sent: list[tuple[UUID, Frame]], *, appended_at: float) -> None:
+    """Send stream events live to the users who have a socket open now; the others read them from the stream.
+
+    Most members are not connected when a friend checks in, and a publish
+    nobody receives still cost a Redis round trip and its CPU, one per
+    member and event. Skipping them loses nothing: a socket registers its
+    presence before it subscribes and reads the stream, and these events
+    were committed before this check, so a socket that opens meanwhile finds
+    them in its read. While presence cannot be read, everyone is sent to.
+    Each message carries the append instant, for the lag the sockets record.
+    """
+    try:
+        connected = presence.online_user_ids({user_id for user_id, _ in sent})
+    except REDIS_UNREACHABLE:
+        connected = {user_id for user_id, _ in sent}
+    publish_many(
+        (user_group(user_id), event_message(frame, appended_at=appended_at))
+        for user_id, frame in sent
+        if user_id in connected
+    )
 
 
 def stream_drop(*, user_id: UUID | str) -> None:

@@ -9,6 +9,7 @@ from checkins import services as checkin_services
 from groups import services as group_services
 from groups.models import Role
 from groups.tests.factories import GroupFactory, MembershipFactory
+from realtime import presence
 
 from .helpers import assert_nothing_more, connect, receive_event, send
 
@@ -124,12 +125,17 @@ def redis_down(settings):
 def test_checkin_succeeds_when_the_channel_layer_is_down(redis_down, client_for, caplog) -> None:
     group = GroupFactory.create(member_count=2)
     author = MembershipFactory.create(group=group).user
-    MembershipFactory.create(group=group)
-    response = client_for(author).post(
-        "/api/v1/checkins",
-        {"groupId": str(group.pk), "productive": 5, "satisfied": 5, "body": 5, "care": 5},
-        format="json",
-    )
+    friend = MembershipFactory.create(group=group).user
+    # A socket of the friend's is open somewhere: the check-in's event is published to it.
+    presence.socket_connected(friend.pk, "socket-of-the-friend")
+    try:
+        response = client_for(author).post(
+            "/api/v1/checkins",
+            {"groupId": str(group.pk), "productive": 5, "satisfied": 5, "body": 5, "care": 5},
+            format="json",
+        )
+    finally:
+        presence.socket_gone(friend.pk, "socket-of-the-friend")
     assert response.status_code == 201, response.content
     assert any("live event lost" in record.getMessage() for record in caplog.records)
 

@@ -12,6 +12,7 @@ from checkins import services as checkin_services
 from groups import services as group_services
 from groups.models import Role
 from groups.tests.factories import GroupFactory, MembershipFactory
+from realtime import presence
 from realtime.selectors import stream_read
 
 from .conftest import events_named
@@ -76,6 +77,28 @@ def test_a_check_in_moves_its_users_stream_counters_in_one_statement(trio):
     with CaptureQueriesContext(connection) as queries:
         submit(admin, group)
     assert len([query for query in queries if "event_stream_counters" in query["sql"]]) == 1
+
+
+def test_stream_events_are_published_only_to_users_with_a_socket(trio, monkeypatch, django_capture_on_commit_callbacks):
+    group, admin, (connected, away) = trio
+    sent: list = []
+
+    async def record(sends):
+        sent.extend(sends)
+
+    monkeypatch.setattr("realtime.broadcast.deliver", record)
+    presence.socket_connected(connected.pk, "socket-of-the-connected-member")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(admin, group)
+    finally:
+        presence.socket_gone(connected.pk, "socket-of-the-connected-member")
+    assert [target for target, _ in sent] == [f"user.{connected.pk}"] * 2
+    # The member away reads them from the stream when they come back.
+    assert [frame["event"] for frame in stream_read(user_id=away.pk, since=0).events] == [
+        "notification",
+        "friend-checked-in",
+    ]
 
 
 def test_a_group_change_has_its_events_in_its_transaction(trio, published, django_capture_on_commit_callbacks):
