@@ -140,6 +140,16 @@ def scrape(port: int) -> str:
         return str(response.read().decode())
 
 
+def scrape_and_stop(server: WSGIServer | None) -> str:
+    """The metrics a process's own port serves; the server is stopped afterwards."""
+    assert server is not None
+    try:
+        return scrape(server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def serve_test_port() -> WSGIServer | None:
     return serve_process_metrics(port_variable="TEST_METRICS_PORT", address_variable="TEST_METRICS_ADDR")
 
@@ -147,13 +157,7 @@ def serve_test_port() -> WSGIServer | None:
 def test_the_metrics_port_serves_the_processs_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_METRICS_PORT", "0")  # any free port
     monkeypatch.setenv("TEST_METRICS_ADDR", "127.0.0.1")
-    server = serve_test_port()
-    assert server is not None
-    try:
-        text = scrape(server.server_port)
-    finally:
-        server.shutdown()
-        server.server_close()
+    text = scrape_and_stop(serve_test_port())
     assert metric(text, "live_events_lost_total") is not None
     assert "celery_tasks_total" in text
     # The scrape-time gauges stay with /metrics: a worker or daphne does not query the database per scrape.
@@ -182,13 +186,7 @@ def test_a_websocket_server_serves_its_sockets_on_ws_metrics_port(monkeypatch: p
     monkeypatch.setenv("WS_METRICS_PORT", "0")
     monkeypatch.setenv("WS_METRICS_ADDR", "127.0.0.1")
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    server = socket_server_started()
-    assert server is not None
-    try:
-        text = scrape(server.server_port)
-    finally:
-        server.shutdown()
-        server.server_close()
+    text = scrape_and_stop(socket_server_started())
     assert metric(text, "websocket_process_connections") == 0.0
     assert metric(text, "event_stream_lag_seconds_count") is not None
 
