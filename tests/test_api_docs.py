@@ -1,6 +1,5 @@
 """The API's documentation: the AsyncAPI document matches the socket's code, and the docs pages stay on this host."""
 
-import os
 import re
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from rest_framework.test import APIClient
 
 from hucares.core.errors import error_table
 from realtime import consumers
+
+from .client_tools import require
 
 ROOT = Path(__file__).resolve().parent.parent
 ASYNCAPI = ROOT / "docs" / "asyncapi.yaml"
@@ -49,11 +50,7 @@ def test_every_close_code_is_documented(asyncapi: dict[str, Any]) -> None:
 
 def test_the_asyncapi_document_is_valid_asyncapi_3() -> None:
     official = ROOT / "tools" / "clients" / "node_modules" / "@asyncapi" / "specs" / "schemas" / "3.0.0.json"
-    if not official.exists():
-        message = "the official AsyncAPI JSON schema comes with the client tools: run `make client-tools`"
-        if os.environ.get("CLIENT_TOOLS_REQUIRED"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require(official)
     validator = Path(sys.executable).parent / "check-jsonschema"
     result = subprocess.run(
         [str(validator), "--schemafile", str(official), str(ASYNCAPI)], capture_output=True, text=True, check=False

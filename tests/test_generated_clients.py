@@ -16,24 +16,14 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from .client_tools import ROOT, TOOLS, require
+
 pytestmark = [pytest.mark.e2e, pytest.mark.clients]
 
-ROOT = Path(__file__).resolve().parent.parent
-TOOLS = ROOT / "tools" / "clients"
 GENERATOR = ROOT / ".venv-clients" / "bin" / "openapi-python-client"
 TOOL_PYTHON = ROOT / ".venv-clients" / "bin" / "python"
 NODE_BIN = TOOLS / "node_modules" / ".bin"
 RUN_TIMEOUT = 300
-
-
-def require(*tools: Path) -> None:
-    missing = [str(tool.relative_to(ROOT)) for tool in tools if not tool.exists()]
-    if not missing:
-        return
-    message = f"client tools missing ({', '.join(missing)}): run `make clients`"
-    if os.environ.get("CLIENT_TOOLS_REQUIRED"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def run(command: list[str | Path], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
