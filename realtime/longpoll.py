@@ -79,7 +79,7 @@ async def events_wait(*, user_id: UUID | str, since: int | None, wait: float) ->
             channel, group = await layer.new_channel("longpoll."), user_group(user_id)
             # Counted among the user's listeners first, as a socket is: stream
             # events are published only to users who have one (realtime.services).
-            await _listening(user_id, channel, True)
+            await sync_to_async(presence.socket_connected, thread_sensitive=False)(user_id, channel)
             await layer.group_add(group, channel)
     except Exception as exc:  # noqa: BLE001 - a broken layer degrades to reading the stream now and then
         logger.warning("long-poll without wake-ups: %s: %s", type(exc).__name__, exc)
@@ -98,15 +98,10 @@ async def events_wait(*, user_id: UUID | str, since: int | None, wait: float) ->
             await _leave(layer, group, channel)
 
 
-async def _listening(user_id: UUID | str, channel: str, listening: bool) -> None:
-    # Presence of a waiting poll, without the user-online a socket announces.
-    change = presence.socket_connected if listening else presence.socket_gone
-    await sync_to_async(change, thread_sensitive=False)(user_id, channel)
-
-
 async def _stop_listening(user_id: UUID | str, channel: str) -> None:
+    # A waiting poll is present as a socket is, without the user-online a socket announces.
     try:
-        await _listening(user_id, channel, False)
+        await sync_to_async(presence.socket_gone, thread_sensitive=False)(user_id, channel)
     except Exception:  # the entry lapses by itself after REALTIME_PRESENCE_TTL
         logger.warning("long-poll left presence late", exc_info=True)
 
