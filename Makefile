@@ -110,7 +110,7 @@ clean:
 
 	rm -rf $(VENV) staticfiles .coverage htmlcov
 
-# Artillery against `make serve` (needs DATABASE_URL and REDIS_URL, or TARGET);
-# PEAK_RATE and the phase lengths are in scripts/loadtest.sh.
+# The seed-scale load test (loadtest/seed.py) against `make serve` (needs DATABASE_URL and REDIS_URL, or TARGET);
+# PEAK_RATE, DURATION, USERS and GROUP_SIZE are in scripts/loadtest.sh.
 loadtest: install
 	scripts/loadtest.sh

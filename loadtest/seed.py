@@ -1,0 +1,460 @@
+"""The seed-scale load test: 1,000 live users and an open-loop phone mix.
+
+`make loadtest` runs it (through scripts/loadtest.sh, which can also start
+`make serve`). What it does, in order:
+
+1. Registers ``USERS`` accounts and puts them in groups of ``GROUP_SIZE``
+   (the first creates the group, the others join with its access code).
+2. Opens one socket per user, as the web SDK does: subprotocol auth, at most
+   ``HANDSHAKES`` handshakes in flight, then a heartbeat every 25 s from a
+   random start.
+3. For ``DURATION`` seconds sends requests with Poisson arrivals at
+   ``PEAK_RATE`` per second. Arrivals are open loop: a slow answer never
+   delays the next arrival. Each arrival picks a request class by the mix
+   below and a random user; a user has at most one write or refresh in
+   flight, as one phone does.
+4. Reports p50/p95/p99 per class, errors by status, live events expected
+   (every co-member with a socket) against received, propagation from the
+   writer's response to each frame, and the generator's own CPU. Exits 1
+   when a p95 target is missed, a request failed or a live event was lost.
+
+It runs on aiohttp (client and WebSocket) because a generator on the same two
+cores as the server must cost little; its CPU share is in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+# Each class's share of arrivals, in per cent (the issue's phone mix).
+MIX: dict[str, float] = {
+    "feed": 30,
+    "groups": 12,
+    "group": 8,
+    "members": 6,
+    "current": 8,
+    "notifications": 6,
+    "history": 2,
+    "profile": 10,
+    "analytics_personal": 5,
+    "analytics_group": 3,
+    "checkin_write": 5,
+    "refresh": 4,
+    "login": 1,
+}
+
+# Which seed target each class is held to (p95, milliseconds).
+TARGET_OF: dict[str, str] = {
+    "feed": "group",
+    "groups": "group",
+    "group": "group",
+    "members": "group",
+    "current": "group",
+    "notifications": "group",
+    "history": "group",
+    "profile": "profile",
+    "analytics_personal": "analytics",
+    "analytics_group": "analytics",
+    "checkin_write": "checkin",
+    "refresh": "auth",
+    "login": "auth",
+}
+TARGETS_MS = {"auth": 200, "profile": 150, "checkin": 300, "group": 250, "analytics": 500}
+PASSWORD = "load-test-Passw0rd!"
+
+
+@dataclass
+class User:
+    index: int
+    username: str
+    email: str
+    access: str = ""
+    refresh: str = ""
+    user_id: str = ""
+    group_id: str = ""
+    checkin_id: str | None = None
+    busy: bool = False  # a write or refresh in flight
+    socket_open: bool = False
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    errors: Counter[str] = field(default_factory=Counter)
+    propagation: list[float] = field(default_factory=list)
+    expected_events: int = 0
+    received_events: int = 0
+    # checkInId -> (writer's response instant, co-members still to receive it)
+    pending: dict[str, tuple[float, set[int]]] = field(default_factory=dict)
+    # checkInId -> co-members whose frame arrived before the writer's response
+    early: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    sockets_closed: int = 0
+
+
+class LoadTest:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.base = args.target.rstrip("/")
+        self.ws_url = self.base.replace("http", "ws", 1) + "/ws/"
+        self.users: list[User] = []
+        self.groups: dict[str, list[int]] = defaultdict(list)
+        self.stats = Stats()
+        self.measuring = False
+        self.stopping = False
+        self.rng = random.Random(args.seed)  # noqa: S311 - load shape, not security
+        self.session: aiohttp.ClientSession
+        self.sockets: list[asyncio.Task[None]] = []
+
+    # -- set-up -----------------------------------------------------------
+
+    def headers(self, user: User, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {user.access}", **extra}
+
+    async def call(
+        self, method: str, path: str, *, user: User | None = None, body: Any = None, **headers: str
+    ) -> tuple[int, Any]:
+        hdrs = self.headers(user, **headers) if user else dict(headers)
+        async with self.session.request(method, self.base + path, json=body, headers=hdrs) as response:
+            data = await response.json(content_type=None) if response.content_length != 0 else None
+            return response.status, data
+
+    async def setup_users(self) -> None:
+        run = uuid.uuid4().hex[:8]
+        self.users = [User(i, f"lt{run}u{i}", f"lt{run}u{i}@loadtest.example") for i in range(self.args.users)]
+        limit = asyncio.Semaphore(self.args.setup_concurrency)
+
+        async def register(user: User) -> None:
+            async with limit:
+                status, data = await self.call(
+                    "POST",
+                    "/api/v1/auth/register",
+                    body={"username": user.username, "email": user.email, "password": PASSWORD},
+                )
+                if status != 201:
+                    raise SystemExit(f"register {user.username}: {status} {data}")
+                user.access, user.refresh = data["data"]["accessToken"], data["data"]["refreshToken"]
+                user.user_id = data["data"]["user"]["id"]
+
+        await asyncio.gather(*(register(u) for u in self.users))
+        size = self.args.group_size
+        for start in range(0, len(self.users), size):
+            members = self.users[start : start + size]
+            status, data = await self.call(
+                "POST", "/api/v1/groups", user=members[0], body={"name": f"Load {start // size}"}
+            )
+            if status != 201:
+                raise SystemExit(f"group create: {status} {data}")
+            group_id, code = data["data"]["id"], data["data"]["accessCode"]
+
+            async def join(user: User, code: str = code) -> None:
+                async with limit:
+                    status, data = await self.call("POST", "/api/v1/groups/join", user=user, body={"accessCode": code})
+                    if status not in (200, 201):
+                        raise SystemExit(f"join: {status} {data}")
+
+            await asyncio.gather(*(join(u) for u in members[1:]))
+            for user in members:
+                user.group_id = group_id
+                self.groups[group_id].append(user.index)
+
+    # -- sockets ----------------------------------------------------------
+
+    async def open_sockets(self) -> None:
+        in_flight = asyncio.Semaphore(self.args.handshakes)
+        opened: list[asyncio.Future[None]] = []
+        loop = asyncio.get_running_loop()
+        for user in self.users:
+            ready = loop.create_future()
+            opened.append(ready)
+            self.sockets.append(asyncio.create_task(self.socket(user, in_flight, ready)))
+        await asyncio.gather(*opened)
+
+    async def socket(self, user: User, in_flight: asyncio.Semaphore, ready: asyncio.Future[None]) -> None:
+        async with in_flight:
+            try:
+                ws = await self.session.ws_connect(
+                    self.ws_url, protocols=("hucares.v1", f"hucares.auth.{user.access}"), heartbeat=None, autoping=True
+                )
+                first = await ws.receive_json(timeout=15)
+                if first.get("event") != "connected":
+                    raise RuntimeError(f"first frame {first}")
+            except Exception as exc:  # noqa: BLE001 - reported, and the run fails below
+                ready.set_exception(RuntimeError(f"socket of {user.username}: {exc!r}"))
+                return
+        user.socket_open = True
+        ready.set_result(None)
+        beat = asyncio.create_task(self.heartbeat(ws))
+        try:
+            async for message in ws:
+                if message.type is not aiohttp.WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                if frame.get("event") == "friend-checked-in":
+                    self.received(user, frame["data"].get("checkInId"))
+        finally:
+            beat.cancel()
+            user.socket_open = False
+            if not self.stopping:
+                self.stats.sockets_closed += 1
+
+    async def heartbeat(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        await asyncio.sleep(self.rng.uniform(0, self.args.heartbeat))
+        while not ws.closed:
+            await ws.send_str('{"event":"heartbeat","data":{}}')
+            await asyncio.sleep(self.args.heartbeat)
+
+    def received(self, user: User, checkin_id: str | None) -> None:
+        entry = self.stats.pending.get(checkin_id or "")
+        if entry is None or user.index not in entry[1]:
+            # The frame beat the writer's response: it is matched when that arrives.
+            self.stats.early[checkin_id or ""].add(user.index)
+            return
+        responded_at, waiting = entry
+        waiting.discard(user.index)
+        self.stats.received_events += 1
+        self.stats.propagation.append((time.perf_counter() - responded_at) * 1000)
+
+    # -- the mix ----------------------------------------------------------
+
+    def pick_user(self, exclusive: bool) -> User | None:
+        for _ in range(20):
+            user = self.rng.choice(self.users)
+            if not exclusive or not user.busy:
+                return user
+        return None
+
+    def request_for(self, kind: str, user: User) -> tuple[str, str, Any, dict[str, str]]:
+        group = user.group_id
+        match kind:
+            case "feed":
+                return "GET", f"/api/v1/checkins/group/{group}", None, {}
+            case "groups":
+                return "GET", "/api/v1/groups", None, {}
+            case "group":
+                return "GET", f"/api/v1/groups/{group}", None, {}
+            case "members":
+                return "GET", f"/api/v1/groups/{group}/members", None, {}
+            case "current":
+                return "GET", "/api/v1/checkins/current", None, {}
+            case "notifications":
+                return "GET", "/api/v1/notifications", None, {}
+            case "history":
+                return "GET", "/api/v1/checkins/history", None, {}
+            case "profile":
+                return "GET", "/api/v1/users/profile", None, {}
+            case "analytics_personal":
+                return "GET", "/api/v1/analytics/personal", None, {}
+            case "analytics_group":
+                return "GET", f"/api/v1/analytics/group/{group}", None, {}
+            case "checkin_write":
+                scores = {k: self.rng.randint(1, 10) for k in ("productive", "satisfied", "body", "care")}
+                key = {"Idempotency-Key": str(uuid.uuid4())}
+                if user.checkin_id is None:
+                    return "POST", "/api/v1/checkins", {"groupId": group, **scores}, key
+                return "PATCH", f"/api/v1/checkins/{user.checkin_id}", scores, key
+            case "refresh":
+                return "POST", "/api/v1/auth/refresh", {"refreshToken": user.refresh}, {}
+            case _:
+                return "POST", "/api/v1/auth/login", {"email": user.email, "password": PASSWORD}, {}
+
+    async def arrival(self, kind: str) -> None:
+        exclusive = kind in ("checkin_write", "refresh")
+        user = self.pick_user(exclusive)
+        if user is None:
+            self.stats.errors["no idle user"] += 1
+            return
+        if exclusive:
+            user.busy = True
+        method, path, body, extra = self.request_for(kind, user)
+        headers = {} if kind in ("refresh", "login") else self.headers(user)
+        headers.update(extra)
+        started = time.perf_counter()
+        try:
+            async with self.session.request(method, self.base + path, json=body, headers=headers) as response:
+                payload = await response.read()
+                status = response.status
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            self.stats.errors[type(exc).__name__] += 1
+            self.stats.statuses[kind]["exception"] += 1
+            return
+        finally:
+            if exclusive:
+                user.busy = False
+        done = time.perf_counter()
+        self.stats.latencies[kind].append((done - started) * 1000)
+        self.stats.statuses[kind][str(status)] += 1
+        if status >= 400:
+            self.stats.errors[f"{kind} {status}"] += 1
+            return
+        data: dict[str, Any] = json.loads(payload)["data"] if payload else {}
+        if kind in ("refresh", "login"):
+            user.access, user.refresh = data["accessToken"], data["refreshToken"]
+        elif kind == "checkin_write":
+            user.checkin_id = data["id"]
+            mates = {i for i in self.groups[user.group_id] if i != user.index and self.users[i].socket_open}
+            self.stats.expected_events += len(mates)
+            # Frames that arrived before this response count as delivered at once.
+            beat = mates & self.stats.early.pop(data["id"], set())
+            self.stats.received_events += len(beat)
+            self.stats.propagation.extend([0.0] * len(beat))
+            self.stats.pending[data["id"]] = (done, mates - beat)
+
+    async def arrivals(self) -> None:
+        kinds, weights = list(MIX), list(MIX.values())
+        tasks: set[asyncio.Task[None]] = set()
+        start = time.perf_counter()
+        next_at = start
+        end = start + self.args.duration
+        while True:
+            next_at += self.rng.expovariate(self.args.rate)
+            if next_at >= end:
+                break
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(self.arrival(self.rng.choices(kinds, weights)[0]))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.args.timeout + 5)
+
+    # -- the run ----------------------------------------------------------
+
+    async def run(self) -> dict[str, Any]:
+        timeout = aiohttp.ClientTimeout(total=self.args.timeout)
+        connector = aiohttp.TCPConnector(limit=self.args.connections, limit_per_host=self.args.connections)
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as self.session:
+            t0 = time.perf_counter()
+            await self.setup_users()
+            await self.open_sockets()
+            setup_seconds = time.perf_counter() - t0
+            print(
+                f"{len(self.users)} users in {len(self.groups)} groups, sockets open, in {setup_seconds:.0f} s",
+                flush=True,
+            )
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            await self.arrivals()
+            # Frames still on their way get a moment before they count as lost.
+            await asyncio.sleep(self.args.grace)
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            self.stopping = True
+            for task in self.sockets:
+                task.cancel()
+            await asyncio.gather(*self.sockets, return_exceptions=True)
+        return self.report(wall, cpu, setup_seconds)
+
+    def report(self, wall: float, cpu: float, setup_seconds: float) -> dict[str, Any]:
+        def pct(values: list[float], q: int) -> float:
+            if len(values) < 2:
+                return values[0] if values else 0.0
+            return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+        classes: dict[str, dict[str, Any]] = {}
+        for kind in MIX:
+            values = self.stats.latencies.get(kind, [])
+            classes[kind] = {
+                "requests": len(values),
+                "p50": round(pct(values, 50), 1),
+                "p95": round(pct(values, 95), 1),
+                "p99": round(pct(values, 99), 1),
+                "target": TARGETS_MS[TARGET_OF[kind]],
+                "statuses": dict(self.stats.statuses.get(kind, {})),
+            }
+        served = sum(c["requests"] for c in classes.values())
+        lost = self.stats.expected_events - self.stats.received_events
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "rate": self.args.rate,
+            "duration_s": round(wall, 1),
+            "served_per_s": round(served / max(wall - self.args.grace, 1e-9), 1),
+            "setup_s": round(setup_seconds, 1),
+            "users": len(self.users),
+            "classes": classes,
+            "errors": dict(self.stats.errors),
+            "live_events": {
+                "expected": self.stats.expected_events,
+                "received": self.stats.received_events,
+                "lost": lost,
+                "propagation_p50_ms": round(pct(self.stats.propagation, 50), 1),
+                "propagation_p95_ms": round(pct(self.stats.propagation, 95), 1),
+            },
+            "sockets_closed_by_server": self.stats.sockets_closed,
+            "generator": {"cpu_cores": round(cpu / wall, 3), "max_rss_mib": round(usage.ru_maxrss / 1024, 1)},
+        }
+
+
+def verdict(report: dict[str, Any]) -> list[str]:
+    misses = [
+        f"{kind} p95 {c['p95']} ms > {c['target']} ms"
+        for kind, c in report["classes"].items()
+        if c["p95"] > c["target"]
+    ]
+    if report["errors"]:
+        misses.append(f"errors {report['errors']}")
+    if report["live_events"]["lost"]:
+        misses.append(f"{report['live_events']['lost']} live events lost")
+    if report["live_events"]["propagation_p95_ms"] > 50:
+        misses.append(f"live events p95 {report['live_events']['propagation_p95_ms']} ms > 50 ms")
+    if report["sockets_closed_by_server"]:
+        misses.append(f"{report['sockets_closed_by_server']} sockets closed by the server")
+    return misses
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print(f"\n{'class':<20}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'target':>8}  statuses")
+    for kind, c in report["classes"].items():
+        print(f"{kind:<20}{c['requests']:>9}{c['p50']:>9}{c['p95']:>9}{c['p99']:>9}{c['target']:>8}  {c['statuses']}")
+    live = report["live_events"]
+    print(
+        f"\n{report['served_per_s']}/s served of {report['rate']}/s offered over {report['duration_s']} s; "
+        f"live events {live['received']}/{live['expected']} (lost {live['lost']}), "
+        f"propagation p50 {live['propagation_p50_ms']} ms, p95 {live['propagation_p95_ms']} ms; "
+        f"generator {report['generator']['cpu_cores']} cores, {report['generator']['max_rss_mib']} MiB"
+    )
+
+
+def main() -> int:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", default=env("TARGET", "http://127.0.0.1:8000"))
+    parser.add_argument("--rate", type=float, default=float(env("PEAK_RATE", "500")))
+    parser.add_argument("--duration", type=float, default=float(env("DURATION", "600")))
+    parser.add_argument("--users", type=int, default=int(env("USERS", "1000")))
+    parser.add_argument("--group-size", type=int, default=int(env("GROUP_SIZE", "10")))
+    parser.add_argument("--handshakes", type=int, default=3, help="handshakes in flight while opening")
+    parser.add_argument("--heartbeat", type=float, default=25.0)
+    parser.add_argument("--setup-concurrency", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=int(env("CONNECTIONS", "256")))
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--grace", type=float, default=3.0)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--out", default=env("REPORT", "loadtest/out/report.json"))
+    args = parser.parse_args()
+    report = asyncio.run(LoadTest(args).run())
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "w") as handle:
+        json.dump(report, handle, indent=2)
+    print_report(report)
+    misses = verdict(report)
+    for miss in misses:
+        print(f"MISSED: {miss}", file=sys.stderr)
+    return 1 if misses else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
