@@ -7,7 +7,10 @@ document is a ``VALIDATION_ERROR`` naming the field, a malformed check-in is
 skipped with its index and reason. Writing is one transaction: all or
 nothing; a dry run does the same work and rolls it back, so it reports the
 same figures. Imported check-ins send no ``checkin_submitted`` signals: they
-are history, not news for friends; the caches are invalidated directly.
+are history, not news for friends; the caches go stale with the groups' totals.
+Groups are made, backdated, given their old code, counted and deleted
+through ``groups.services`` (each app writes only its own rows), so a group
+a rollback deletes is announced as any other deletion.
 
 Each import remembers which old group and check-in ids it brought in, per
 user and old profile (:class:`ImportOrigin`), and a later import matches on
