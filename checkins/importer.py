@@ -7,7 +7,10 @@ document is a ``VALIDATION_ERROR`` naming the field, a malformed check-in is
 skipped with its index and reason. Writing is one transaction: all or
 nothing; a dry run does the same work and rolls it back, so it reports the
 same figures. Imported check-ins send no ``checkin_submitted`` signals: they
-are history, not news for friends; the caches are invalidated directly.
+are history, not news for friends; the caches go stale with the groups' totals.
+Groups are made, backdated, given their old code, counted and deleted
+through ``groups.services`` (each app writes only its own rows), so a group
+a rollback deletes is announced as any other deletion.
 
 Each import remembers which old group and check-in ids it brought in, per
 user and old profile (:class:`ImportOrigin`), and a later import matches on
@@ -17,24 +20,26 @@ Rolling an import back forgets its ids, so importing again imports again.
 """
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from groups.access_codes import ALPHABET as CODE_ALPHABET
-from groups.access_codes import LENGTH as CODE_LENGTH
 from groups.access_codes import normalize_access_code
-from groups.cache import group_scope, user_scope
 from groups.models import Group, GroupMembership, MembershipStatus
 from groups.periods import period_start_for_date
-from groups.services import group_create
-from hucares.core import cache
+from groups.services import (
+    group_access_code_reuse,
+    group_backdate,
+    group_check_ins_counted,
+    group_create,
+    group_discard,
+)
 from hucares.core.errors import ApplicationError, NotFound, PayloadTooLarge, ValidationFailed
 
 from .models import CheckIn, ImportOrigin, LocalStorageImport
@@ -292,26 +297,11 @@ def _match_group(user: User, old: OldGroup) -> Group | None:
     return membership.group if membership else None
 
 
-def _keep_old_code(group: Group, code: str) -> None:
-    """Reuse the old access code when it fits today's format and no active group has it."""
-    code = normalize_access_code(code)
-    if len(code) != CODE_LENGTH or set(code) - set(CODE_ALPHABET):
-        return
-    try:
-        with transaction.atomic():
-            Group.objects.filter(pk=group.pk).update(access_code=code)
-    except IntegrityError:
-        return
-
-
 def _create_group(user: User, name: str, description: str, tz_name: str, since: date) -> Group:
     group = group_create(user=user, name=name, description=description, timezone=tz_name)
     # Backdate the group and the membership to the first imported period, so
     # the group's history (participation, analytics) covers the imported data.
-    started = datetime.combine(since, datetime.min.time(), ZoneInfo(tz_name))
-    if started < group.created_at:
-        Group.objects.filter(pk=group.pk).update(created_at=started)
-        GroupMembership.objects.filter(group=group, user=user).update(joined_at=started)
+    group_backdate(group=group, started=datetime.combine(since, datetime.min.time(), ZoneInfo(tz_name)))
     group.refresh_from_db()
     return group
 
@@ -364,7 +354,8 @@ def _resolve_groups(user: User, parsed: Parsed, tz_name: str, known: Origins) ->
             targets.matched.append(group)
         elif old is not None:
             group = _create_group(user, old.name, old.description, tz_name, since)
-            _keep_old_code(group, old.access_code)
+            # The old code, when it still fits and is free, so that members can join as before.
+            group_access_code_reuse(group=group, code=old.access_code)
             targets.created.append(group)
         else:
             group = _create_group(user, FALLBACK_GROUP_NAME, "", tz_name, since)
@@ -401,11 +392,6 @@ def _new_check_ins(user: User, parsed: Parsed, targets: _Targets, known: Origins
     return rows
 
 
-def _invalidate_caches(user: User, group_ids: list[Any]) -> None:
-    """Every cached read of these groups (rows, periods, figures) and of the user's own figures is stale."""
-    cache.bump(user_scope(user.pk), *(group_scope(group_id) for group_id in group_ids))
-
-
 def _remember(record: LocalStorageImport, parsed: Parsed, targets: _Targets, new: list[tuple[Entry, CheckIn]]) -> None:
     """Record the old ids this import brought in; a group key already remembered keeps its earlier record."""
     Kind, user = ImportOrigin.Kind, record.user
@@ -434,10 +420,10 @@ def _write(user: User, parsed: Parsed, tz_name: str) -> tuple[dict[str, Any], Lo
     new = _new_check_ins(user, parsed, targets, known)
     rows = CheckIn.objects.bulk_create([row for _, row in new])
     _remember(record, parsed, targets, new)
+    added = Counter(row.group_id for row in rows)
     for group in targets.groups.values():
-        added = sum(1 for row in rows if row.group_id == group.pk)
-        Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + added)
-    _invalidate_caches(user, [group.pk for group in targets.groups.values()])
+        # Also for a group that gained nothing: its cached reads (and the user's) are stale all the same.
+        group_check_ins_counted(group_id=group.pk, member_id=user.pk, delta=added[group.pk])
     report = {
         "dry_run": False,
         "timezone": tz_name,
@@ -492,21 +478,20 @@ def localstorage_import_rollback(*, user: User, import_id: Any) -> dict[str, Any
         if record.rolled_back_at is not None:
             raise ImportAlreadyRolledBack()
         created_ids = set(record.created_check_in_ids)
-        touched = list(
-            CheckIn.objects.filter(pk__in=created_ids, user=user).values_list("group_id", flat=True).distinct()
-        )
-        removed, _ = CheckIn.objects.filter(pk__in=created_ids, user=user).delete()
+        mine = CheckIn.objects.filter(pk__in=created_ids, user=user)
+        per_group = Counter(str(group_id) for group_id in mine.values_list("group_id", flat=True))
+        removed, _ = mine.delete()
         kept, deleted = [], 0
         for group_id in record.created_group_ids:
             reason = _group_still_needed(group_id, user, created_ids)
             if reason is not None:
                 kept.append({"group_id": group_id, "reason": reason})
-            else:
-                deleted += Group.objects.filter(pk=group_id).delete()[1].get("groups.Group", 0)
-        for group_id in touched:
-            Group.objects.filter(pk=group_id).update(total_check_ins=CheckIn.objects.filter(group_id=group_id).count())
+            elif group_discard(group_id=group_id, by=user):  # announced as any deletion (group_deleted)
+                deleted += 1
+                per_group.pop(group_id, None)
+        for group_id, count in per_group.items():
+            group_check_ins_counted(group_id=group_id, member_id=user.pk, delta=-count)
         record.rolled_back_at = timezone.now()
         record.save(update_fields=["rolled_back_at"])
         record.origins.all().delete()  # a later import of the same data imports it again
-        _invalidate_caches(user, [*touched, *record.created_group_ids])
     return {"import_id": record.pk, "check_ins_removed": removed, "groups_removed": deleted, "groups_kept": kept}

@@ -2,8 +2,9 @@
 
 One check-in per user, group and period is guaranteed by the database's
 unique constraint; a concurrent duplicate becomes ``DUPLICATE_CHECKIN``, never
-a 500. The group's ``total_check_ins`` moves with ``F()`` in the same
-transaction, and signals leave only after commit.
+a 500. The group's ``total_check_ins`` moves in the same transaction
+through ``groups``' service (each app writes only its own rows), and signals
+leave only after commit.
 """
 
 from collections import Counter
@@ -11,15 +12,13 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 from django.dispatch import Signal
 
 from accounts.models import User
 from groups.cache import group_scope, user_scope
 from groups.integrity import violated_constraint
-from groups.models import Group
 from groups.selectors import active_membership
+from groups.services import group_check_ins_counted
 from hucares.core import cache, events
 from hucares.core.errors import NotFound
 
@@ -82,8 +81,7 @@ def checkin_submit(
             if violated_constraint(exc, CheckIn) == UNIQUE_PERIOD_CONSTRAINT:
                 raise DuplicateCheckIn() from None
             raise
-        Group.objects.filter(pk=group.pk).update(total_check_ins=F("total_check_ins") + 1)
-        _forget_cached(group_id=group.pk, user_ids=[user.pk])
+        group_check_ins_counted(group_id=group.pk, member_id=user.pk, delta=1)  # also drops the cached reads
         announce(signals.checkin_submitted, check_in=check_in)
     return check_in
 
@@ -147,8 +145,7 @@ def checkin_delete(*, check_in: CheckIn, user: User) -> None:
         ids = {"check_in_id": check_in.pk, "user_id": check_in.user_id, "group_id": check_in.group_id}
         week_start_date = check_in.week_start_date
         check_in.delete()
-        Group.objects.filter(pk=ids["group_id"], total_check_ins__gt=0).update(total_check_ins=F("total_check_ins") - 1)
-        _forget_cached(group_id=ids["group_id"], user_ids=[user.pk])
+        group_check_ins_counted(group_id=ids["group_id"], member_id=user.pk, delta=-1)  # also drops the cached reads
         announce(signals.checkin_deleted, **ids, week_start_date=week_start_date)
 
 
@@ -163,6 +160,5 @@ def checkins_delete_for_user(*, user: User) -> int:
         per_group = Counter(group_ids)
         CheckIn.objects.filter(user=user).delete()
         for group_id, count in per_group.items():
-            Group.objects.filter(pk=group_id).update(total_check_ins=Greatest(F("total_check_ins") - count, 0))
-            _forget_cached(group_id=group_id, user_ids=[user.pk])
+            group_check_ins_counted(group_id=group_id, member_id=user.pk, delta=-count)
     return len(group_ids)

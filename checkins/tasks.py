@@ -4,8 +4,8 @@ import logging
 
 from celery import shared_task
 
-from groups.cache import invalidate_group
 from groups.models import Group
+from groups.services import group_participation_rate_set
 
 from .stats import participation_rate
 
@@ -29,8 +29,7 @@ def rollup_participation_rates() -> int:
     for group in groups.iterator(chunk_size=200):
         rate = participation_rate(group)
         if rate != group.average_participation_rate:
-            Group.objects.filter(pk=group.pk).update(average_participation_rate=rate)
-            invalidate_group(group.pk)
+            group_participation_rate_set(group_id=group.pk, rate=rate)
             changed += 1
     logger.info("participation rates recomputed", extra={"changed": changed})
     return changed

@@ -14,3 +14,8 @@ def generate_access_code() -> str:
 def normalize_access_code(raw: str) -> str:
     """Codes are matched case-insensitively: they are stored upper-case."""
     return raw.strip().upper()
+
+
+def is_access_code(code: str) -> bool:
+    """Whether a normalized code has today's format (an old app's code may not)."""
+    return len(code) == LENGTH and not set(code) - set(ALPHABET)

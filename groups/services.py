@@ -5,20 +5,24 @@ signals leave through ``transaction.on_commit``, so nothing is announced for
 a transaction that rolls back.
 """
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import User, normalize_email
-from hucares.core import events
+from hucares.core import cache, events
 from hucares.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 from . import signals
-from .access_codes import generate_access_code, normalize_access_code
-from .cache import invalidate_group
+from .access_codes import generate_access_code, is_access_code, normalize_access_code
+from .cache import group_scope, invalidate_group, user_scope
 from .errors import AlreadyMember, BannedFromGroup, GroupFull, InvalidAccessCode, UserNotFound
 from .integrity import violated_constraint
 from .models import Group, GroupMembership, MembershipStatus, Role
@@ -361,3 +365,76 @@ def group_deactivate(*, group: Group, by: User) -> None:
         group.is_active = False
         group.save(update_fields=["is_active", "updated_at"])  # the save bumps the group's cache scope (receivers)
         announce(signals.group_settings_changed, group=group, changed=["is_active"], by=by)
+
+
+# --- Writes the apps above make to a group's row ------------------------------------------------
+# Each app writes only its own rows: check-ins and the importer change a
+# group's figures, code and existence through these.
+
+
+def group_check_ins_counted(*, group_id: UUID | str, member_id: UUID | str, delta: int) -> None:
+    """Move the group's check-in total by ``delta`` (check-ins a member added or removed), never below zero.
+
+    One ``F()`` update: concurrent check-ins add up without locking the group's row. Every cached read
+    about the group (its row with the total, its check-ins, its figures) and the member's own figures are
+    stale afterwards; both scopes go in one cache round trip.
+    """
+    if delta > 0:
+        Group.objects.filter(pk=group_id).update(total_check_ins=F("total_check_ins") + delta)
+    elif delta < 0:
+        Group.objects.filter(pk=group_id).update(total_check_ins=Greatest(F("total_check_ins") + delta, 0))
+    cache.bump(group_scope(group_id), user_scope(member_id))
+
+
+def group_participation_rate_set(*, group_id: UUID | str, rate: Decimal) -> None:
+    """Store the group's average participation rate (computed from its check-ins by a periodic job)."""
+    Group.objects.filter(pk=group_id).update(average_participation_rate=rate)
+    invalidate_group(group_id)
+
+
+def group_access_code_reuse(*, group: Group, code: str) -> bool:
+    """Give the group a code it had before (in the old app) if the code has today's format and no active
+    group holds it; returns whether the group has it now. Otherwise the group keeps its code."""
+    code = normalize_access_code(code)
+    if not is_access_code(code):
+        return False
+    previous, group.access_code = group.access_code, code
+    try:
+        with transaction.atomic():
+            group.save(update_fields=["access_code", "updated_at"])  # the save bumps the group's cache scope
+    except IntegrityError as exc:
+        group.access_code = previous
+        if violated_constraint(exc, Group) != ACCESS_CODE_CONSTRAINT:
+            raise
+        return False
+    return True
+
+
+def group_backdate(*, group: Group, started: datetime) -> Group:
+    """Date a new group and its creator's membership back to ``started``, never forward.
+
+    An import brings history older than the group: its participation and
+    analytics count from the first imported period.
+    """
+    if started < group.created_at:
+        Group.objects.filter(pk=group.pk).update(created_at=started)
+        if group.created_by_id is not None:
+            GroupMembership.objects.filter(group=group, user_id=group.created_by_id).update(joined_at=started)
+        invalidate_group(group.pk)
+        group.created_at = started
+    return group
+
+
+def group_discard(*, group_id: UUID | str, by: User) -> bool:
+    """Delete a group for the code that created it and now takes that back (an import's rollback).
+
+    No role check: the caller has decided the group is its own to remove. The
+    deletion is announced as any other (``group_deleted``). Returns whether
+    there was a group to delete.
+    """
+    with transaction.atomic():
+        group = Group.objects.select_for_update().filter(pk=group_id).first()
+        if group is None:
+            return False
+        _delete_group(group, by=by)
+    return True

@@ -7,37 +7,16 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.preferences import WEEKDAYS, default_notification_preferences, default_privacy_settings
+from accounts.serializers import avatar_url
+from hucares.core.api import StrictIntegerField
 
-from .fields import StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField
+from .fields import StrictBooleanField, StrictCharField, StrictEmailField
 
 PASSWORD_MAX_LENGTH = 128
 TOKEN_MAX_LENGTH = 4096
 PROFILE_VISIBILITY = ("public", "friends", "private")
 SCORE_VISIBILITY = ("group", "private")
 _TIMEZONES = frozenset(available_timezones())
-
-
-def avatar_url(user: User, request: Any = None) -> str | None:
-    """The absolute URL of a user's avatar, or ``None`` when they have none."""
-    if not user.avatar:
-        return None
-    url = user.avatar.url
-    return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
-
-
-class PublicUserSerializer(serializers.ModelSerializer[User]):
-    """The only form in which one user sees another: ``{id, username, avatarUrl}``."""
-
-    avatar_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "avatar_url"]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_avatar_url(self, user: User) -> str | None:
-        return avatar_url(user, self.context.get("request"))
 
 
 # --- preferences ----------------------------------------------------------------------------

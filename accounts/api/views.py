@@ -28,6 +28,7 @@ from accounts.errors import (
     WrongPassword,
 )
 from accounts.models import User
+from accounts.serializers import PublicUserSerializer
 from accounts.tokens import Claims
 from hucares.core.apidoc import api_operation
 from hucares.core.errors import NotFound, PayloadTooLarge, RateLimited, UnsupportedMediaType, ValidationFailed
@@ -491,7 +492,7 @@ class UserSearchView(APIView):
         operation_id="users_search",
         tags=["users"],
         parameters=[OpenApiParameter("q", str, required=True, description="Username prefix, 2 to 20 characters.")],
-        responses={200: s.PublicUserSerializer(many=True)},
+        responses={200: PublicUserSerializer(many=True)},
     )
     def get(self, request: Request) -> ApiResponse:
         query = request.query_params.get("q", "").strip()
@@ -503,5 +504,5 @@ class UserSearchView(APIView):
             raise ValidationFailed.for_field("q", "Null characters are not allowed.")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.user_search(query=query, viewer=request.user), request, self)  # type: ignore[arg-type]
-        data = s.PublicUserSerializer(page, many=True, context={"request": request}).data
+        data = PublicUserSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)

@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from groups.api.fields import StrictIntegerField
+from hucares.core.api import StrictIntegerField
 
 
 def _score() -> StrictIntegerField:

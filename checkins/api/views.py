@@ -20,10 +20,10 @@ from rest_framework.views import APIView
 
 from accounts.errors import EmailNotVerified
 from accounts.permissions import VerifiedEmailRequired
-from groups.api.fields import actor
 from groups.cache import viewer_group
 from groups.models import Group
 from groups.periods import period_start_for_date
+from hucares.core.api import actor
 from hucares.core.apidoc import api_operation
 from hucares.core.camel import camelize
 from hucares.core.errors import NotFound, ValidationFailed

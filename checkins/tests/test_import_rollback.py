@@ -10,10 +10,14 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from checkins.importer import localstorage_import, localstorage_import_rollback
 from checkins.models import CheckIn, LocalStorageImport
+from checkins.services import checkin_submit
 from checkins.tests.factories import CheckInFactory
+from groups import signals as group_signals
 from groups.models import Group, GroupMembership
 from groups.tests.factories import GroupFactory, MembershipFactory
+from groups.tests.helpers import recording
 
 pytestmark = pytest.mark.django_db
 
@@ -71,13 +75,37 @@ def test_only_ones_own_imports_can_be_rolled_back(user, client_for) -> None:
     assert CheckIn.objects.count() == 1
 
 
+def test_rolling_back_an_import_announces_each_group_it_deletes(user, django_capture_on_commit_callbacks) -> None:
+    """The group goes through groups' service, so its deletion is announced as any other (live event,
+    notification)."""
+    report = localstorage_import(user=user, payload=export("2025-03-03"))
+    group = Group.objects.get()
+
+    with recording(group_signals.group_deleted) as (calls,), django_capture_on_commit_callbacks(execute=False):
+        localstorage_import_rollback(user=user, import_id=report["import_id"])
+
+    assert calls == [{"group_id": group.pk, "group_name": "Old crew", "member_ids": [user.pk], "by": user}]
+
+
+def test_rolling_back_a_kept_group_takes_its_check_ins_off_its_total(user, client_for) -> None:
+    import_id = do_import(client_for(user), export("2025-03-03", "2025-03-10"))
+    group = Group.objects.get()
+    MembershipFactory.create(group=group)
+    assert Group.objects.get().total_check_ins == 2
+
+    client_for(user).post(rollback_url(import_id))
+
+    assert Group.objects.get().total_check_ins == 0
+
+
 def test_a_group_another_user_joined_is_kept_with_their_data(user, client_for) -> None:
     client = client_for(user)
     import_id = do_import(client, export("2025-03-03", "2025-03-10"))
     group = Group.objects.get()
     friend = UserFactory.create()
     MembershipFactory.create(group=group, user=friend)
-    theirs = CheckInFactory.create(user=friend, group=group)
+    # Through the service, as the API does: the group's total counts it.
+    theirs = checkin_submit(user=friend, group_id=group.pk, productive=5, satisfied=5, body=5, care=5)
 
     data = client.post(rollback_url(import_id)).json()["data"]
 

@@ -3,10 +3,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import PublicUserSerializer
+from accounts.serializers import PublicUserSerializer
 from groups.models import CheckInFrequency, Group, GroupMembership, Role
+from hucares.core.api import StrictIntegerField
 
-from .fields import StrictIntegerField, TimezoneField
+from .fields import TimezoneField
 
 
 def can_see_access_code(group: Group, role: str | None) -> bool:

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.errors import EmailNotVerified
 from accounts.models import User, normalize_email
 from accounts.permissions import VerifiedEmailRequired
+from hucares.core.api import actor
 from hucares.core.apidoc import api_operation
 from hucares.core.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
 from hucares.core.pagination import PageLimitPagination
@@ -25,7 +26,6 @@ from .. import selectors, services
 from ..cache import viewer_group, viewer_role
 from ..errors import AlreadyMember, BannedFromGroup, GroupFull, InvalidAccessCode, UserNotFound
 from ..models import Group
-from .fields import actor
 from .serializers import (
     AccessCodeSerializer,
     GroupSerializer,

@@ -64,6 +64,17 @@ CASES: dict[str, Case] = {
             "by": crew.admin,
         },
     ),
+    # An import's rollback takes back a group it made: announced as any deletion.
+    "group_deleted_by_discard": (
+        signals.group_deleted,
+        lambda crew: services.group_discard(group_id=crew.group.pk, by=crew.outsider),
+        lambda crew, result: {
+            "group_id": crew.group.pk,
+            "group_name": crew.group.name,
+            "member_ids": [crew.admin.pk, crew.moderator.pk, crew.member.pk, crew.target.pk],
+            "by": crew.outsider,
+        },
+    ),
 }
 
 
