@@ -9,9 +9,11 @@ import os
 import subprocess
 import sys
 import textwrap
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import models
 from django.db.migrations import Migration
 from django.db.migrations.operations import (
@@ -29,7 +31,7 @@ from django.db.migrations.operations import (
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 
-from hucares.core.migration_safety import Finding, migration_findings
+from hucares.core.migration_safety import Finding, migration_findings, read_released
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,3 +175,15 @@ def test_released_migrations_are_not_checked_again(tmp_path: Path) -> None:
     drop = 'operations = [migrations.RemoveField("thing", "note")]'
     result = _plant(tmp_path, {"0002_drop": drop}, released=["planted.0001_initial", "planted.0002_drop"])
     assert result.returncode == 0, result.stderr
+
+
+def test_a_release_records_every_migration_then_checks_none_of_them(tmp_path: Path) -> None:
+    listing = tmp_path / "released.txt"
+    listing.write_text("# released\n")
+    call_command("check_migrations", "--released", str(listing), "--record", stdout=StringIO())
+    recorded = read_released(listing)
+    assert {"accounts.0001_initial", "groups.0001_initial", "core.0001_initial"} <= recorded
+    assert not [name for name in recorded if name.startswith(("auth.", "admin.", "token_blacklist."))]
+    out = StringIO()
+    call_command("check_migrations", "--released", str(listing), stdout=out)
+    assert "no unmarked contract step" in out.getvalue()
