@@ -9,7 +9,10 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-BIN=${BIN:-$ROOT/.venv/bin}
+# The project's venv, else the Python on PATH (the image, the workflow's audit job).
+if [[ -z ${BIN:-} ]]; then
+  if [[ -x $ROOT/.venv/bin/python ]]; then BIN=$ROOT/.venv/bin; else BIN=$(dirname "$(command -v python3)"); fi
+fi
 LEVEL=${NPM_AUDIT_LEVEL:-high}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

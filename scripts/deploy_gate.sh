@@ -10,20 +10,31 @@ url=${base%/}/api/v1/health
 timeout=${GATE_TIMEOUT:-300}
 interval=${GATE_INTERVAL:-5}
 need=${GATE_PASSES:-3}
-body=$(mktemp)
-trap 'rm -f "$body"' EXIT
+PY=${PYTHON:-python3}
 deadline=$(($(date +%s) + timeout))
 passes=0
-while :; do
-  code=$(curl -sS -o "$body" -w '%{http_code}' --max-time 10 "$url" 2>/dev/null) || code=${code:-000}
-  status=$(python3 -c '
-import json, sys
+# One probe: prints the HTTP status (000 when nothing answered), the body's
+# status field, and the start of the body.
+probe() {
+  "$PY" - "$url" <<'PYTHON'
+import json, sys, urllib.error, urllib.request
 try:
-    answer = json.load(open(sys.argv[1]))
-    print(answer.get("data", answer).get("status", ""))
+    with urllib.request.urlopen(sys.argv[1], timeout=10) as answer:
+        code, body = answer.status, answer.read()
+except urllib.error.HTTPError as error:
+    code, body = error.code, error.read()
+except (OSError, ValueError) as error:
+    code, body = 0, str(error).encode()
+try:
+    parsed = json.loads(body)
+    status = parsed.get("data", parsed).get("status", "")
 except (ValueError, AttributeError):
-    pass
-' "$body")
+    status = ""
+print(f"{code:03d}", status or "-", body[:300].decode(errors="replace").replace("\n", " "))
+PYTHON
+}
+while :; do
+  read -r code status last < <(probe)
   if [[ $code == 200 && $status == ok ]]; then
     passes=$((passes + 1))
     if ((passes >= need)); then
@@ -34,7 +45,7 @@ except (ValueError, AttributeError):
     passes=0
   fi
   if (($(date +%s) >= deadline)); then
-    echo "::error::deploy gate: $url not healthy after ${timeout}s (last answer: HTTP $code $(head -c 300 "$body"))" >&2
+    echo "::error::deploy gate: $url not healthy after ${timeout}s (last answer: HTTP $code $last)" >&2
     exit 1
   fi
   sleep "$interval"

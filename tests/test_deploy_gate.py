@@ -1,5 +1,6 @@
 """The deploy gate (scripts/deploy_gate.sh) against the real app served by daphne."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ GATE = ROOT / "scripts" / "deploy_gate.sh"
 
 
 def _gate(base_url: str, timeout: int) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "GATE_TIMEOUT": str(timeout), "GATE_INTERVAL": "0.2", "GATE_PASSES": "3"}
+    env = {"PATH": os.environ["PATH"], "GATE_TIMEOUT": str(timeout), "GATE_INTERVAL": "0.2", "GATE_PASSES": "3"}
     return subprocess.run(["bash", str(GATE), base_url], env=env, capture_output=True, text=True, timeout=timeout + 60)
 
 
