@@ -81,5 +81,6 @@ def test_every_lock_file_is_either_audited_or_said_not_to_be() -> None:
     assert len(scans) == 4, result.stdout
     assert all("audited" in line for line in scans), result.stdout
     if any("NOT audited" in line for line in scans):
-        # Out of reach is never a pass when the database is required.
-        assert result.returncode == 3, result.stdout
+        # Out of reach is never a pass when the database is required (3, or 1 if
+        # another scan found a vulnerability).
+        assert result.returncode in (1, 3), result.stdout
