@@ -27,6 +27,7 @@ from django.db.migrations.operations import (
     RenameModel,
     RunPython,
     RunSQL,
+    SeparateDatabaseAndState,
 )
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
@@ -148,6 +149,13 @@ def test_a_contract_operation_is_found(operation: Operation, reason: str) -> Non
 )
 def test_an_expand_operation_passes(operation: Operation) -> None:
     assert _findings(operation) == []
+
+
+def test_a_state_only_move_passes_and_a_database_drop_inside_one_fails() -> None:
+    drop = DeleteModel("thing")
+    assert _findings(SeparateDatabaseAndState(state_operations=[drop], database_operations=[])) == []
+    [finding] = _findings(SeparateDatabaseAndState(state_operations=[drop], database_operations=[drop]))
+    assert "drops or renames" in finding.reason
 
 
 def test_a_required_column_on_a_table_new_in_this_release_passes() -> None:

@@ -106,11 +106,26 @@ def migration_findings(migration: Migration, before: ProjectState, released: Pro
     state = before.clone()
     name = f"{migration.app_label}.{migration.name}"
     for op in migration.operations:
-        reason = _operation_reason(op, migration.app_label, state, released)
-        if reason:
-            found.append(Finding(name, op.describe(), reason))
+        for judged, reason in _reasons(op, migration.app_label, state, released):
+            found.append(Finding(name, judged.describe(), reason))
         op.state_forwards(migration.app_label, state)
     return found
+
+
+def _reasons(
+    op: operations.base.Operation, app_label: str, state: ProjectState, released: ProjectState
+) -> list[tuple[operations.base.Operation, str]]:
+    if isinstance(op, operations.SeparateDatabaseAndState):
+        # Only what reaches the database matters: moving a model between apps
+        # in the state alone leaves the previous release's tables as they are.
+        db_state = state.clone()
+        judged = []
+        for inner in op.database_operations:
+            judged.extend(_reasons(inner, app_label, db_state, released))
+            inner.state_forwards(app_label, db_state)
+        return judged
+    reason = _operation_reason(op, app_label, state, released)
+    return [(op, reason)] if reason else []
 
 
 def _state_at(loader: MigrationLoader, keys: list[tuple[str, str]]) -> ProjectState:
