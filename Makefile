@@ -18,7 +18,7 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-
 # Application code scanned by bandit (tests and migrations excluded in pyproject.toml).
 APP_DIRS := accounts analytics checkins groups hucares notifications realtime
 
-.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check check clean lock lock-check bandit loadtest
+.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check check clean lock lock-check bandit loadtest migrations-check migrations-release deploy rollback k8s-validate audit
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -99,6 +99,29 @@ clients: install client-tools
 # The committed schema (docs/openapi.yaml): regenerate after an API change and commit the diff.
 openapi: install
 	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+# Expand/contract: an unreleased migration with an unmarked contract step fails (docs/operations.md, "Migrations").
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py check_migrations
+
+# At a release: every current migration joins deploy/released_migrations.txt (commit it with the tag).
+migrations-release: install
+	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py check_migrations --record
+
+# Kubernetes (deploy/k8s/, docs/operations.md "Deploy" and "Rollback"):
+# `make deploy ENV=staging IMAGE=ghcr.io/<owner>/hucares:<sha>`, `make rollback ENV=production [IMAGE=...]`.
+deploy:
+	scripts/deploy_k8s.sh $(ENV) $(IMAGE)
+
+rollback:
+	scripts/rollback.sh $(ENV) $(IMAGE)
+
+k8s-validate: install
+	scripts/k8s_validate.sh
+
+# Known vulnerabilities in requirements.lock (pip-audit) and the npm lock files (npm audit).
+audit: install
+	scripts/audit_deps.sh
 
 bandit: install
 	$(BIN)/bandit -c pyproject.toml -q -r $(APP_DIRS) --severity-level medium

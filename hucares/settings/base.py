@@ -6,6 +6,7 @@ channel layer, the local-memory cache and Celery tasks run inline. Setting
 the real service.
 """
 
+import copy
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+
+# A streaming replica for reads (hucares/core/routers.py): reads outside a
+# transaction go to it; writes, reads inside a transaction and every read
+# after a write in the same request or task stay on the primary. It gets the
+# primary's pool and connection checks, with its own address.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_READ_REPLICA: str | None = None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**copy.deepcopy(DATABASES["default"]), **env.db_url_config(DATABASE_REPLICA_URL)}
+    DATABASE_READ_REPLICA = "replica"
+DATABASE_ROUTERS = ["hucares.core.routers.ReplicaRouter"]
 
 # Seconds between checks of each process's idle pooled connections (hucares/core/pool.py); 0 turns them off.
 DB_POOL_CHECK_INTERVAL = env.float("DB_POOL_CHECK_INTERVAL", default=2.0)

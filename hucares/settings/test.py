@@ -11,7 +11,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
 from .base import *  # noqa: F403
-from .base import CHANNEL_LAYERS, LOGGING, PASSWORD_HASHERS
+from .base import CHANNEL_LAYERS, DATABASES, LOGGING, PASSWORD_HASHERS
 
 # Tasks run inline so a test sees their effect; the worker itself is covered
 # by the end-to-end tests that start one.
@@ -25,3 +25,13 @@ WHITENOISE_USE_FINDERS = True
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = os.environ.get("CHANNEL_LAYER_PREFIX", "hucares-test")
 LOGGING["root"]["level"] = "WARNING"
 STATIC_ROOT = None  # type: ignore[assignment]  # assets come from the finders in tests
+# A second alias on the same test database (its own connection), for the
+# replica router's tests; the router sends nothing to it unless a test sets
+# DATABASE_READ_REPLICA = "replica". Without a pool: a pool opened before the
+# test database exists would keep pointing at the database it was made for.
+DATABASES["replica"] = {
+    **DATABASES["default"],
+    "OPTIONS": {k: v for k, v in DATABASES["default"].get("OPTIONS", {}).items() if k != "pool"},
+    "TEST": {"MIRROR": "default"},
+}
+DATABASE_READ_REPLICA = None
