@@ -92,3 +92,11 @@ def test_account_deletion_describes_its_password_body() -> None:
     assert body["required"] is True
     assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/DeleteAccountRequest"}
     assert schema["components"]["schemas"]["DeleteAccountRequest"]["required"] == ["password"]
+
+
+def test_the_export_lists_its_typed_json_form_first() -> None:
+    schema = APIClient().get("/api/v1/schema/?format=json").json()
+
+    content = schema["paths"]["/api/v1/checkins/export"]["get"]["responses"]["200"]["content"]
+    assert list(content) == ["application/json", "text/csv"]
+    assert content["application/json"]["schema"] == {"type": "array", "items": {"$ref": "#/components/schemas/CheckIn"}}

@@ -1,4 +1,9 @@
-"""drf-spectacular post-processing: document the envelope around every response.
+"""drf-spectacular customisation: the schema says exactly what the server does.
+
+``ApiAutoSchema`` documents a DELETE's body and insists on strict request
+bodies; ``document_every_status`` lists on each operation the errors answered
+around its view; ``wrap_in_envelope`` documents the envelope around every
+response; ``document_idempotency_key`` the ``Idempotency-Key`` header.
 
 Views describe only their payload; this hook wraps each JSON success response
 in ``{success, data, message?, meta}`` (with ``meta.pagination`` on lists) as a
