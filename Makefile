@@ -18,7 +18,7 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-
 # Application code scanned by bandit (tests and migrations excluded in pyproject.toml).
 APP_DIRS := accounts analytics checkins groups hucares notifications realtime
 
-.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check check clean lock lock-check bandit loadtest migrations-check migrations-release deploy rollback k8s-validate audit
+.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check frame-types check clean lock lock-check bandit loadtest migrations-check migrations-release deploy rollback k8s-validate audit
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -51,17 +51,26 @@ typecheck: install
 schema: install
 	DJANGO_SETTINGS_MODULE=hucares.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-# The browser client (web/): types generated from the committed OpenAPI schema
-# (docs/openapi.yaml), `tsc --strict --checkJs` over the modules, the SDK's unit tests, and the
-# vendored modules compared with the locked packages. Needs Node and npm;
+# The browser client (web/): the SDK's frame types (web/static/web/sdk/frames.d.ts) generated again
+# from docs/asyncapi.yaml and compared with the committed ones, types generated from the committed
+# OpenAPI schema (docs/openapi.yaml), `tsc --strict --checkJs` over the modules, the SDK's unit
+# tests, and the vendored modules compared with the locked packages. Needs Node and npm;
 # `make run` does not.
 web-check:
 	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@tmp=$$(mktemp); (cd web && node scripts/frame-types.mjs ../docs/asyncapi.yaml) > "$$tmp"; \
+	if diff -u web/static/web/sdk/frames.d.ts "$$tmp"; then rm -f "$$tmp"; \
+	else rm -f "$$tmp"; echo "web/static/web/sdk/frames.d.ts is stale: run make frame-types" >&2; exit 1; fi
 	cd web && npx openapi-typescript ../docs/openapi.yaml -o types/api.d.ts --silent
 	cd web && npx tsc -p jsconfig.json
 	cd web && node --test test/*.test.js
 	cmp web/node_modules/openapi-fetch/dist/index.mjs web/static/web/vendor/openapi-fetch/index.mjs
 	cmp web/node_modules/openapi-fetch/dist/index.d.mts web/static/web/vendor/openapi-fetch/index.d.mts
+
+# Regenerate the SDK's frame types after a change of docs/asyncapi.yaml; commit the diff.
+frame-types:
+	(cd web && node scripts/frame-types.mjs ../docs/asyncapi.yaml) > web/static/web/sdk/frame-types.tmp
+	mv web/static/web/sdk/frame-types.tmp web/static/web/sdk/frames.d.ts
 
 lock: install
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt

@@ -313,41 +313,38 @@ def _void_one_time_tokens(user: User) -> list[str]:
     ]
 
 
-def _cooldown_keys(user: User) -> list[str]:
+def _cooldown_key(user: User) -> str:
+    # Keyed by the address alone, not the user: a user who fixes a typo in the
+    # address they signed up with must be mailed at the new one at once, while
+    # no address gets a second mail within the cooldown, whichever account asks.
     # The address is hashed: cache keys end up in Redis dumps and monitors.
-    return [f"auth:verify-cooldown:user:{user.pk}", f"auth:verify-cooldown:address:{_digest(user.email)}"]
+    return f"auth:verify-cooldown:address:{_digest(user.email)}"
 
 
 def _cooldown_take(user: User) -> int:
-    """Start the verification-email cooldown of the user and the address.
+    """Start the verification-email cooldown of the user's address.
 
-    Returns 0 when both were free (an email may go), else the seconds to wait.
+    Returns 0 when it was free (an email may go), else the seconds to wait.
     ``cache.add`` is atomic, so two concurrent requests cannot both send.
     """
     if not settings.RATELIMIT_ENABLE:
         return 0
     seconds = settings.VERIFICATION_EMAIL_COOLDOWN_SECONDS
-    taken = [cache.add(key, 1, timeout=seconds) for key in _cooldown_keys(user)]
-    if all(taken):
-        return 0
-    for key, mine in zip(_cooldown_keys(user), taken, strict=True):
-        if mine:
-            cache.delete(key)  # this attempt sends nothing: leave the other key's clock alone
-    return seconds
+    return 0 if cache.add(_cooldown_key(user), 1, timeout=seconds) else seconds
 
 
 def email_verification_request(*, user: User) -> None:
     """Send a verification email once the current transaction commits.
 
-    Silently skipped while the user or the address is in its cooldown (a
-    flood by alternating email changes); the user can resend afterwards.
+    Silently skipped while the address is in its cooldown (a flood by
+    alternating email changes); the user can resend afterwards.
     """
     if not _cooldown_take(user):
         _queue_verification_email(user)
 
 
 def email_verification_resend(*, user: User) -> None:
-    """``POST /auth/resend-verification``: 429 while the user or the address is in its cooldown."""
+    """``POST /auth/resend-verification``: 429 while the address is in its cooldown."""
     wait = _cooldown_take(user)
     if wait:
         security_event(RATE_LIMITED, user_id=user.pk, group="resend-verification")

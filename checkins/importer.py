@@ -205,8 +205,30 @@ def _parse_instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def _local_day(value: Any, tz: ZoneInfo, today: date) -> date | str:
-    """The local calendar day of an old ``weekStartDate`` (a UTC instant of local midnight), or why not."""
+# A Monday, counted from for the nearest Monday to an instant.
+_A_MONDAY = datetime(2024, 1, 1, tzinfo=UTC)
+_WEEK = timedelta(days=7)
+
+
+def _nearest_monday(instant: datetime) -> date:
+    """The Monday whose midnight (in UTC) is nearest to ``instant``.
+
+    The old app wrote the local Monday midnight of its device, and every
+    offset in use (-12 h to +14 h) puts that instant less than half a day
+    from the UTC midnight of the same Monday, so the nearest one is it.
+    """
+    weeks = round((instant - _A_MONDAY) / _WEEK)
+    return (_A_MONDAY + weeks * _WEEK).date()
+
+
+def _local_day(value: Any, tz: ZoneInfo, today: date) -> tuple[date, str | None] | str:
+    """The local calendar day of an old ``weekStartDate`` (a UTC instant of local midnight) and a warning, or why
+    the entry is refused.
+
+    When the zone does not make the instant a local Monday midnight, the file was written in another zone (the
+    browser's when importing differs from the old device's): the week meant is the Monday nearest to the instant.
+    """
+    note = None
     if isinstance(value, str) and len(value) == 10:
         try:
             day = date.fromisoformat(value)
@@ -216,10 +238,17 @@ def _local_day(value: Any, tz: ZoneInfo, today: date) -> date | str:
         instant = _parse_instant(value)
         if instant is None:
             return "weekStartDate must be an ISO 8601 date-time string"
-        day = instant.astimezone(tz).date()
+        local = instant.astimezone(tz)
+        day = local.date()
+        if local.weekday() != 0 or local.time() != datetime.min.time():
+            day = _nearest_monday(instant)
+            note = (
+                f"weekStartDate {str(value)[:40]} is not a Monday midnight in {tz.key}; "
+                f"taken as the week of Monday {day.isoformat()}, the nearest Monday"
+            )
     if not EARLIEST_DAY <= day <= today + timedelta(days=1):
         return f"weekStartDate {day.isoformat()} is out of range"
-    return day
+    return day, note
 
 
 def _parse_entry(index: int, raw: Any, profile_id: str, tz: ZoneInfo, parsed: Parsed) -> Entry | str:
@@ -234,9 +263,12 @@ def _parse_entry(index: int, raw: Any, profile_id: str, tz: ZoneInfo, parsed: Pa
         problem = _score_problem(name, raw.get(name))
         if problem:
             return problem
-    day = _local_day(raw.get("weekStartDate"), tz, timezone.now().astimezone(tz).date())
-    if isinstance(day, str):
-        return day
+    local_day = _local_day(raw.get("weekStartDate"), tz, timezone.now().astimezone(tz).date())
+    if isinstance(local_day, str):
+        return local_day
+    day, note = local_day
+    if note is not None:
+        parsed.warn(index, note)
     scores = {name: int(raw[name]) for name in SCORE_NAMES}
     expected = scores["productive"] + scores["satisfied"] + scores["body"] - scores["care"]
     if "huCaresScore" in raw and raw["huCaresScore"] != expected:

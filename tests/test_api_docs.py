@@ -146,3 +146,25 @@ def test_swagger_ui_is_told_not_to_call_the_online_validator(api_client: APIClie
     assert '"validatorUrl": null' in script
     literal_urls = re.findall(r"https?://[^\s\"'`]+", script)
     assert _foreign(literal_urls, ORIGIN) == []
+
+
+def _payload(asyncapi: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
+    payload = message["payload"]
+    if "$ref" in payload:
+        payload = asyncapi["components"]["schemas"][payload["$ref"].rsplit("/", 1)[-1]]
+    return dict(payload)
+
+
+def test_every_stream_event_requires_its_cursor(asyncapi: dict[str, Any]) -> None:
+    description = asyncapi["info"]["description"]
+    listed = description.split("Every event of the user's stream (", 1)[1].split(")", 1)[0]
+    stream = set(re.findall(r"`([a-z-]+)`", listed))
+    assert {"friend-checkin-deleted", "profile-updated", "notifications-read-all"} <= stream
+    messages = {message["name"]: message for message in asyncapi["components"]["messages"].values()}
+    for name in stream:
+        payload = _payload(asyncapi, messages[name])
+        assert "cursor" in payload["required"], f"{name} does not require cursor"
+    for name, message in messages.items():
+        payload = _payload(asyncapi, message)
+        if "cursor" in payload.get("properties", {}):
+            assert "cursor" in payload["required"], f"{name} has a cursor it does not require"

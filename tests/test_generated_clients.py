@@ -48,6 +48,8 @@ def test_the_generated_python_client_runs_a_whole_journey(live_daphne: str, tmp_
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
     assert "ok  duplicate check-in: 409 ErrorEnvelope" in journey
+    assert "ok  export: 200 list[CheckIn] (a file, not an envelope)" in journey
+    assert "ok  delete account: 204" in journey
     assert journey.rstrip().endswith("journey complete"), journey
 
 

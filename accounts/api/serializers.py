@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.preferences import WEEKDAYS, default_notification_preferences, default_privacy_settings
 from accounts.serializers import avatar_url
 from hucares.core.api import StrictIntegerField
+from hucares.core.serializers import StrictSerializer
 
 from .fields import StrictBooleanField, StrictCharField, StrictEmailField
 
@@ -24,15 +25,10 @@ _TIMEZONES = frozenset(available_timezones())
 # the field names below are camelCase too.
 
 
-class StrictKeysSerializer(serializers.Serializer[dict[str, Any]]):
+class StrictKeysSerializer(StrictSerializer):
     """A settings object: every key optional, unknown keys refused."""
 
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown setting."] for key in unknown})
-        return super().to_internal_value(data)
+    unknown_message = "Unknown setting."
 
 
 class EmailPreferencesSerializer(StrictKeysSerializer):
@@ -108,7 +104,7 @@ username_field_validators = [
 ]
 
 
-class ProfileUpdateSerializer(serializers.Serializer[dict[str, Any]]):
+class ProfileUpdateSerializer(StrictSerializer):
     """Every field optional; preferences merge onto what is stored."""
 
     username = StrictCharField(min_length=3, max_length=20, validators=username_field_validators, required=False)
@@ -129,13 +125,13 @@ def token_field() -> StrictCharField:
     return StrictCharField(max_length=TOKEN_MAX_LENGTH)
 
 
-class RegisterSerializer(serializers.Serializer[dict[str, Any]]):
+class RegisterSerializer(StrictSerializer):
     username = StrictCharField(min_length=3, max_length=20, validators=username_field_validators)
     email = StrictEmailField(max_length=255)
     password = password_field()
 
 
-class LoginSerializer(serializers.Serializer[dict[str, Any]]):
+class LoginSerializer(StrictSerializer):
     email = StrictCharField(max_length=255, required=False, help_text="Email or username is required.")
     username = StrictCharField(max_length=255, required=False)
     password = password_field()
@@ -146,38 +142,38 @@ class LoginSerializer(serializers.Serializer[dict[str, Any]]):
         return attrs
 
 
-class RefreshSerializer(serializers.Serializer[dict[str, Any]]):
+class RefreshSerializer(StrictSerializer):
     refresh_token = token_field()
 
 
-class LogoutSerializer(serializers.Serializer[dict[str, Any]]):
+class LogoutSerializer(StrictSerializer):
     refresh_token = StrictCharField(max_length=TOKEN_MAX_LENGTH, required=False)
     all = StrictBooleanField(required=False, default=False)
 
 
-class ForgotPasswordSerializer(serializers.Serializer[dict[str, Any]]):
+class ForgotPasswordSerializer(StrictSerializer):
     email = StrictEmailField(max_length=255)
 
 
-class ResetPasswordSerializer(serializers.Serializer[dict[str, Any]]):
+class ResetPasswordSerializer(StrictSerializer):
     token = token_field()
     new_password = password_field()
 
 
-class VerifyEmailSerializer(serializers.Serializer[dict[str, Any]]):
+class VerifyEmailSerializer(StrictSerializer):
     token = token_field()
 
 
-class ChangePasswordSerializer(serializers.Serializer[dict[str, Any]]):
+class ChangePasswordSerializer(StrictSerializer):
     current_password = password_field()
     new_password = password_field()
 
 
-class DeleteAccountSerializer(serializers.Serializer[dict[str, Any]]):
+class DeleteAccountSerializer(StrictSerializer):
     password = password_field()
 
 
-class AvatarUploadSerializer(serializers.Serializer[dict[str, Any]]):
+class AvatarUploadSerializer(StrictSerializer):
     avatar = serializers.FileField(allow_empty_file=False)
 
 

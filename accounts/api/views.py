@@ -279,10 +279,11 @@ class ResendVerificationView(APIView):
     @api_operation(
         summary="Send the verification email again",
         description="Sends a new verification link (the previous one stops working). When the email is "
-        "already verified nothing is sent and the message says so. One email per user and per address "
-        "every `VERIFICATION_EMAIL_COOLDOWN_SECONDS` (300).",
+        "already verified nothing is sent and the message says so. One email per address every "
+        "`VERIFICATION_EMAIL_COOLDOWN_SECONDS` (300), whichever account asks; a change of address mails "
+        "the new one at once.",
         access="Signed-in users.",
-        errors=[(RateLimited, "a verification email went to this user or this address within the cooldown")],
+        errors=[(RateLimited, "a verification email went to this address within the cooldown")],
         operation_id="auth_resend_verification",
         tags=["auth"],
         request=None,

@@ -153,7 +153,28 @@ def test_an_address_gets_no_second_verification_email_within_the_cooldown(
         # The address is free again; another account takes it at once.
         services.profile_update(user=other, email="victim@example.com")
 
-    assert [message.to for message in mail.outbox] == [["victim@example.com"]]
+    assert [message.to for message in mail.outbox] == [["victim@example.com"], ["elsewhere@example.com"]]
+
+
+@pytest.mark.usefixtures("ratelimits_on")
+def test_changing_the_email_right_after_signing_up_mails_the_new_address(django_capture_on_commit_callbacks) -> None:
+    client = APIClient()
+    with django_capture_on_commit_callbacks(execute=True):
+        signup = client.post(
+            "/api/v1/auth/register",
+            {"username": "typo_fixer", "email": "typo@exmaple.com", "password": DEFAULT_PASSWORD},
+            format="json",
+        )
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {signup.json()['data']['accessToken']}")
+    with django_capture_on_commit_callbacks(execute=True):
+        fixed = client.patch("/api/v1/users/profile", {"email": "typo@example.com"}, format="json")
+        # Switching back and forth mails each address once within the cooldown, no more.
+        client.patch("/api/v1/users/profile", {"email": "typo@exmaple.com"}, format="json")
+        client.patch("/api/v1/users/profile", {"email": "typo@example.com"}, format="json")
+
+    assert signup.status_code == 201
+    assert fixed.status_code == 200
+    assert [message.to for message in mail.outbox] == [["typo@exmaple.com"], ["typo@example.com"]]
 
 
 # --- login limits -----------------------------------------------------------------------------------

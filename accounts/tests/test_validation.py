@@ -175,9 +175,10 @@ def test_form_encoded_body_is_an_unsupported_media_type() -> None:
     assert response.status_code == 415
 
 
-def test_unknown_fields_are_ignored(user: User) -> None:
+def test_unknown_fields_are_refused_by_name(user: User) -> None:
     response = APIClient().post(
         "/api/v1/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD, "rememberMe": True}, format="json"
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert fields_of(response) == {"rememberMe"}

@@ -47,8 +47,10 @@ class LocalStorageImportView(APIView):
         description="Imports the old client's export object or its raw localStorage key map (each value a "
         "JSON string; keys are read as the old client wrote them). An optional `timezone` (IANA) in the "
         "body says how to read the old `weekStartDate` instants; the caller's profile timezone "
-        "otherwise. Scores must be JSON integers 1-10: other entries are skipped with a reason per "
-        "index, as are other people's check-ins and duplicate ids. With `dryRun=true` nothing is kept "
+        "otherwise. An instant that is not a local Monday midnight in that zone (the old device was "
+        "elsewhere) is taken as the Monday nearest to it, with a warning. Scores must be JSON integers "
+        "1-10: other entries are skipped with a reason per index, as are other people's check-ins and "
+        "duplicate ids. With `dryRun=true` nothing is kept "
         "and the answer is 200 with `importId: null`; a real import answers 201. An import sends no "
         "live events or notifications.",
         access="Signed-in users; the data is imported into the caller's account.",

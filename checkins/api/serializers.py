@@ -3,13 +3,14 @@ from typing import Any
 from rest_framework import serializers
 
 from hucares.core.api import StrictIntegerField
+from hucares.core.serializers import StrictSerializer
 
 
 def _score() -> StrictIntegerField:
     return StrictIntegerField(min_value=1, max_value=10)
 
 
-class CheckInWriteSerializer(serializers.Serializer[Any]):
+class CheckInWriteSerializer(StrictSerializer):
     """The editable fields of a check-in; scores are whole numbers 1-10."""
 
     productive = _score()

@@ -300,11 +300,13 @@ class CheckInExportView(APIView):
         tags=TAG,
         extensions={NO_ENVELOPE: True},
         parameters=[OpenApiParameter("format", str, enum=["csv", "json"], default="json")],
+        # JSON first: generated clients type the answer by its first media type.
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every own check-in as CSV."),
             (200, "application/json"): OpenApiResponse(
-                CheckInSerializer(many=True), description="Every own check-in as a JSON array (no envelope)."
+                CheckInSerializer(many=True),
+                description="Every own check-in: a JSON array (no envelope) by default, CSV with `format=csv`.",
             ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
         },
     )
     def get(self, request: Request) -> StreamingHttpResponse:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from checkins.importer import parse_export
 from checkins.models import CheckIn, LocalStorageImport
 from groups.models import Group, GroupMembership, Role
 from groups.tests.factories import GroupFactory, MembershipFactory
@@ -103,11 +104,56 @@ def test_raw_key_map_is_imported_in_the_profile_timezone(user, client_for) -> No
     assert Group.objects.get().name == "Sunday Crew"
 
 
-def test_east_of_utc_read_as_utc_falls_on_sunday_and_is_filed_under_its_week(user, client_for) -> None:
+def _week_notes(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [warning for warning in data["warnings"] if "weekStartDate" in warning["message"]]
+
+
+def test_berlin_export_read_as_utc_files_each_check_in_under_the_week_meant(user, client_for) -> None:
     data = post(client_for(user), {**load("export-berlin.json"), "timezone": "UTC"}).json()["data"]
-    # 2025-08-31T22:00Z is Sunday in UTC: the weekly period is the Monday before.
-    assert rows(user)[0][0] == "2025-08-25"
-    assert {"index": 0, "message": "weekStartDate 2025-08-31 filed under the period 2025-08-25"} in data["warnings"]
+
+    # 2025-08-31T22:00Z is Sunday evening in UTC but Monday midnight in Berlin: the week of 1 September.
+    assert rows(user) == BERLIN
+    notes = _week_notes(data)
+    assert [note["index"] for note in notes] == list(range(12))
+    assert notes[0]["message"] == (
+        "weekStartDate 2025-08-31T22:00:00.000Z is not a Monday midnight in UTC; "
+        "taken as the week of Monday 2025-09-01, the nearest Monday"
+    )
+
+
+def test_new_york_export_read_as_utc_files_each_check_in_under_the_week_meant(user, client_for) -> None:
+    data = post(client_for(user), {**load("raw-keys-newyork.json"), "timezone": "UTC"}).json()["data"]
+
+    assert data["timezone"] == "UTC"
+    assert rows(user) == NEW_YORK
+    assert [note["index"] for note in _week_notes(data)] == list(range(6))
+
+
+@pytest.mark.parametrize(
+    ("fixture", "zone", "expected"),
+    [("export-berlin.json", "Europe/Berlin", BERLIN), ("raw-keys-newyork.json", "America/New_York", NEW_YORK)],
+)
+def test_export_read_in_its_own_zone_needs_no_week_inference(user, client_for, fixture, zone, expected) -> None:
+    data = post(client_for(user), {**load(fixture), "timezone": zone}).json()["data"]
+
+    assert rows(user) == expected
+    assert _week_notes(data) == []
+
+
+@pytest.mark.parametrize("offset", range(-12, 15))
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Etc/GMT+12"])
+def test_a_local_monday_midnight_of_any_offset_is_that_monday_in_any_zone(offset: int, zone: str) -> None:
+    device = datetime.timezone(datetime.timedelta(hours=offset))
+    instant = datetime.datetime(2025, 3, 10, tzinfo=device).astimezone(datetime.UTC)
+    scores = {"productive": 5, "satisfied": 5, "body": 5, "care": 5}
+    document = {
+        "userProfile": {"id": "me"},
+        "checkIns": [{"userId": "me", "weekStartDate": instant.isoformat(), **scores}],
+    }
+
+    parsed = parse_export(document, zone)
+
+    assert [entry.local_day for entry in parsed.entries] == [datetime.date(2025, 3, 10)]
 
 
 def test_second_import_of_the_same_file_adds_nothing(user, client_for) -> None:

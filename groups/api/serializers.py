@@ -6,6 +6,7 @@ from rest_framework import serializers
 from accounts.serializers import PublicUserSerializer
 from groups.models import CheckInFrequency, Group, GroupMembership, Role
 from hucares.core.api import StrictIntegerField
+from hucares.core.serializers import StrictSerializer
 
 from .fields import TimezoneField
 
@@ -70,7 +71,7 @@ class GroupSerializer(serializers.ModelSerializer[Group]):
         return enabled
 
 
-class GroupWriteSerializer(serializers.Serializer[Any]):
+class GroupWriteSerializer(StrictSerializer):
     name = serializers.CharField(min_length=1, max_length=100)
     description = serializers.CharField(max_length=1000, allow_blank=True, required=False)
     is_private = serializers.BooleanField(required=False)
@@ -80,11 +81,11 @@ class GroupWriteSerializer(serializers.Serializer[Any]):
     timezone = TimezoneField(required=False)
 
 
-class JoinSerializer(serializers.Serializer[Any]):
+class JoinSerializer(StrictSerializer):
     access_code = serializers.CharField(max_length=32)
 
 
-class InviteSerializer(serializers.Serializer[Any]):
+class InviteSerializer(StrictSerializer):
     username = serializers.CharField(max_length=20, required=False)
     email = serializers.EmailField(max_length=255, required=False)
 
@@ -100,13 +101,13 @@ class InviteResultSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField(allow_null=True, help_text="The invited address (email invites); null by username.")
 
 
-class MembershipSettingsSerializer(serializers.Serializer[Any]):
+class MembershipSettingsSerializer(StrictSerializer):
     notification_enabled = serializers.BooleanField(
         help_text="false mutes this group for the caller: no notifications or reminders from it."
     )
 
 
-class RoleSerializer(serializers.Serializer[Any]):
+class RoleSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 

@@ -55,6 +55,8 @@ from .errors import (
 ErrorSpec = type[ApplicationError] | tuple[type[ApplicationError], str]
 
 ANONYMOUS = "x-anonymous"
+# A DELETE that takes a body (hucares.core.schema.ApiAutoSchema documents it).
+DELETE_BODY = "x-delete-body"
 ENVELOPE_META = "x-envelope-meta"
 AUTH_ERRORS: tuple[ErrorSpec, ...] = (
     (NotAuthenticated, "no `Authorization: Bearer <access token>` header"),
@@ -106,7 +108,7 @@ def _errors_markdown(errors: list[tuple[type[ApplicationError], str]]) -> str:
     return "\n".join(["**Errors**", "", "| Status | Code | When |", "|---|---|---|", *rows])
 
 
-def _error_example(cls: type[ApplicationError]) -> dict[str, Any]:
+def error_example(cls: type[ApplicationError]) -> dict[str, Any]:
     error: dict[str, Any] = {"code": cls.code, "message": cls.message}
     if cls.code == ValidationFailed.code:
         error["details"] = [{"field": "name", "message": "This field is required."}]
@@ -127,7 +129,7 @@ def error_responses(errors: list[tuple[type[ApplicationError], str]]) -> dict[in
             response=OpenApiTypes.OBJECT,  # replaced by the ErrorEnvelope schema in hucares.core.schema
             description="Error: " + ", ".join(f"`{cls.code}`" for cls, _ in entries),
             examples=[
-                OpenApiExample(cls.code, value=_error_example(cls), status_codes=[status], response_only=True)
+                OpenApiExample(cls.code, value=error_example(cls), status_codes=[status], response_only=True)
                 for cls, _ in entries
             ],
         )
@@ -161,6 +163,7 @@ def api_operation(
     def decorate(view_method: Any) -> Any:
         # The method's name is its HTTP method: unsafe ones take an Idempotency-Key (hucares.core.idempotency).
         unsafe = view_method.__name__ in UNSAFE_METHODS
+        marks = {**extensions, DELETE_BODY: True} if has_body and view_method.__name__ == "delete" else extensions
         all_errors = operation_errors(
             errors, anonymous=anonymous, has_body=has_body, unsafe=unsafe, infrastructure=infrastructure
         )
@@ -169,7 +172,7 @@ def api_operation(
             summary=summary,
             description=text,
             responses={**(responses or {}), **error_responses(all_errors)},
-            extensions=extensions or None,
+            extensions=marks or None,
             **schema,
         )(view_method)
 

@@ -1,4 +1,9 @@
-"""drf-spectacular post-processing: document the envelope around every response.
+"""drf-spectacular customisation: the schema says exactly what the server does.
+
+``ApiAutoSchema`` documents a DELETE's body and insists on strict request
+bodies; ``document_every_status`` lists on each operation the errors answered
+around its view; ``wrap_in_envelope`` documents the envelope around every
+response; ``document_idempotency_key`` the ``Idempotency-Key`` header.
 
 Views describe only their payload; this hook wraps each JSON success response
 in ``{success, data, message?, meta}`` (with ``meta.pagination`` on lists) as a
@@ -11,7 +16,13 @@ with ``extensions={NO_ENVELOPE: True}``.
 
 from typing import Any
 
-from .apidoc import ANONYMOUS, ENVELOPE_META
+from drf_spectacular.drainage import warn
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.serializers import BaseSerializer
+
+from .apidoc import ANONYMOUS, DELETE_BODY, ENVELOPE_META, error_example
+from .errors import ApplicationError, NotAcceptable, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from .serializers import StrictSerializer
 
 Schema = dict[str, Any]
 
@@ -207,6 +218,67 @@ def _document_operation(operation: Schema, components: dict[str, Schema], exampl
     )
 
 
+# What the framework answers whatever the view: an ``Accept`` without JSON; on every unsafe method a body
+# over the size limit (read by the JSON parser and by the Idempotency-Key check) or of another media type,
+# even where the operation takes none; a query parameter that is not valid (``page=0``, ``limit=abc``).
+ALWAYS: tuple[tuple[type[ApplicationError], str], ...] = (
+    (NotAcceptable, "the `Accept` header admits no `application/json`"),
+)
+ON_UNSAFE: tuple[tuple[type[ApplicationError], str], ...] = (
+    (PayloadTooLarge, "the body is over the request size limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`, 6 MB)"),
+    (UnsupportedMediaType, "a body is sent that is not `application/json`"),
+)
+ON_QUERY: tuple[tuple[type[ApplicationError], str], ...] = (
+    (ValidationFailed, "a query parameter is not valid (e.g. `page=0`, `limit=abc`); `details` names it"),
+)
+ERROR_TABLE_HEADER = "| Status | Code | When |\n|---|---|---|\n"
+
+
+def _listed(operation: Schema, cls: type[ApplicationError]) -> bool:
+    response = operation.get("responses", {}).get(str(cls.status), {})
+    examples = response.get("content", {}).get("application/json", {}).get("examples", {})
+    return any(example.get("value", {}).get("error", {}).get("code") == cls.code for example in examples.values())
+
+
+def _add_error(operation: Schema, cls: type[ApplicationError], when: str) -> None:
+    """The error as ``api_operation`` would have declared it: a response with its example, a row in the table."""
+    response = operation.setdefault("responses", {}).setdefault(
+        str(cls.status),
+        {"content": {"application/json": {"schema": {"type": "object"}, "examples": {}}}, "description": "Error: "},
+    )
+    content = response["content"]["application/json"]
+    content.setdefault("examples", {})[cls.code.replace("_", "")] = {
+        "value": error_example(cls),
+        "summary": cls.code,
+    }
+    codes = [example["summary"] for example in content["examples"].values()]
+    response["description"] = "Error: " + ", ".join(f"`{code}`" for code in codes)
+    head, _, table = operation.get("description", "").partition(ERROR_TABLE_HEADER)
+    rows = [*table.splitlines(), f"| {cls.status} | `{cls.code}` | {when} |"]
+    operation["description"] = head + ERROR_TABLE_HEADER + "\n".join(sorted(rows, key=_row_key))
+
+
+def _row_key(row: str) -> tuple[str, str]:
+    status, code = row.split(" | ")[0:2]
+    return status, code
+
+
+def document_every_status(result: Schema, generator: Any, request: Any, public: bool) -> Schema:
+    """Add to each operation the errors the framework answers around its view (``ALWAYS``, ``ON_UNSAFE``,
+    ``ON_QUERY``), so that every status the server can answer is listed (tests/test_api_statuses.py)."""
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            shared = [*ALWAYS, *(ON_UNSAFE if method in UNSAFE_OPERATIONS else ())]
+            if any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
+                shared.extend(ON_QUERY)
+            missing = [(cls, when) for cls, when in shared if not _listed(operation, cls)]
+            for cls, when in missing:
+                _add_error(operation, cls, when)
+            if missing:
+                operation["responses"] = dict(sorted(operation["responses"].items()))
+    return result
+
+
 def wrap_in_envelope(result: Schema, generator: Any, request: Any, public: bool) -> Schema:
     components = result.setdefault("components", {}).setdefault("schemas", {})
     examples = result["components"].setdefault("examples", {})
@@ -261,3 +333,44 @@ def document_idempotency_key(result: Schema, generator: Any, request: Any, publi
             if method in UNSAFE_OPERATIONS:
                 operation.setdefault("parameters", []).append(reference)
     return result
+
+
+def _serializer_class(declared: Any) -> type | None:
+    if isinstance(declared, BaseSerializer):
+        return type(declared)
+    if isinstance(declared, type) and issubclass(declared, BaseSerializer):
+        return declared
+    return None
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's ``AutoSchema``, plus two things the API needs of every operation.
+
+    A DELETE that takes a body (``DELETE /users/account`` needs the password) documents it: drf-spectacular
+    leaves request bodies out on DELETE, and without one no generated client can send it. And every JSON
+    request body is a ``StrictSerializer``, so that what the schema types is what the server accepts:
+    another one is a warning, which fails ``make schema``.
+    """
+
+    def get_operation(
+        self, path: str, path_regex: str, path_prefix: str, method: str, registry: Any
+    ) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None or method.lower() not in UNSAFE_OPERATIONS:
+            return operation
+        delete_body = operation.pop(DELETE_BODY, False)
+        if method == "DELETE" and not delete_body:
+            return operation
+        declared = self.get_request_serializer()
+        serializer_class = _serializer_class(declared)
+        if serializer_class is None:
+            return operation
+        if not issubclass(serializer_class, StrictSerializer):
+            warn(f"{serializer_class.__name__} is the body of {method} {path} but not a StrictSerializer")
+        if delete_body:
+            component = self.resolve_serializer(serializer_class, "request")
+            body = {"content": {"application/json": {"schema": component.ref}}, "required": True}
+            responses = operation.pop("responses")
+            # Before the responses, where the other operations have theirs.
+            operation = {**operation, "requestBody": body, "responses": responses}
+        return operation

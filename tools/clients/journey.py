@@ -31,6 +31,7 @@ from hucares_client.api.groups import groups_create, groups_join, groups_leave, 
 from hucares_client.api.migration import migration_localstorage_import
 from hucares_client.api.notifications import notifications_list, notifications_read_all
 from hucares_client.api.users import (
+    users_account_delete,
     users_avatar_upload,
     users_profile_partial_update,
     users_profile_retrieve,
@@ -40,11 +41,13 @@ from hucares_client.models import (
     AuthResultEnvelope,
     AvatarResultEnvelope,
     AvatarUploadRequest,
+    CheckIn,
     CheckInEnvelope,
     CheckInHistoryPage,
     CheckInSubmitRequest,
     ComparisonEnvelope,
     CurrentPeriodPage,
+    DeleteAccountRequest,
     EmptyEnvelope,
     ErrorEnvelope,
     EventPageEnvelope,
@@ -166,10 +169,11 @@ def analytics_and_more(ada: AuthenticatedClient, bob: AuthenticatedClient, group
     found = expect("search", users_search.sync_detailed(client=ada, q="jb"), 200, PublicUserPage)
     assert found.data, "bob is found by a username prefix"
     export = checkins_export.sync_detailed(client=bob)
-    if export.status_code != 200 or not isinstance(export.parsed, str):
-        raise SystemExit(f"export: {export.status_code}")
-    assert len(json.loads(export.parsed)) == 1
-    print("ok  export: 200 str (a file, not an envelope)")
+    if export.status_code != 200 or not isinstance(export.parsed, list):
+        raise SystemExit(f"export: {export.status_code} {type(export.parsed).__name__}")
+    assert [type(row) for row in export.parsed] == [CheckIn], export.parsed
+    assert len(json.loads(export.content)) == 1
+    print("ok  export: 200 list[CheckIn] (a file, not an envelope)")
     old_data = MigrationLocalstorageImportBody.from_dict(
         {"userProfile": {"id": "old-1"}, "groups": [], "checkIns": [], "timezone": "UTC"}
     )
@@ -187,7 +191,8 @@ def analytics_and_more(ada: AuthenticatedClient, bob: AuthenticatedClient, group
 
 def main(base_url: str) -> None:
     suffix = uuid.uuid4().hex[:6]
-    ada, _ = sign_up(base_url, f"ja{suffix}")
+    ada_name = f"ja{suffix}"
+    ada, _ = sign_up(base_url, ada_name)
     bob, bob_refresh = sign_up(base_url, f"jb{suffix}")
     expect("profile", users_profile_retrieve.sync_detailed(client=bob), 200, UserProfileEnvelope)
     change = PatchedProfileUpdateRequest(timezone="Europe/Berlin")
@@ -208,7 +213,22 @@ def main(base_url: str) -> None:
     expect("logout", auth_logout.sync_detailed(client=bob, body=LogoutRequest()), 200, MessageEnvelope)
     gone = expect("after logout", users_profile_retrieve.sync_detailed(client=bob), 401, ErrorEnvelope)
     assert gone.error.code == "TOKEN_INVALID", gone.error.code
+    delete_account(base_url, ada, ada_name)
     print("journey complete")
+
+
+def delete_account(base_url: str, client: AuthenticatedClient, name: str) -> None:
+    """The password is the body of the DELETE: a wrong one is refused, the right one deletes the account."""
+    wrong = users_account_delete.sync_detailed(client=client, body=DeleteAccountRequest(password="not-" + PASSWORD))
+    refused = expect("delete account, wrong password", wrong, 400, ErrorEnvelope)
+    assert refused.error.code == "VALIDATION_ERROR", refused.error.code
+    deleted = users_account_delete.sync_detailed(client=client, body=DeleteAccountRequest(password=PASSWORD))
+    if deleted.status_code != 204:
+        raise SystemExit(f"delete account: expected 204, got {deleted.status_code}: {deleted.content[:500]!r}")
+    print("ok  delete account: 204")
+    login = LoginRequest(email=f"{name}@example.com", password=PASSWORD)
+    after = auth_login.sync_detailed(client=Client(base_url=base_url), body=login)
+    expect("login after deletion", after, 401, ErrorEnvelope)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,14 @@ export async function journey(baseUrl: string): Promise<void> {
   await api.POST("/api/v1/notifications/read-all");
   await api.GET("/api/v1/users/search", { params: { query: { q: "ts" } } });
   await api.GET("/api/v1/checkins/export", { params: { query: { format: "csv" } }, parseAs: "text" });
+  // The JSON form is typed (an array of CheckIn, not wrapped in the envelope): a client that reads only
+  // application/json gets it as such.
+  const jsonOnly = createClient<paths, "application/json">({
+    baseUrl,
+    headers: { Authorization: `Bearer ${session.accessToken}` },
+  });
+  const exported = await jsonOnly.GET("/api/v1/checkins/export");
+  const exportedRows: Schemas["CheckIn"][] = must("export", exported.data, exported.error);
   const imported = await api.POST("/api/v1/migration/localstorage", {
     params: { query: { dryRun: true } },
     body: { userProfile: { id: "old-1" }, groups: [], checkIns: [] },
@@ -97,5 +105,14 @@ export async function journey(baseUrl: string): Promise<void> {
   const pair: Schemas["TokenPair"] = must("refresh", refreshed.data, refreshed.error).data;
   const fresh = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${pair.accessToken}` } });
   await fresh.POST("/api/v1/auth/logout", { body: {} });
-  console.log(me.username, total, insightList.length, unread.length, importId, leftOk, streak, unreadCount, events.length);
+  // The password travels in the DELETE's body; a wrong one is a VALIDATION_ERROR on `password`.
+  const deleted = await api.DELETE("/api/v1/users/account", { body: { password } });
+  if (deleted.error) {
+    const deleteCode: string = deleted.error.error.code;
+    console.log(`delete account: ${deleteCode}`);
+  }
+  console.log(
+    me.username, total, insightList.length, unread.length, importId, leftOk, streak, unreadCount, events.length,
+    exportedRows.length, deleted.response.status,
+  );
 }

@@ -2,28 +2,15 @@
 import { backoffDelay, sleep } from "./retry.js";
 
 /**
- * Server → client events and their data (the WebSocket protocol).
- * @typedef {{
- *   "connected": {userId: string, sessionId: string, serverTime: string, cursor?: string},
- *   "friend-checked-in": {userId: string, username: string, groupId: string, checkInId: string, huCaresScore: number | null, timestamp: string, updated?: boolean},
- *   "group-updated": {groupId: string, type: string, data: Record<string, unknown>},
- *   "notification": {id: string, type: string, title: string, message: string, data: Record<string, unknown>, createdAt: string},
- *   "user-online": {userId: string},
- *   "user-offline": {userId: string},
- *   "user-typing": {groupId: string, userId: string, username: string, isTyping: boolean},
- *   "group-joined": {groupId: string, onlineUserIds: string[]},
- *   "heartbeat-ack": {serverTime: string},
- *   "resync-required": {cursor: string},
- *   "checkin-created": OwnCheckIn, "checkin-updated": OwnCheckIn, "checkin-deleted": OwnCheckIn,
- *   "friend-checkin-deleted": {userId: string, groupId: string, checkInId: string},
- *   "profile-updated": {changed: string[]},
- *   "notification-read": {id: string}, "notifications-read-all": {readAt: string}, "notification-deleted": {id: string},
- *   "error": {ref?: string, code: string, message: string},
+ * Server → client events and their data: the frames of the WebSocket protocol, generated from
+ * docs/asyncapi.yaml into frames.d.ts (`make web-check` fails when they drift), plus the two
+ * events this client raises itself, `resync` and `state`.
+ * @typedef {import("./frames").ServerFrames} ServerFrames
+ * @typedef {{[K in keyof ServerFrames]: ServerFrames[K]["data"]} & {
  *   "resync": {reason: string},
  *   "state": {state: LiveState},
  * }} LiveEvents
  */
-/** @typedef {{checkInId: string, groupId: string, weekStartDate: string, huCaresScore?: number | null}} OwnCheckIn */
 /** @typedef {"connecting" | "open" | "polling" | "offline" | "stopped"} LiveState */
 /** @typedef {{event: string, data?: any, cursor?: string}} Frame */
 /** @typedef {import("./auth.js").AuthState} AuthState */
