@@ -381,10 +381,11 @@ def test_search_skips_the_caller_inactive_and_private_profiles(client_for: Calla
     UserFactory.create(username="sam_gone", is_active=False)
     UserFactory.create(username="sam_hidden", privacy_settings={"profile": "private", "scores": "group"})
     UserFactory.create(username="sam_open", privacy_settings={"scores": "group"})
+    UserFactory.create(username="sam_unset", privacy_settings={})  # no profile key: findable
 
     data = client_for(me).get("/api/v1/users/search?q=sam").json()["data"]
 
-    assert [item["username"] for item in data] == ["sam_open"]
+    assert [item["username"] for item in data] == ["sam_open", "sam_unset"]
 
 
 def test_search_treats_underscore_literally(user_client: APIClient) -> None:
