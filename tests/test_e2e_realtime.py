@@ -25,7 +25,8 @@ from groups.tests.factories import GroupFactory, MembershipFactory
 from realtime.tests.helpers import access_token
 from tests.layout import server_services
 
-pytestmark = [pytest.mark.e2e]
+# Across processes through the Redis channel layer: the embedded layout has one process.
+pytestmark = [pytest.mark.e2e, pytest.mark.services_only]
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0

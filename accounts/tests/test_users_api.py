@@ -431,6 +431,7 @@ def test_search_needs_authentication(api_client: APIClient) -> None:
     assert api_client.get("/api/v1/users/search?q=al").status_code == 401
 
 
+@pytest.mark.services_only  # PostgreSQL's query plan
 def test_prefix_search_can_use_the_username_index(user: User) -> None:
     queryset = selectors.user_search(query="ab", viewer=user)
     sql, params = queryset.query.sql_with_params()
