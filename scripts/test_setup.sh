@@ -32,8 +32,10 @@ pg_ready() {
   if command -v pg_isready >/dev/null 2>&1; then pg_isready -q -h "$pg_host" -p "$pg_port"; else listening "$pg_host" "$pg_port"; fi
 }
 
-pg_host=$(host_of "$DATABASE_URL") pg_port=$(port_of "$DATABASE_URL" 5432)
-redis_host=$(host_of "$REDIS_URL") redis_port=$(port_of "$REDIS_URL" 6379)
+pg_host=$(host_of "$DATABASE_URL" || true) pg_port=$(port_of "$DATABASE_URL" 5432)
+redis_host=$(host_of "$REDIS_URL" || true) redis_port=$(port_of "$REDIS_URL" 6379)
+[[ -n $pg_host && -n $redis_host ]] || fail "cannot read a host from $DATABASE_URL or $REDIS_URL" \
+  "TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/hucares TEST_REDIS_URL=redis://127.0.0.1:6379/1 make test"
 
 # --- Debian tools: one list of the packages whose commands are missing. Node
 # comes from elsewhere on some machines (nodesource), so nodejs and npm are
@@ -58,7 +60,7 @@ fi
 # --- PostgreSQL and Redis: started when they are this machine's and installed.
 [[ ${TEST_SETUP_SERVICES:-yes} == no ]] && exit 0
 if ! listening "$pg_host" "$pg_port"; then
-  cluster=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+  cluster=$( (ls /etc/postgresql 2>/dev/null || true) | sort -V | tail -n 1)
   if [[ $MODE == check || -z $cluster ]] || ! local_host "$pg_host" || [[ $pg_port != 5432 ]]; then
     fail "no PostgreSQL on $pg_host:$pg_port" "$COMPOSE_UP"
   elif [[ $(id -u) != 0 ]]; then
