@@ -7,9 +7,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+import redis
 from django.conf import settings
 
 from tests.layout import server_services
+from tests.test_e2e_realtime import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "test_setup.sh"
@@ -82,3 +85,19 @@ def test_a_database_that_is_not_there_names_the_command_that_starts_one() -> Non
     assert result.returncode == 1
     assert "no PostgreSQL on 127.0.0.1:9" in result.stderr
     assert "docker compose -f docker/compose.yml -f docker/compose.dev.yml up -d postgres redis" in result.stderr
+
+
+@pytest.mark.services_only  # needs the PostgreSQL of the main pass beside the Redis it starts
+def test_a_local_redis_that_is_down_is_started(tmp_path: Path) -> None:
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is not installed: run scripts/test_setup.sh as root")
+    port = free_port()
+    env = {**os.environ, **services_env(), "TEST_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    try:
+        result = run(env)
+        assert result.returncode == 0, result.stderr
+        assert redis.Redis(port=port).ping() is True
+        # Run again, everything is up: it starts nothing more.
+        assert run(env).returncode == 0
+    finally:
+        redis.Redis(port=port).shutdown(nosave=True)
