@@ -18,7 +18,7 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-
 # Application code scanned by bandit (tests and migrations excluded in pyproject.toml).
 APP_DIRS := accounts analytics checkins groups hucares notifications realtime
 
-.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check frame-types check clean lock lock-check bandit loadtest migrations-check migrations-release deploy rollback k8s-validate audit
+.PHONY: install run serve test test-setup test-embedded lint typecheck schema openapi asyncapi client-tools clients web-check frame-types check clean lock lock-check bandit loadtest migrations-check migrations-release deploy rollback k8s-validate audit
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,9 +36,22 @@ run: install
 serve: install
 	scripts/serve.sh
 
-test: install
+# PostgreSQL and Redis started, the Debian tools the tests drive installed
+# (as root), or the one command that fixes it (scripts/test_setup.sh).
+test-setup:
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) scripts/test_setup.sh
+
+test: install test-setup
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+# The suite again on the embedded layout `make run` uses with no environment
+# (SQLite, in-memory channel layer, local-memory cache, inline tasks), without
+# the tests about PostgreSQL or Redis themselves (marker services_only).
+test-embedded: install
+	TEST_SETUP_SERVICES=no scripts/test_setup.sh
+	$(BIN)/pytest --ds=hucares.settings.test_embedded \
+		-m "not services_only" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -139,8 +152,6 @@ check: lint typecheck schema bandit web-check test
 
 clean:
 	rm -rf $(VENV) staticfiles .coverage htmlcov web/node_modules web/types artifacts
-
-	rm -rf $(VENV) staticfiles .coverage htmlcov
 
 # The seed-scale load test (loadtest/seed.py) against `make serve` (needs DATABASE_URL and REDIS_URL, or TARGET);
 # PEAK_RATE, DURATION, USERS and GROUP_SIZE are in scripts/loadtest.sh.

@@ -1,8 +1,10 @@
 """Reads of accounts."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from hucares.core.db import json_key_is
 
 from .models import AuthSession, User
 
@@ -21,7 +23,7 @@ def user_search(*, query: str, viewer: User) -> QuerySet[User]:
         User.objects.annotate(username_lower=Lower("username"))
         .filter(username_lower__startswith=query.lower(), is_active=True)
         .exclude(pk=viewer.pk)
-        .exclude(Q(privacy_settings__contains={"profile": "private"}))
+        .exclude(json_key_is("privacy_settings", "profile", "private"))
         .order_by("username_lower")
     )
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models import Q
 
+from hucares.core.db import json_key_is
+
 HIDDEN_FIELDS = (
     "productive",
     "satisfied",
@@ -25,11 +27,10 @@ HIDDEN_FIELDS = (
 def scores_visible_q(viewer_id: Any, prefix: str = "") -> Q:
     """Rows whose scores ``viewer_id`` may see; ``prefix`` for a relation path (``"check_ins__"``).
 
-    Containment (``@>``) rather than ``scores = 'private'``: for a settings
-    blob without the key the key lookup is NULL, and ``NOT (NULL = ...)`` would
-    drop the row, hiding the scores of someone who never chose to hide them.
+    ``json_key_is`` is never NULL: the scores of someone whose settings blob
+    lacks the key (who never chose to hide them) stay visible under the NOT.
     """
-    owner_hides = Q(**{f"{prefix}user__privacy_settings__contains": {"scores": "private"}})
+    owner_hides = json_key_is(f"{prefix}user__privacy_settings", "scores", "private")
     return Q(**{f"{prefix}user_id": viewer_id}) | (Q(**{f"{prefix}is_private": False}) & ~owner_hides)
 
 

@@ -1,4 +1,4 @@
-"""A check-in journey on the embedded default (SQLite, no Redis), run in its own process by
+"""A check-in journey and the reads after it on the embedded default (SQLite, no Redis), run in its own process by
 ``tests/test_embedded_default.py``: the test suite itself runs on PostgreSQL.
 
 Prints one JSON object with what the journey saw.
@@ -43,6 +43,17 @@ def main() -> None:
     first = client.post("/api/v1/checkins", body, content_type="application/json")
     second = client.post("/api/v1/checkins", body, content_type="application/json")
     notifications = Notification.objects.filter(type=NotificationType.FRIEND_CHECK_IN).order_by("user__username")
+    # The reads that go through the JSON privacy settings (search, the score-privacy rule).
+    reads = {
+        path: client.get(f"/api/v1/{path}").status_code
+        for path in (
+            "users/search?q=bo",
+            f"analytics/group/{group.pk}",
+            f"analytics/comparison?groupId={group.pk}",
+            "analytics/insights",
+            "checkins/history",
+        )
+    }
     print(
         json.dumps(
             {
@@ -51,6 +62,7 @@ def main() -> None:
                 "second": [second.status_code, second.json()["error"]["code"]],
                 "notified": [n.user.username for n in notifications],
                 "uuid_versions": [uuid.UUID(str(n.pk)).version for n in notifications],
+                "reads": reads,
             }
         )
     )

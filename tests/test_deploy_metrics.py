@@ -42,6 +42,7 @@ def broker(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[redis.Redis]:
     client.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
+@pytest.mark.services_only  # the Celery broker in Redis
 def test_queue_length_is_read_from_the_broker(api_client: APIClient, broker: redis.Redis, settings) -> None:
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     broker.rpush(queue, "a", "b", "c")
@@ -80,6 +81,7 @@ def test_task_outcomes_are_counted(api_client: APIClient) -> None:
     assert count("tests.deploy.succeeds", "succeeded") == before[1] + 1
 
 
+@pytest.mark.services_only  # PostgreSQL's connection pool
 def test_pool_use_is_reported_after_a_request(api_client: APIClient) -> None:
     assert getattr(connection, "pool", None) is not None
     api_client.get("/api/v1/health")
@@ -90,6 +92,7 @@ def test_pool_use_is_reported_after_a_request(api_client: APIClient) -> None:
     assert metric(text, "db_pool_waits_total") is not None
 
 
+@pytest.mark.services_only  # PostgreSQL's connection pool
 @pytest.mark.django_db(transaction=True)
 def test_pooled_connections_killed_by_the_server_are_not_handed_out() -> None:
     # What a PostgreSQL restart does to every idle pooled connection: here

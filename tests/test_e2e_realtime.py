@@ -19,13 +19,14 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from django.conf import settings
 from websockets.typing import Origin
 
 from groups.tests.factories import GroupFactory, MembershipFactory
 from realtime.tests.helpers import access_token
+from tests.layout import server_services
 
-pytestmark = [pytest.mark.e2e]
+# Across processes through the Redis channel layer: the embedded layout has one process.
+pytestmark = [pytest.mark.e2e, pytest.mark.services_only]
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
@@ -38,15 +39,8 @@ def free_port() -> int:
 
 
 def server_env() -> dict[str, str]:
-    db = settings.DATABASES["default"]
-    env = {**os.environ}
-    env.update(
-        DJANGO_SETTINGS_MODULE="hucares.settings.test",
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=settings.REDIS_URL,
-        CHANNEL_LAYER_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
-        PYTHONUNBUFFERED="1",
-    )
+    env = {**os.environ, **server_services()}
+    env.update(DJANGO_SETTINGS_MODULE="hucares.settings.test", PYTHONUNBUFFERED="1")
     return env
 
 

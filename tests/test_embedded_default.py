@@ -1,4 +1,4 @@
-"""The embedded default (``make run`` with no environment: SQLite, no Redis) runs the check-in path.
+"""The embedded default (``make run`` with no environment: SQLite, no Redis) runs the check-in path and its reads.
 
 The rest of the suite runs on PostgreSQL; this runs a journey in its own
 process (tests/embedded_default_journey.py) against a fresh SQLite file.
@@ -34,3 +34,5 @@ def test_check_in_journey_on_sqlite(tmp_path: Path) -> None:
     # The notifications' ids were made by the database (SQLite has no UUID function of its own).
     assert seen["notified"] == ["bo", "cy"]
     assert seen["uuid_versions"] == [4, 4]
+    # Search and analytics filter on JSON settings: a PostgreSQL-only lookup there answered 500.
+    assert set(seen["reads"].values()) == {200}, seen["reads"]

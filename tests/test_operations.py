@@ -167,6 +167,7 @@ def test_schema_leaves_the_export_download_unwrapped(api_client: APIClient) -> N
     assert "x-no-envelope" not in operation
 
 
+@pytest.mark.services_only  # the Redis cache's client
 def test_redis_cache_reuses_one_client_per_server() -> None:
     # Django's own Redis backend builds a client per call; django-redis keeps one (docs/decisions.md).
     from django.core.cache import cache

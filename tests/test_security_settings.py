@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from hucares.settings.keycheck import key_problem, production_key_errors
+from tests.layout import server_services
 
 ROOT = Path(__file__).resolve().parent.parent
 # Looks random, but is written here, in the repository: production must refuse it.
@@ -103,14 +103,13 @@ def test_admin_login_works_through_the_tls_proxy_and_hsts_is_sent() -> None:
     # The test settings hash with MD5 first, which production does not know.
     staff.password = make_password(password, hasher="pbkdf2_sha256")
     staff.save(update_fields=["password"])
-    database = connection.settings_dict
     result = _production(
         ["-m", "tests.production_probe"],
         {
             "SECRET_KEY": _fresh(),
             "JWT_SIGNING_KEY": _fresh(),
             "ALLOWED_HOSTS": "hucares.example",
-            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            "DATABASE_URL": server_services()["DATABASE_URL"],
             "PROBE_HOST": "hucares.example",
             "PROBE_EMAIL": staff.email,
             "PROBE_PASSWORD": password,

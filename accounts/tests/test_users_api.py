@@ -381,10 +381,11 @@ def test_search_skips_the_caller_inactive_and_private_profiles(client_for: Calla
     UserFactory.create(username="sam_gone", is_active=False)
     UserFactory.create(username="sam_hidden", privacy_settings={"profile": "private", "scores": "group"})
     UserFactory.create(username="sam_open", privacy_settings={"scores": "group"})
+    UserFactory.create(username="sam_unset", privacy_settings={})  # no profile key: findable
 
     data = client_for(me).get("/api/v1/users/search?q=sam").json()["data"]
 
-    assert [item["username"] for item in data] == ["sam_open"]
+    assert [item["username"] for item in data] == ["sam_open", "sam_unset"]
 
 
 def test_search_treats_underscore_literally(user_client: APIClient) -> None:
@@ -430,6 +431,7 @@ def test_search_needs_authentication(api_client: APIClient) -> None:
     assert api_client.get("/api/v1/users/search?q=al").status_code == 401
 
 
+@pytest.mark.services_only  # PostgreSQL's query plan
 def test_prefix_search_can_use_the_username_index(user: User) -> None:
     queryset = selectors.user_search(query="ab", viewer=user)
     sql, params = queryset.query.sql_with_params()

@@ -1,4 +1,4 @@
-"""The score-hiding rule: the SQL form and the Python form agree, on PostgreSQL."""
+"""The score-hiding rule: the SQL form and the Python form agree, on PostgreSQL and (make test-embedded) SQLite."""
 
 import datetime
 import itertools

@@ -97,6 +97,7 @@ def test_concurrent_joins_and_leaves_keep_member_count_exact():
     assert group.member_count == 1 + THREADS // 2
 
 
+@pytest.mark.services_only  # PostgreSQL's row locks (SQLite locks the whole database)
 def test_editing_a_check_in_does_not_wait_for_a_write_to_its_group():
     """An edit locks its check-in's row only: it neither waits for nor deadlocks with the group's other writes."""
     group = GroupFactory.create(member_count=1)

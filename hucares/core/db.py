@@ -1,11 +1,16 @@
-"""What the ORM lacks: a UUID made by the database, and ``INSERT … SELECT``."""
+"""What the ORM lacks: a UUID made by the database, ``INSERT … SELECT``, and a
+JSON key test that reads the same on PostgreSQL and SQLite."""
 
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q, Value
 from django.db.models.expressions import Combinable
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.db.models.sql.compiler import SQLCompiler
 
 # SQLite has no UUID function and stores a UUIDField as 32 hex digits: 16 random
@@ -26,6 +31,18 @@ class RandomUUID(models.Func):
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
     ) -> tuple[str, list[Any]]:
         return SQLITE_UUID4, []
+
+
+def json_key_is(field: str, key: str, value: str) -> Q:
+    """Rows whose JSON ``field`` (a path such as ``"user__privacy_settings"``) has ``key`` set to ``value``.
+
+    True or false, never NULL: a blob without the key does not match, and
+    negating the condition keeps that row (a bare ``NOT (key = value)`` would
+    be NULL there and drop it). The key's text is compared, which both
+    PostgreSQL and SQLite do; containment (``__contains``) is PostgreSQL's
+    only and answers 500 on the embedded default.
+    """
+    return Q(Exact(Coalesce(KeyTextTransform(key, field), Value(""), output_field=models.TextField()), value))
 
 
 def concrete_field(model: type[models.Model], name: str) -> "models.Field[Any, Any]":

@@ -22,7 +22,8 @@ RATELIMIT_ENABLE = False
 # Hashing cost is measured in bench/auth.py; tests that check the real hasher override this.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 WHITENOISE_USE_FINDERS = True
-CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = os.environ.get("CHANNEL_LAYER_PREFIX", "hucares-test")
+if "CONFIG" in CHANNEL_LAYERS["default"]:  # the Redis layer; the embedded layout's in-memory one has no prefix
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = os.environ.get("CHANNEL_LAYER_PREFIX", "hucares-test")
 LOGGING["root"]["level"] = "WARNING"
 STATIC_ROOT = None  # type: ignore[assignment]  # assets come from the finders in tests
 # A second alias on the same test database (its own connection), for the

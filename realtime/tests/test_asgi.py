@@ -84,6 +84,7 @@ def redis_clients(name: str) -> int:
     return sum(1 for client in clients if client["name"] == name)
 
 
+@pytest.mark.services_only  # Redis connections
 @pytest.mark.e2e
 def test_handshakes_share_the_process_cache_connections(websocket_server: tuple[int, str]) -> None:
     # Each handshake reads the token's revocation keys from the cache. A cache

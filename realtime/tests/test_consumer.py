@@ -415,6 +415,7 @@ async def test_a_failing_server_receive_ends_the_consumer_with_its_error() -> No
         await asyncio.wait_for(consumer(scope, receive, send_nowhere), 5)
 
 
+@pytest.mark.services_only  # Redis pub/sub subscriptions
 async def test_a_closed_socket_leaves_no_subscription_behind() -> None:
     user = await create_user()
     socket, _ = await connect(user)

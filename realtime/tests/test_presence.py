@@ -15,7 +15,7 @@ from realtime.presence import LocalPresence, online_user_ids
 from .conftest import events_named
 
 
-@pytest.fixture(params=["redis", "local"])
+@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.services_only), "local"])
 def store(request, settings, monkeypatch):
     if request.param == "local":
         settings.REDIS_URL = ""

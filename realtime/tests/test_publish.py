@@ -32,6 +32,7 @@ def test_failing_layer_is_logged_not_raised(monkeypatch, caplog) -> None:
     assert "ConnectionError" in caplog.text
 
 
+@pytest.mark.services_only  # the Redis layer's publisher thread
 def test_a_stuck_publisher_loop_is_given_up_on(settings, caplog) -> None:
     settings.REALTIME_PUBLISH_TIMEOUT = 0.05
     loop = broadcast._publisher.loop()

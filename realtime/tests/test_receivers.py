@@ -70,6 +70,7 @@ def test_a_committed_check_in_has_its_events_before_any_on_commit_callback_runs(
     assert events_named(published, "checkin-created")[0][1]["event"]["data"]["checkInId"] == str(check_in.pk)
 
 
+@pytest.mark.services_only  # PostgreSQL's one-statement append
 def test_a_check_in_moves_its_users_stream_counters_in_one_statement(trio):
     # Notifications and friend-checked-in in two statements locked the
     # counters in two orders: concurrent check-ins sharing members deadlocked.

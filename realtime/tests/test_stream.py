@@ -116,6 +116,7 @@ def _lock_waiters() -> int:
         return int(cursor.fetchone()[0])
 
 
+@pytest.mark.services_only  # concurrent PostgreSQL transactions (SQLite runs one writer at a time)
 @pytest.mark.django_db(transaction=True)
 def test_a_reader_never_skips_an_event_committed_after_a_later_one_was_given():
     """A global sequence would let the second writer commit cursor 2 while 1 is still open:
@@ -184,6 +185,7 @@ def test_concurrent_fan_outs_to_overlapping_users_give_each_user_every_cursor_on
         assert latest == StreamEvent.objects.filter(user_id=user.pk).count() > 0
 
 
+@pytest.mark.services_only  # compares with PostgreSQL's one-statement append
 @pytest.mark.django_db
 def test_the_orm_append_of_other_databases_gives_the_same_cursors_and_rows():
     alice, bob = UserFactory.create_batch(2)

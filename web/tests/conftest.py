@@ -16,9 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.conf import settings
 from django.db import connection, connections
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, expect, sync_playwright
+
+from tests.layout import embedded, server_services
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -55,15 +56,11 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def env(self) -> dict[str, str]:
-        db = settings.DATABASES["default"]
-        env = {**os.environ}
+        env = {**os.environ, **server_services()}
         env.update(
             DJANGO_SETTINGS_MODULE="web.tests.server_settings",
             WEB_TEST_MAIL_DIR=str(self.mail_dir),
             WEB_TEST_FRONTEND_URL=self.url,
-            DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            REDIS_URL=settings.REDIS_URL,
-            CHANNEL_LAYER_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
             PYTHONUNBUFFERED="1",
         )
         return env
@@ -106,7 +103,9 @@ class LiveServer:
     @staticmethod
     def wait_for_disconnect() -> None:
         """Wait until PostgreSQL has ended the dead server's sessions: until
-        then the database cannot be flushed or dropped."""
+        then the database cannot be flushed or dropped. SQLite has no sessions to wait for."""
+        if embedded():
+            return
         deadline = time.monotonic() + 10
         with connection.cursor() as cursor:
             while time.monotonic() < deadline:
