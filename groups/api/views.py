@@ -3,6 +3,7 @@
 from typing import Any
 from uuid import UUID
 
+import redis
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import serializers
@@ -19,7 +20,6 @@ from hucares.core.pagination import PageLimitPagination
 from hucares.core.ratelimit import check_rate, client_ip, client_rate_key
 from hucares.core.responses import ApiResponse
 from hucares.core.serializers import represent, represent_many
-from realtime.errors import REDIS_UNREACHABLE
 from realtime.presence import online_user_ids
 
 from .. import selectors, services
@@ -88,7 +88,7 @@ def _online(user_ids: list[UUID]) -> set[UUID]:
     """Who of ``user_ids`` has a live socket; with presence (Redis) down, nobody is shown online."""
     try:
         return online_user_ids(user_ids)
-    except REDIS_UNREACHABLE:
+    except redis.RedisError:
         return set()
 
 

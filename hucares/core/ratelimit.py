@@ -79,9 +79,10 @@ def get_usage(request: HttpRequest, *, group: str, key: str, rate: str, incremen
 
     limit = int(rate.partition("/")[0])
     let_through: Usage = {"count": int(increment), "limit": limit, "should_limit": False, "time_left": 0}
+    unreachable: Usage | None = let_through
     for _ in range(_ATTEMPTS):
         # An unreachable cache answers at once with the open door: no retry waits on a dead server.
-        usage = guarded(let_through, count)
+        usage = guarded(unreachable, count)
         if usage is not None:
             return usage
     return let_through
