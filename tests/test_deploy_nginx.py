@@ -219,6 +219,36 @@ def test_oversized_body_is_a_json_413(app_port: int, start_proxy: Callable[[int]
     assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
 
 
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /api/v1/health?q=" + b"x" * 20000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", 414),
+        (b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"x" * 20000 + b"\r\n\r\n", 400),
+        (b"GET /media/none.png HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 404),
+    ],
+)
+def test_requests_nginx_refuses_get_json_envelopes(
+    request_bytes: bytes, status: int, app_port: int, start_proxy: Callable[[int], Proxy]
+) -> None:
+    proxy = start_proxy(app_port)
+    with (
+        socket.create_connection(("127.0.0.1", proxy.https), timeout=10) as raw,
+        proxy.tls.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        tls.sendall(request_bytes)
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == str(status).encode(), head
+    assert b"content-type: application/json" in head.lower()
+    envelope = json.loads(body)
+    assert envelope["success"] is False
+    assert envelope["error"]["code"] == ("NOT_FOUND" if status == 404 else "MALFORMED_REQUEST")
+    assert envelope["error"]["details"] == {"status": status}
+
+
 def test_metrics_are_not_served_to_the_public(app_port: int, start_proxy: Callable[[int], Proxy]) -> None:
     proxy = start_proxy(app_port)
     response = httpx.get(proxy.url("/metrics"), verify=proxy.tls, timeout=10)
