@@ -19,8 +19,10 @@ from checkins.models import CheckIn
 from checkins.signals import checkin_submitted
 from groups import signals as group_signals
 from groups.models import Group, GroupMembership
+from hucares.core.outbox import email_attempted
 
 from . import tasks
+from .delivery import on_email_attempted
 from .fanout import notify_friend_check_in
 
 
@@ -72,3 +74,7 @@ def on_email_invited(sender: Any, *, group: Group, email: str, by: User, **kwarg
 def on_member_invited(sender: Any, *, group: Group, invitee: User, by: User, **kwargs: Any) -> None:
     args = (str(group.pk), str(invitee.pk), str(by.pk), str(uuid.uuid4()))
     transaction.on_commit(lambda: tasks.notify_group_invitation.delay(*args), robust=True)
+
+
+# The outcome of each email written for notifications, on their rows.
+email_attempted.connect(on_email_attempted, dispatch_uid="notifications.email_attempted")

@@ -21,7 +21,24 @@ else
 fi
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# free_port: a free loopback port, from DRILL_PORTS ("FIRST-LAST") when set
+# (a machine shared by several people gives each a range), else any.
+free_port() {
+  "$PY" - "${DRILL_PORTS:-0-0}" <<'PY'
+import random, socket, sys
+first, last = map(int, sys.argv[1].split("-"))
+for port in random.sample(range(first, last + 1), last - first + 1):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(s.getsockname()[1])
+        break
+else:
+    sys.exit("no free port in " + sys.argv[1])
+PY
+}
 now() { date +%s.%N; }
 elapsed() { "$PY" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
 

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import EmailStatus, OutboundEmail
@@ -49,6 +50,13 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 DISPATCH_BATCH = 500
 # Finished emails are kept this long for operators following one up, then purged.
 RETENTION = timedelta(days=30)
+
+
+# Sent after each attempt is recorded, with ``email`` (the row as sent),
+# ``status`` (sent, pending: to be tried again, failed: given up, cancelled)
+# and ``error`` (empty unless the attempt failed): for whoever records
+# deliveries of their own (a notification's email).
+email_attempted = Signal()
 
 
 @dataclass(frozen=True)
@@ -176,12 +184,22 @@ def email_deliver(*, email_id: UUID | str) -> str:
         return "skipped"  # its account was deleted meanwhile, and the email with it
     try:
         mail = _renderers[email.kind](email)
-        if mail is None:
-            return _record(email, EmailStatus.CANCELLED)
-        _send(mail, _message_id(email))
+        if mail is not None:
+            _send(mail, _message_id(email))
     except Exception as exc:  # noqa: BLE001 - whatever failed, the email is kept and tried again later
-        return _record_failure(email, claim, exc)
-    return _record(email, EmailStatus.SENT)
+        status = _record_failure(email, claim, exc)
+        _announce(email, status, f"{type(exc).__name__}: {exc}"[:500])
+        return status
+    status = _record(email, EmailStatus.SENT if mail is not None else EmailStatus.CANCELLED)
+    _announce(email, status, "")
+    return status
+
+
+def _announce(email: OutboundEmail, status: str, error: str) -> None:
+    # A receiver's failure is logged, never taken for the email's: the outcome is recorded already.
+    for receiver, result in email_attempted.send_robust(sender=OutboundEmail, email=email, status=status, error=error):
+        if isinstance(result, Exception):
+            logger.error("recording email %s failed in %r: %s", email.pk, receiver, type(result).__name__)
 
 
 def emails_dispatch(*, limit: int = DISPATCH_BATCH) -> int:
