@@ -10,7 +10,8 @@ the transaction of its cause. A sender claims the row with one conditional
 - failed: the error and the next attempt time (backing off), tried again by
   :func:`emails_dispatch` until :data:`MAX_ATTEMPTS`, then ``failed``;
 - interrupted (the worker was killed mid-send): the claim expires after
-  :data:`CLAIM_LEASE`, longer than a task may run, and the dispatch sends it.
+  :data:`CLAIM_LEASE`, longer than a send may run, and the next dispatch
+  (every :data:`DISPATCH_INTERVAL`) sends it: within two minutes of the crash.
 
 Only a worker killed after the mail server accepted the message and before
 the row recorded it can cause a second copy; each message carries a
@@ -41,9 +42,16 @@ from .models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-# Longer than Celery's hard time limit of a task: a live sender always ends
-# (or is killed) before anyone may take its email over.
-CLAIM_LEASE = timedelta(minutes=10)
+# One send is bounded: the SMTP connection times out (``EMAIL_TIMEOUT``) and
+# Celery kills a send task at SEND_TIME_LIMIT. The claim outlives that, so a
+# live sender always ends (or is killed) before anyone may take its email
+# over; and it is short, so that with the dispatch every DISPATCH_INTERVAL the
+# email of a crashed sender goes out again within two minutes of the crash.
+SEND_TIME_LIMIT = 40
+CLAIM_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 5)
+DISPATCH_INTERVAL = timedelta(seconds=30)
+# The promise the lease and the dispatch keep together (tested).
+LATEST_AFTER_CRASH = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 FIRST_RETRY_DELAY = timedelta(seconds=30)
 MAX_RETRY_DELAY = timedelta(hours=1)
@@ -232,7 +240,7 @@ def emails_purge() -> int:
 
 # Each send is idempotent (the claim) and recorded in the row, so a lost or
 # repeated task costs nothing: the periodic dispatch is the retry mechanism.
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, time_limit=SEND_TIME_LIMIT, soft_time_limit=SEND_TIME_LIMIT - 5)
 def send_email(email_id: str) -> str:
     return email_deliver(email_id=email_id)
 
