@@ -16,6 +16,7 @@ from groups.tests.factories import GroupFactory, MembershipFactory
 from hucares.core import outbox
 from hucares.core.models import OutboundEmail
 from notifications import tasks
+from notifications.delivery import notifications_record_email, notifications_record_push
 from notifications.models import Notification, NotificationType
 from notifications.services import Draft, notifications_create
 from realtime.presence import store
@@ -103,3 +104,25 @@ def test_a_failed_email_records_its_error_then_its_delivery(settings, django_cap
     assert reminder.emailed_at is not None
     assert reminder.email_error == ""
     assert OutboundEmail.objects.get().status == "sent"
+
+
+def test_no_push_is_recorded_while_presence_is_down(settings, user: User) -> None:
+    notification = notifications_create(drafts=[draft(user)])[0]
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # presence on a closed port: refused, as a stopped Redis
+    assert notifications_record_push(created=[(notification.pk, user.pk)]) == 0
+    notification.refresh_from_db()
+    assert notification.pushed_at is None
+
+
+def test_an_email_given_up_records_its_last_error(user: User) -> None:
+    notification = notifications_create(drafts=[draft(user)])[0]
+    before = deliveries("email", "failed")
+    changed = notifications_record_email(
+        notification_ids=[str(notification.pk)], status="failed", error="SMTPRecipientsRefused: no such user"
+    )
+    assert changed == 1
+    notification.refresh_from_db()
+    assert (notification.emailed_at, notification.email_error) == (None, "SMTPRecipientsRefused: no such user")
+    assert deliveries("email", "failed") == before + 1
+    # A cancelled email (nobody left to reach) records nothing.
+    assert notifications_record_email(notification_ids=[str(notification.pk)], status="cancelled", error="") == 0
