@@ -49,9 +49,8 @@ logger = logging.getLogger(__name__)
 # email of a crashed sender goes out again within two minutes of the crash.
 SEND_TIME_LIMIT = 40
 CLAIM_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 5)
+# The beat schedule's interval of dispatch_due_emails (settings; a test keeps them equal).
 DISPATCH_INTERVAL = timedelta(seconds=30)
-# The promise the lease and the dispatch keep together (tested).
-LATEST_AFTER_CRASH = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 FIRST_RETRY_DELAY = timedelta(seconds=30)
 MAX_RETRY_DELAY = timedelta(hours=1)

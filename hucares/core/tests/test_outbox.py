@@ -234,3 +234,6 @@ def test_a_send_task_ends_before_its_claim_does(settings):
     # A slow sender still running when its claim lapses could send alongside the next one.
     assert timedelta(seconds=outbox.send_email.time_limit) < outbox.CLAIM_LEASE
     assert outbox.send_email.time_limit > settings.EMAIL_TIMEOUT * 3  # connect, send, quit each may block
+    schedule = settings.CELERY_BEAT_SCHEDULE["dispatch-due-emails"]["schedule"]
+    assert timedelta(seconds=schedule) == outbox.DISPATCH_INTERVAL
+    assert outbox.CLAIM_LEASE + outbox.DISPATCH_INTERVAL < timedelta(minutes=2)
