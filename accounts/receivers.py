@@ -8,6 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from hucares.core.cache import guarded
 from hucares.core.ratelimit import client_ip
 from hucares.core.security import ADMIN_LOGIN_FAILED, security_event
 
@@ -20,9 +21,11 @@ from .tokens import forget_user
 def forget_changed_user(sender: type[User], instance: User, **kwargs: Any) -> None:
     # Now, and again after commit: a request between the two could have cached
     # the row as it was before this transaction.
+    # With Redis down nothing is cached and there is nothing to forget: the
+    # change itself must still be saved.
     user_id = instance.pk
-    forget_user(user_id)
-    transaction.on_commit(lambda: forget_user(user_id))
+    guarded(None, lambda: forget_user(user_id))
+    transaction.on_commit(lambda: guarded(None, lambda: forget_user(user_id)))
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.log_admin_login_failure")

@@ -26,7 +26,7 @@ from groups.models import Group, GroupMembership
 from hucares.core.outbox import email_enqueue
 
 from .emails import GROUP_INVITATION
-from .models import NotificationType
+from .models import Notification, NotificationType
 from .selectors import email_preference, group_recipient_ids, group_recipients, preference
 from .services import Draft, notifications_create, notifications_create_for_each
 
@@ -116,7 +116,7 @@ def notify_group_invitation(*, group_id: UUID | str, invitee_id: UUID | str, by_
     if group is None or invitee is None:
         return 0
     by_name = by.username if by else "Someone"
-    created = 0
+    created: list[Notification] = []
     with transaction.atomic():
         if preference(invitee, "groupInvitation"):
             draft = Draft(
@@ -127,16 +127,22 @@ def notify_group_invitation(*, group_id: UUID | str, invitee_id: UUID | str, by_
                 message=f"{by_name} invited you to join {group.name}. Your access code: {group.access_code}.",
                 data=_group_data(group, accessCode=group.access_code, invitedBy=by_name),
             )
-            created = len(notifications_create(drafts=[draft]))
+            created = notifications_create(drafts=[draft])
         if email_preference(invitee, "groupInvitation"):
             # The key makes a retried task's email a no-op: it was written the first time.
             email_enqueue(
                 kind=GROUP_INVITATION,
                 user=invitee,
-                params={"groupName": group.name, "accessCode": group.access_code, "invitedBy": by_name},
+                params={
+                    "groupName": group.name,
+                    "accessCode": group.access_code,
+                    "invitedBy": by_name,
+                    # Whose delivery the email records (notifications.delivery).
+                    "notificationIds": [str(n.pk) for n in created],
+                },
                 dedupe_key=f"{GROUP_INVITATION}:{event_id}",
             )
-    return created
+    return len(created)
 
 
 def invite_address(*, group_id: UUID | str, email: str, by_id: UUID | str) -> bool:

@@ -37,6 +37,13 @@ class Notification(models.Model):
     # Set for notifications that must exist at most once per user (a reminder
     # per group and period): the database, not the task, guarantees "once".
     dedupe_key = models.CharField(max_length=200, blank=True, default="")
+    # How and when it reached its owner (notifications.delivery): pushed live
+    # to an open socket or long-poll, emailed (the mail server accepted it),
+    # or the last error of its email. Database defaults: rows made by
+    # ``INSERT … SELECT`` name only the columns they copy.
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "notifications"

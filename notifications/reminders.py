@@ -25,7 +25,7 @@ from groups.models import GroupMembership, MembershipStatus
 from hucares.core.outbox import email_enqueue
 
 from .emails import WEEKLY_REMINDER
-from .models import NotificationType
+from .models import Notification, NotificationType
 from .selectors import email_preference, preference
 from .services import Draft, notifications_create
 
@@ -86,11 +86,16 @@ def weekly_reminders_send(*, now: datetime) -> int:
     users = {m.user_id: m.user for m in memberships}
     with transaction.atomic():
         created = notifications_create(drafts=_drafts(memberships, now))
-        groups_by_user: dict[User, list[str]] = defaultdict(list)
+        by_user: dict[User, list[Notification]] = defaultdict(list)
         for notification in created:
-            groups_by_user[users[notification.user_id]].append(notification.data["groupName"])
-        for user, group_names in groups_by_user.items():
+            by_user[users[notification.user_id]].append(notification)
+        for user, reminders in by_user.items():
             if email_preference(user, "weeklyReminder"):
-                email_enqueue(kind=WEEKLY_REMINDER, user=user, params={"groupNames": sorted(group_names)})
+                params = {
+                    "groupNames": sorted(n.data["groupName"] for n in reminders),
+                    # Whose delivery the email records (notifications.delivery).
+                    "notificationIds": [str(n.pk) for n in reminders],
+                }
+                email_enqueue(kind=WEEKLY_REMINDER, user=user, params=params)
     logger.info("weekly reminders: %d created", len(created))
     return len(created)

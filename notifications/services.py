@@ -23,6 +23,7 @@ from realtime import events
 from realtime.events import Frame
 from realtime.services import stream_deliver
 
+from .delivery import notifications_record_push
 from .errors import NotificationNotFound
 from .models import NOTIFICATION_LIFETIME, Notification
 from .selectors import notification_list
@@ -78,7 +79,14 @@ def notifications_create(*, drafts: list[Draft]) -> list[Notification]:
         created = [row for row in rows if row.pk in created_ids]
         # In the owners' event streams with the rows; sent live after commit.
         stream_deliver(deliveries=[(row.user_id, live_event(row, row.pk)) for row in created])
+        _record_push_on_commit([(row.pk, row.user_id) for row in created])
     return created
+
+
+def _record_push_on_commit(created: list[tuple[UUID, UUID]]) -> None:
+    # Robust: a record that cannot be written must not fail the change that was committed.
+    if created:
+        transaction.on_commit(lambda: notifications_record_push(created=created), robust=True)
 
 
 # The columns a notification made by notifications_create_for_each copies from its template.
@@ -115,6 +123,7 @@ def notifications_create_for_each(
     with transaction.atomic(savepoint=False):
         created = insert_from_select(Notification, recipients, columns, returning=["id", "user"])
         stream_deliver(deliveries=[(user_id, live_event(template, pk)) for pk, user_id in created])
+        _record_push_on_commit([(pk, user_id) for pk, user_id in created])
     return len(created)
 
 

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# The four fault drills of `make serve` on one stack (its own PostgreSQL and
-# Redis), one after the other: nginx's JSON errors, supervised restarts, a
-# PostgreSQL restart, a Redis restart with queued tasks. Each is also a
-# script of its own (scripts/drill_<name>.sh). Used by .ci/run.
+# The fault drills of `make serve` on one stack (its own PostgreSQL, Redis
+# and mail sink), one after the other: nginx's JSON errors, bodies up to the
+# limit through nginx, supervised restarts, a PostgreSQL restart, a Redis
+# restart with queued tasks, a worker killed mid-send, Redis down for 20 s
+# under load. Each is also a script of its own (scripts/drill_<name>.sh).
+# Used by .ci/run.
 here=$(dirname "$0")
-for name in nginx_errors supervise pg_restart redis_restart; do
+for name in nginx_errors big_body supervise pg_restart redis_restart mail_crash redis_down; do
   # shellcheck source=/dev/null
   source "$here/drill_$name.sh"
 done
 stack_start
-for name in nginx_errors supervise pg_restart redis_restart; do
+for name in nginx_errors big_body supervise pg_restart redis_restart mail_crash redis_down; do
   log "=== drill: $name"
   t0=$(now)
   "drill_$name" || { log "FAIL: drill $name"; exit 1; }

@@ -21,7 +21,24 @@ else
 fi
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# free_port: a free loopback port, from DRILL_PORTS ("FIRST-LAST") when set
+# (a machine shared by several people gives each a range), else any.
+free_port() {
+  "$PY" - "${DRILL_PORTS:-0-0}" <<'PY'
+import random, socket, sys
+first, last = map(int, sys.argv[1].split("-"))
+for port in random.sample(range(first, last + 1), last - first + 1):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(s.getsockname()[1])
+        break
+else:
+    sys.exit("no free port in " + sys.argv[1])
+PY
+}
 now() { date +%s.%N; }
 elapsed() { "$PY" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
 
@@ -81,8 +98,9 @@ _drill_cleanup() {
 trap _drill_cleanup EXIT
 
 # --- A whole `make serve` stack on its own PostgreSQL and Redis -------------
-# stack_start: sets PG_PORT, REDIS_PORT, PORT, SUPERVISOR_CONF, MAIL_DIR and
-# starts scripts/serve.sh (supervisord) in the background.
+# stack_start: sets PG_PORT, REDIS_PORT, PORT, SUPERVISOR_CONF, MAIL_DIR (the
+# mail sink's messages), MAIL_CONTROL (its hold switches) and starts
+# scripts/serve.sh (supervisord) in the background.
 client() { "$PY" "$ROOT/scripts/drill_client.py" "$@"; }
 supervisorctl_() { "$(dirname "$PY")/supervisorctl" -c "$SUPERVISOR_CONF" "$@"; }
 program_pid() { supervisorctl_ pid "$1"; }
@@ -92,7 +110,14 @@ stack_start() {
   REDIS_PORT=$(free_port)
   PORT=$(free_port)
   MAIL_DIR=$DRILL_DIR/mail
-  mkdir -p "$MAIL_DIR"
+  MAIL_CONTROL=$DRILL_DIR/mail-control
+  mkdir -p "$MAIL_DIR" "$MAIL_CONTROL"
+  # A real SMTP conversation, into files of MAIL_DIR (scripts/drill_smtp_sink.py).
+  SMTP_PORT=$(free_port)
+  "$PY" "$ROOT/scripts/drill_smtp_sink.py" "$SMTP_PORT" "$MAIL_DIR" "$MAIL_CONTROL" > "$DRILL_DIR/smtp.log" 2>&1 &
+  _smtp_pid=$!
+  smtp_up() { "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$SMTP_PORT"; }
+  wait_for "the mail sink" 20 smtp_up || return 1
   pg_init "$DRILL_DIR/pg"
   pg_start "$DRILL_DIR/pg" "$PG_PORT"
   psql_at "$PG_PORT" postgres "CREATE DATABASE hucares"
@@ -103,7 +128,7 @@ stack_start() {
     export TMPDIR=$DRILL_DIR PORT HOST=127.0.0.1 HTTP_PORT=$(free_port) WS_PORT=$(free_port) WS_WORKERS=2
     export WEB_CONCURRENCY=2 ALLOWED_HOSTS=127.0.0.1,localhost
     export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/hucares" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
-    export EMAIL_URL="filemail:///$MAIL_DIR" LOG_LEVEL=WARNING  # four slashes: an absolute path
+    export EMAIL_URL="smtp://127.0.0.1:$SMTP_PORT" LOG_LEVEL=WARNING
     # Fresh keys each run: production settings refuse any key written in the repository.
     SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')
     JWT_SIGNING_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')
@@ -120,6 +145,10 @@ _stack_stop() {
   if [[ -n "${_serve_pid:-}" ]]; then
     kill -TERM "$_serve_pid" 2>/dev/null || true
     wait "$_serve_pid" 2>/dev/null || true
+  fi
+  if [[ -n "${_smtp_pid:-}" ]]; then
+    kill -TERM "$_smtp_pid" 2>/dev/null || true
+    wait "$_smtp_pid" 2>/dev/null || true
   fi
 }
 # Stop the stack before the clusters and Redis it uses.

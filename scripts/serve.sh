@@ -46,6 +46,10 @@ done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hucares-serve.XXXXXX")
+# nginx's workers (nobody when started as root) write request bodies and
+# buffered answers under RUN_DIR (scripts/nginx.local.conf): they must be able
+# to pass through it. Traverse only: nobody else may list it.
+chmod 711 "$RUN_DIR"
 export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 cleanup() { rm -rf "$RUN_DIR"; }
@@ -78,6 +82,12 @@ else
   url="http://$HOST:$PORT"
 fi
 sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@WORKERS@|auto|g" -e "s|@INCLUDE@|$main_include|g" scripts/nginx.local.conf > "$RUN_DIR/nginx.conf"
+if [[ $(id -u) == 0 ]] && ! runuser -u nobody -- test -x "$RUN_DIR"; then
+  # A directory above RUN_DIR is closed to others (TMPDIR inside a private
+  # home): every body over nginx's memory buffer would fail with a 500.
+  echo "make serve: nginx's workers (nobody) cannot reach $RUN_DIR; set TMPDIR to a directory they can pass through." >&2
+  exit 1
+fi
 
 # supervisord: the programs, rendered into the run directory.
 program() { # name command...

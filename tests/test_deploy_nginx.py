@@ -7,11 +7,13 @@ import asyncio
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -219,6 +221,36 @@ def test_oversized_body_is_a_json_413(app_port: int, start_proxy: Callable[[int]
     assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
 
 
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /api/v1/health?q=" + b"x" * 20000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", 414),
+        (b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"x" * 20000 + b"\r\n\r\n", 400),
+        (b"GET /media/none.png HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 404),
+    ],
+)
+def test_requests_nginx_refuses_get_json_envelopes(
+    request_bytes: bytes, status: int, app_port: int, start_proxy: Callable[[int], Proxy]
+) -> None:
+    proxy = start_proxy(app_port)
+    with (
+        socket.create_connection(("127.0.0.1", proxy.https), timeout=10) as raw,
+        proxy.tls.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        tls.sendall(request_bytes)
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == str(status).encode(), head
+    assert b"content-type: application/json" in head.lower()
+    envelope = json.loads(body)
+    assert envelope["success"] is False
+    assert envelope["error"]["code"] == ("NOT_FOUND" if status == 404 else "MALFORMED_REQUEST")
+    assert envelope["error"]["details"] == {"status": status}
+
+
 def test_metrics_are_not_served_to_the_public(app_port: int, start_proxy: Callable[[int], Proxy]) -> None:
     proxy = start_proxy(app_port)
     response = httpx.get(proxy.url("/metrics"), verify=proxy.tls, timeout=10)
@@ -247,3 +279,66 @@ def test_tokens_stay_out_of_every_nginx_log(app_port: int, start_proxy: Callable
     assert '"path":"/ws/"' in logs  # the requests were logged ...
     assert '"status":502' in logs
     assert TOKEN_MARK not in logs  # ... without the token
+
+
+@pytest.fixture
+def make_serve(transactional_db: None, tmp_path: Path) -> Iterator[int]:
+    """``scripts/serve.sh`` (the `make serve` layout) on this test's database; its nginx's port.
+
+    Run as it is run: as root on this machine, nginx's workers are ``nobody``.
+    The run directory is made under a temporary directory anyone may pass
+    through, as ``/tmp`` is.
+    """
+    base = Path(tempfile.mkdtemp(prefix="hucares-make-serve-"))
+    base.chmod(0o755)
+    port = free_port()
+    env = {
+        **server_env(),
+        "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
+        "TMPDIR": str(base),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "HTTP_PORT": str(free_port()),
+        "WS_PORT": str(free_port()),
+        "WS_WORKERS": "1",
+        "WEB_CONCURRENCY": "1",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
+        "EMAIL_URL": "smtp://127.0.0.1:1",  # no mail is sent here
+        "LOG_LEVEL": "WARNING",
+    }
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "make serve did not answer in time"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health/live", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_make_serve_passes_bodies_up_to_the_limit_to_the_app(make_serve: int) -> None:
+    # Over nginx's in-memory buffer, a body goes to a temporary file its workers must be able to write.
+    for size in (64 * 1024, 5 * 1024 * 1024):
+        body = json.dumps({"identifier": "x" * size, "password": "y"})
+        response = httpx.post(
+            f"http://127.0.0.1:{make_serve}/api/v1/auth/login",
+            content=body,
+            headers={"Content-Type": "application/json"},
+            timeout=60,
+        )
+        assert 400 <= response.status_code < 500, (size, response.status_code, response.text[:300])
+        assert response.json()["success"] is False

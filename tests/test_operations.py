@@ -35,7 +35,7 @@ def test_liveness_answers_without_touching_dependencies(api_client: APIClient, d
     assert response.json()["data"] == {"status": "ok"}
 
 
-def test_health_is_503_naming_a_cache_on_a_closed_port(api_client: APIClient, settings) -> None:
+def test_health_is_degraded_naming_a_cache_on_a_closed_port(api_client: APIClient, settings) -> None:
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -44,16 +44,31 @@ def test_health_is_503_naming_a_cache_on_a_closed_port(api_client: APIClient, se
         }
     }
     response = api_client.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"]["status"] == "degraded"
+    assert "Redis" in body["message"]
+    assert "cache" in body["message"]
+    assert body["data"]["checks"]["cache"] == "error"
+    assert body["data"]["checks"]["database"] == "ok"
+
+
+def test_health_is_503_when_the_database_is_down(api_client: APIClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hucares.core import views
+
+    def database_down() -> None:
+        raise OSError("connection refused")
+
+    monkeypatch.setitem(views.CHECKS, "database", database_down)
+    response = api_client.get("/api/v1/health")
     assert response.status_code == 503
     body = response.json()
-    assert body["success"] is False
     assert body["error"]["code"] == "SERVICE_UNAVAILABLE"
-    assert "cache" in body["error"]["message"]
-    assert body["error"]["details"]["checks"]["cache"] == "error"
-    assert body["error"]["details"]["checks"]["database"] == "ok"
+    assert "database" in body["error"]["message"]
+    assert body["error"]["details"]["status"] == "error"
 
 
-def test_health_is_503_naming_a_channel_layer_on_a_closed_port(api_client: APIClient, settings) -> None:
+def test_health_is_degraded_naming_a_channel_layer_on_a_closed_port(api_client: APIClient, settings) -> None:
     from channels.layers import channel_layers
 
     settings.CHANNEL_LAYERS = {
@@ -64,8 +79,9 @@ def test_health_is_503_naming_a_channel_layer_on_a_closed_port(api_client: APICl
         response = api_client.get("/api/v1/health")
     finally:
         channel_layers.backends.clear()
-    assert response.status_code == 503
-    assert response.json()["error"]["details"]["checks"]["channelLayer"] == "error"
+    assert response.status_code == 200
+    assert response.json()["data"]["status"] == "degraded"
+    assert response.json()["data"]["checks"]["channelLayer"] == "error"
 
 
 def test_schema_is_valid_openapi_without_warnings() -> None:

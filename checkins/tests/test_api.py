@@ -5,6 +5,7 @@ import json
 
 import pytest
 import time_machine
+from prometheus_client import REGISTRY
 
 from accounts.tests.factories import UserFactory
 from checkins.models import CheckIn
@@ -293,3 +294,16 @@ def test_export_of_other_formats_is_400(client):
     response = client.get("/api/v1/checkins/export?format=xml")
     assert response.status_code == 400
     assert response.json()["error"]["details"][0]["field"] == "format"
+
+
+def test_checkins_total_counts_each_submitted_check_in(client, group, django_capture_on_commit_callbacks):
+    def total() -> float:
+        return REGISTRY.get_sample_value("checkins_total") or 0.0
+
+    before = total()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit(client, group).status_code == 201
+    assert total() == before + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit(client, group).status_code == 409  # a refused check-in is not counted
+    assert total() == before + 1

@@ -3,6 +3,7 @@
 from typing import Any
 from uuid import UUID
 
+import redis
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import serializers
@@ -81,6 +82,14 @@ def _validated(serializer_class: type[serializers.Serializer[Any]], data: Any, *
     serializer = serializer_class(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def _online(user_ids: list[UUID]) -> set[UUID]:
+    """Who of ``user_ids`` has a live socket; with presence (Redis) down, nobody is shown online."""
+    try:
+        return online_user_ids(user_ids)
+    except redis.RedisError:
+        return set()
 
 
 class GroupListView(APIView):
@@ -306,7 +315,7 @@ class GroupMembersView(APIView):
             raise NotFound()
         paginator = PageLimitPagination()
         page = paginator.paginate_queryset(selectors.group_members(group_id=group_id), request, self)
-        online = online_user_ids([membership.user_id for membership in page])
+        online = _online([membership.user_id for membership in page])
         data = MemberSerializer(page, many=True, context={"request": request, "online": online}).data
         return paginator.get_paginated_response(data)
 
@@ -415,7 +424,7 @@ class GroupMemberView(APIView):
         membership = services.member_role_change(
             group=group, user=_user_or_404(user_id), role=data["role"], by=actor(request)
         )
-        online = online_user_ids([membership.user_id])
+        online = _online([membership.user_id])
         data = MemberSerializer(membership, context={"request": request, "online": online}).data
         return ApiResponse(data, message="Role changed")
 

@@ -29,6 +29,11 @@ REQUEST_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 CHECKINS_TOTAL = Counter("checkins", "Check-ins submitted.")
+# channel: socket (pushed live) or email; outcome: delivered, or for email
+# retrying (an attempt failed, another follows) and failed (given up).
+NOTIFICATION_DELIVERIES = Counter(
+    "notification_deliveries", "Notifications delivered, by channel and outcome.", ["channel", "outcome"]
+)
 
 ACTIVE_WINDOW = timedelta(minutes=15)
 

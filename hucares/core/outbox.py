@@ -10,7 +10,8 @@ the transaction of its cause. A sender claims the row with one conditional
 - failed: the error and the next attempt time (backing off), tried again by
   :func:`emails_dispatch` until :data:`MAX_ATTEMPTS`, then ``failed``;
 - interrupted (the worker was killed mid-send): the claim expires after
-  :data:`CLAIM_LEASE`, longer than a task may run, and the dispatch sends it.
+  :data:`CLAIM_LEASE`, longer than a send may run, and the next dispatch
+  (every :data:`DISPATCH_INTERVAL`) sends it: within two minutes of the crash.
 
 Only a worker killed after the mail server accepted the message and before
 the row recorded it can cause a second copy; each message carries a
@@ -34,21 +35,35 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-# Longer than Celery's hard time limit of a task: a live sender always ends
-# (or is killed) before anyone may take its email over.
-CLAIM_LEASE = timedelta(minutes=10)
+# One send is bounded: the SMTP connection times out (``EMAIL_TIMEOUT``) and
+# Celery kills a send task at SEND_TIME_LIMIT. The claim outlives that, so a
+# live sender always ends (or is killed) before anyone may take its email
+# over; and it is short, so that with the dispatch every DISPATCH_INTERVAL the
+# email of a crashed sender goes out again within two minutes of the crash.
+SEND_TIME_LIMIT = 40
+CLAIM_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 5)
+# The beat schedule's interval of dispatch_due_emails (settings; a test keeps them equal).
+DISPATCH_INTERVAL = timedelta(seconds=30)
 MAX_ATTEMPTS = 8
 FIRST_RETRY_DELAY = timedelta(seconds=30)
 MAX_RETRY_DELAY = timedelta(hours=1)
 DISPATCH_BATCH = 500
 # Finished emails are kept this long for operators following one up, then purged.
 RETENTION = timedelta(days=30)
+
+
+# Sent after each attempt is recorded, with ``email`` (the row as sent),
+# ``status`` (sent, pending: to be tried again, failed: given up, cancelled)
+# and ``error`` (empty unless the attempt failed): for whoever records
+# deliveries of their own (a notification's email).
+email_attempted = Signal()
 
 
 @dataclass(frozen=True)
@@ -176,12 +191,22 @@ def email_deliver(*, email_id: UUID | str) -> str:
         return "skipped"  # its account was deleted meanwhile, and the email with it
     try:
         mail = _renderers[email.kind](email)
-        if mail is None:
-            return _record(email, EmailStatus.CANCELLED)
-        _send(mail, _message_id(email))
+        if mail is not None:
+            _send(mail, _message_id(email))
     except Exception as exc:  # noqa: BLE001 - whatever failed, the email is kept and tried again later
-        return _record_failure(email, claim, exc)
-    return _record(email, EmailStatus.SENT)
+        status = _record_failure(email, claim, exc)
+        _announce(email, status, f"{type(exc).__name__}: {exc}"[:500])
+        return status
+    status = _record(email, EmailStatus.SENT if mail is not None else EmailStatus.CANCELLED)
+    _announce(email, status, "")
+    return status
+
+
+def _announce(email: OutboundEmail, status: str, error: str) -> None:
+    # A receiver's failure is logged, never taken for the email's: the outcome is recorded already.
+    for receiver, result in email_attempted.send_robust(sender=OutboundEmail, email=email, status=status, error=error):
+        if isinstance(result, Exception):
+            logger.error("recording email %s failed in %r: %s", email.pk, receiver, type(result).__name__)
 
 
 def emails_dispatch(*, limit: int = DISPATCH_BATCH) -> int:
@@ -214,7 +239,7 @@ def emails_purge() -> int:
 
 # Each send is idempotent (the claim) and recorded in the row, so a lost or
 # repeated task costs nothing: the periodic dispatch is the retry mechanism.
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, time_limit=SEND_TIME_LIMIT, soft_time_limit=SEND_TIME_LIMIT - 5)
 def send_email(email_id: str) -> str:
     return email_deliver(email_id=email_id)
 

@@ -9,7 +9,9 @@ whole /64, so all of it counts as one.
 Counting is django-ratelimit's fixed windows (``get_usage``). A counter
 that vanished mid-count made it refuse an innocent request with a 429; with
 ``RATELIMIT_FAIL_OPEN`` it reports that instead, and the hit is counted
-again, so only a real excess is refused.
+again, so only a real excess is refused. A cache that cannot be reached at
+all (Redis down) fails open too: every limit lets requests through until it
+is back, rather than the API refusing everyone.
 """
 
 import ipaddress
@@ -21,6 +23,7 @@ from django_ratelimit.core import get_usage as ratelimit_usage
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from .cache import guarded
 from .errors import RateLimited
 from .security import RATE_LIMITED, security_event
 
@@ -63,18 +66,26 @@ def client_rate_key(ip: str) -> str:
 # django-ratelimit gives up on a hit whose counter vanished between its
 # ``add`` and ``incr`` (an eviction, a flush, a failover); with
 # ``RATELIMIT_FAIL_OPEN`` it says so by returning nothing, and the hit is
-# simply counted again. A cache that keeps failing lets the hit through.
+# simply counted again. A cache that keeps failing, or cannot be reached at
+# all, lets the hit through.
 _ATTEMPTS = 3
 
 
 def get_usage(request: HttpRequest, *, group: str, key: str, rate: str, increment: bool) -> Usage:
     """Count (or only read) one hit of ``key`` in ``group`` in django-ratelimit's current window."""
+
+    def count() -> Usage | None:
+        return ratelimit_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment)
+
+    limit = int(rate.partition("/")[0])
+    let_through: Usage = {"count": int(increment), "limit": limit, "should_limit": False, "time_left": 0}
+    unreachable: Usage | None = let_through
     for _ in range(_ATTEMPTS):
-        usage = ratelimit_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment)
+        # An unreachable cache answers at once with the open door: no retry waits on a dead server.
+        usage = guarded(unreachable, count)
         if usage is not None:
             return usage
-    limit = int(rate.partition("/")[0])
-    return {"count": 1, "limit": limit, "should_limit": False, "time_left": 0}
+    return let_through
 
 
 def ratelimit_headers(usage: Usage) -> dict[str, str]:

@@ -72,6 +72,10 @@ CHECKS: dict[str, Callable[[], None]] = {
     "cache": _check_cache,
     "channelLayer": _check_channel_layer,
 }
+# Checks of Redis: without it the API keeps serving (no cache, rate limits
+# open, live events delayed until it is back), so its failure degrades the
+# service instead of taking it out of rotation.
+DEGRADING_CHECKS = frozenset({"cache", "channelLayer"})
 
 
 def run_health_checks() -> dict[str, str]:
@@ -89,7 +93,7 @@ def run_health_checks() -> dict[str, str]:
 HealthSerializer = inline_serializer(
     "Health",
     {
-        "status": serializers.ChoiceField(choices=["ok", "error"]),
+        "status": serializers.ChoiceField(choices=["ok", "degraded", "error"]),
         "checks": serializers.DictField(child=serializers.ChoiceField(choices=["ok", "error"])),
         "version": serializers.CharField(),
     },
@@ -103,9 +107,11 @@ class HealthView(APIView):
 
     @api_operation(
         summary="Readiness",
-        description="Checks the database, the cache and the channel layer. When one is down the answer is "
-        "503 `SERVICE_UNAVAILABLE` whose message names the failing checks and whose `details` carry "
-        "`{status, checks, version}`. Not rate-limited.",
+        description="Checks the database, the cache and the channel layer. With only Redis (the cache or the "
+        "channel layer) down the API still serves: 200 with `status: degraded`, the message naming Redis "
+        "and the failing checks. With the database down the answer is 503 `SERVICE_UNAVAILABLE` whose "
+        "message names the failing checks and whose `details` carry `{status, checks, version}`. "
+        "Not rate-limited.",
         access="Anyone (no token).",
         anonymous=True,
         infrastructure=False,
@@ -117,9 +123,12 @@ class HealthView(APIView):
     def get(self, request: Request) -> ApiResponse:
         checks = run_health_checks()
         failed = [name for name, state in checks.items() if state != "ok"]
-        body = {"status": "error" if failed else "ok", "checks": checks, "version": settings.APP_VERSION}
         if not failed:
-            return ApiResponse(body)
+            return ApiResponse({"status": "ok", "checks": checks, "version": settings.APP_VERSION})
+        if DEGRADING_CHECKS.issuperset(failed):
+            body = {"status": "degraded", "checks": checks, "version": settings.APP_VERSION}
+            return ApiResponse(body, message=f"Degraded: Redis unreachable ({', '.join(failed)})")
+        body = {"status": "error", "checks": checks, "version": settings.APP_VERSION}
         response = ApiResponse(
             error_envelope("SERVICE_UNAVAILABLE", f"Unavailable: {', '.join(failed)}", details=body), status=503
         )

@@ -231,7 +231,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": crontab(hour=3, minute=10),
     },
     # Emails whose send was lost, failed or interrupted (hucares.core.outbox).
-    "dispatch-due-emails": {"task": "hucares.core.outbox.dispatch_due_emails", "schedule": 60.0},
+    # Every 30 s: with the claim lease (hucares.core.outbox), a crashed sender's email is sent again within 2 min.
+    "dispatch-due-emails": {"task": "hucares.core.outbox.dispatch_due_emails", "schedule": 30.0},
     "purge-finished-emails": {
         "task": "hucares.core.outbox.purge_finished_emails",
         "schedule": crontab(hour=3, minute=50),
@@ -255,6 +256,9 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HuCares <no-reply@hucares.local>")
+# Seconds one SMTP operation may block: a hung mail server must fail the
+# attempt well inside the send task's time limit (hucares.core.outbox).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Passwords ----------------------------------------------------------------------
 PASSWORD_HASHERS = [

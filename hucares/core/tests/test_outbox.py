@@ -209,3 +209,33 @@ def test_an_email_deleted_with_its_account_is_skipped(django_capture_on_commit_c
     assert email is not None
     user.delete()
     assert outbox.send_email.delay(str(email.pk)).get() == "skipped"
+
+
+def test_a_crashed_senders_email_goes_out_again_within_two_minutes(
+    settings, time_machine, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = DOWN  # the first send never reaches the mail server
+    email = enqueue(django_capture_on_commit_callbacks)
+    settings.EMAIL_BACKEND = WORKING
+    time_machine.move_to(email.next_attempt_at + timedelta(seconds=1))
+    assert outbox.email_claim(email_id=email.pk) is not None
+    crash = timezone.now()  # the sender is killed mid-send, right after its claim
+    # The dispatch runs every `schedule` seconds; the last run before two minutes
+    # have passed must find the email claimable, whatever the phase of the beat.
+    every = timedelta(seconds=settings.CELERY_BEAT_SCHEDULE["dispatch-due-emails"]["schedule"])
+    time_machine.move_to(crash + timedelta(minutes=2) - every)
+    assert outbox.emails_dispatch() == 1
+    [message] = mail.outbox
+    # The copy a receiver may get twice (accepted, then the crash) is the same message: one Message-ID per row.
+    assert message.extra_headers["Message-ID"] == f"<{email.pk}@hucares.local>"
+
+
+def test_a_send_task_ends_before_its_claim_does(settings):
+    # A slow sender still running when its claim lapses could send alongside the next one.
+    time_limit = outbox.send_email.time_limit
+    assert time_limit is not None
+    assert timedelta(seconds=time_limit) < outbox.CLAIM_LEASE
+    assert time_limit > settings.EMAIL_TIMEOUT * 3  # connect, send, quit each may block
+    schedule = settings.CELERY_BEAT_SCHEDULE["dispatch-due-emails"]["schedule"]
+    assert timedelta(seconds=schedule) == outbox.DISPATCH_INTERVAL
+    assert timedelta(minutes=2) > outbox.CLAIM_LEASE + outbox.DISPATCH_INTERVAL
