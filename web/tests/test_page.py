@@ -60,3 +60,20 @@ def test_the_modules_are_served_as_javascript() -> None:
     response = Client().get("/static/web/app/main.js")
     assert response.status_code == 200
     assert "javascript" in response["Content-Type"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/nowhere", "/groups/not-a-uuid", "/checkin/extra"])
+def test_a_browser_opening_an_unknown_address_gets_the_app_with_a_404(path: str) -> None:
+    response = Client().get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 404
+    assert b'type="module"' in response.content
+    assert response["Content-Security-Policy"] == APP_CSP
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/nothing", "/static/web/nothing.js"])
+def test_unknown_api_and_server_paths_stay_json_even_for_a_browser(path: str) -> None:
+    response = Client().get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"

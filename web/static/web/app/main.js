@@ -31,7 +31,17 @@ const notFound = {
   path: /^$/,
   title: "Not found",
   public: true,
-  view: (ctx) => replace(ctx.main, h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "/" }, "Go to your groups"))),
+  view: (ctx) =>
+    replace(
+      ctx.main,
+      h(
+        "section",
+        { class: "card narrow not-found" },
+        h("h1", {}, "Page not found"),
+        h("p", {}, "There is nothing at this address. It may have moved, or the link was mistyped."),
+        h("p", {}, h("a", { href: "/", class: "button" }, "Go to your groups")),
+      ),
+    ),
 };
 /** @type {(() => void)[]} */
 let cleanups = [];
@@ -98,7 +108,7 @@ function renderTopbar() {
       link("/checkin", "Check in"),
       link("/history", "History"),
       link("/analytics", "Insights"),
-      link("/notifications", "Notifications", h("span", { class: "badge", id: "unread", "aria-label": `${unread} unread` }, unread ? String(unread) : "")),
+      link("/notifications", "Alerts", h("span", { class: "badge", id: "unread", "aria-label": `${unread} unread` }, unread ? String(unread) : "")),
       link("/profile", "Profile"),
     ),
     h("span", { class: `live live-${sdk.live.state}`, id: "live-state", title: "Live updates" }, liveLabel()),

@@ -24,14 +24,14 @@ async function historyPage(ctx) {
         ? [
             h("h2", {}, "Your check-ins"),
             h("p", { class: "muted" }, `${summary.totalCheckIns ?? data.length} check-ins · average ${summary.averageScore ?? "—"} · best ${summary.highestScore ?? "—"} · streak ${summary.currentStreak ?? 0} (longest ${summary.longestStreak ?? 0})`),
-            h("table", { class: "history" },
-              h("thead", {}, h("tr", {}, ["Period", "Score", "P", "S", "B", "C", "Note"].map((label) => h("th", { scope: "col" }, label)))),
+            h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": "Your check-ins" }, h("table", { class: "history" },
+              h("thead", {}, h("tr", {}, ["Period", "HuCares score", "Productive", "Satisfied", "Body", "Care", "Note"].map((label) => h("th", { scope: "col" }, label)))),
               h("tbody", {}, data.map((row) =>
                 h("tr", {}, h("td", {}, formatDate(row.weekStartDate)), h("td", {}, h("strong", {}, String(row.huCaresScore))),
                   h("td", {}, String(row.productive)), h("td", {}, String(row.satisfied)), h("td", {}, String(row.body)), h("td", {}, String(row.care)),
                   h("td", {}, row.moodEmoji ?? "", " ", row.reflectionNote ?? "")),
               )),
-            ),
+            )),
           ]
         : empty("No check-ins yet.", h("a", { href: "/checkin", class: "button" }, "Check in"));
     }),
@@ -79,16 +79,19 @@ async function analyticsPage(ctx) {
       const dims = /** @type {const} */ (["productive", "satisfied", "body", "care", "huCaresScore"]);
       return [
         h("h2", {}, "Last 12 periods"),
-        h("table", {},
-          h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", { scope: "col" }, "Average"), h("th", { scope: "col" }, "Trend per period"))),
-          h("tbody", {}, dims.map((key) => h("tr", {}, h("th", { scope: "row" }, key), h("td", {}, fmt(data.averages[key])), h("td", {}, fmt(data.trends[key], true))))),
-        ),
+        h("div", { class: "table-scroll" }, h("table", {},
+          h("thead", {}, h("tr", {}, h("td", {}), h("th", { scope: "col" }, "Average"), h("th", { scope: "col" }, "Trend per period"))),
+          h("tbody", {}, dims.map((key) => h("tr", {}, h("th", { scope: "row" }, LABELS[key]), h("td", {}, fmt(data.averages[key])), h("td", {}, fmt(data.trends[key], true))))),
+        )),
         h("p", {}, `Streak: ${data.streak.current} (longest ${data.streak.longest}).`),
         data.series.length ? trendChart(data.series) : null,
       ];
     }),
   ]);
 }
+
+/** What people call each measure; the API's field names are not for reading. */
+export const LABELS = { productive: "Productive", satisfied: "Satisfied", body: "Body", care: "Care (worries)", huCaresScore: "HuCares score" };
 
 /** @param {number | null} value @param {boolean} [signed] */
 function fmt(value, signed = false) {
