@@ -1,4 +1,5 @@
 // @ts-check
+import { ApiError } from "../sdk/errors.js";
 import { unwrap } from "../sdk/http.js";
 import { formatDate, formatDateTime, h, replace } from "./dom.js";
 import { empty, errorBox, field, loading, onSubmit, section } from "./ui.js";
@@ -65,7 +66,8 @@ async function home(ctx) {
               h("a", { href: `/groups/${period.groupId}`, class: "group-name" }, period.groupName),
               h("span", { class: "muted" }, ` · period from ${formatDate(period.periodStart)}`),
               period.checkIn
-                ? h("p", {}, "You checked in: score ", h("strong", {}, String(period.checkIn.huCaresScore)))
+                ? h("p", {}, "You checked in: HuCares score ", h("strong", {}, String(period.checkIn.huCaresScore)), " ",
+                    h("a", { href: `/checkin?group=${period.groupId}`, class: "button secondary" }, "Edit"))
                 : h("p", {}, h("a", { href: `/checkin?group=${period.groupId}`, class: "button" }, "Check in now")),
             ),
           ),
@@ -234,6 +236,7 @@ export function huCaresScore(scores) {
 async function checkInPage(ctx) {
   const { sdk } = ctx;
   const queued = h("div", { id: "queue", "aria-live": "polite" });
+  /** @type {Schemas["CurrentPeriod"][]} */
   let periods;
   try {
     periods = await unwrap(sdk.api.GET("/api/v1/checkins/current"));
@@ -247,29 +250,28 @@ async function checkInPage(ctx) {
     return;
   }
   const wanted = ctx.query.get("group") ?? periods.find((period) => !period.checkIn)?.groupId ?? periods[0].groupId;
+  const heading = h("h1", {}, "Check in");
   const score = h("output", { id: "score", for: DIMENSIONS.map((name) => `f-${name}`).join(" ") }, "—");
   const sliders = DIMENSIONS.map((name) =>
     h(
       "div",
       { class: "field range" },
-      h("label", { for: `f-${name}` }, DIMENSION_LABELS[name], " ", h("output", { id: `v-${name}` }, "5")),
+      h("label", { for: `f-${name}` }, h("span", {}, DIMENSION_LABELS[name]), h("output", { id: `v-${name}`, class: "range-value", for: `f-${name}` }, "5")),
       h("input", { id: `f-${name}`, name, type: "range", min: 1, max: 10, value: 5, required: true }),
+      h("span", { class: "range-ends", "aria-hidden": "true" }, h("span", {}, "1"), h("span", {}, "10")),
     ),
   );
+  const groupSelect = h("select", { id: "f-groupId", name: "groupId" });
+  const submit = h("button", { type: "submit" }, "Submit check-in");
+  const editing = h("p", { id: "editing", class: "notice", hidden: true }, "You already checked in to this group for this period: change it here.");
   const form = h(
     "form",
     { id: "checkin-form", novalidate: true },
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: "f-groupId" }, "Group"),
-      h("select", { id: "f-groupId", name: "groupId" }, periods.map((period) =>
-        h("option", { value: period.groupId, selected: period.groupId === wanted }, period.groupName, period.checkIn ? " (done this period)" : ""),
-      )),
-    ),
+    h("div", { class: "field" }, h("label", { for: "f-groupId" }, "Group"), groupSelect),
+    editing,
     sliders,
-    h("p", { class: "score-line" }, "Your HuCares score: ", score, h("span", { class: "muted" }, " = productive + satisfied + body − care")),
-    h("div", { class: "field" }, h("label", { for: "f-reflectionNote" }, "Note (optional)"), h("textarea", { id: "f-reflectionNote", name: "reflectionNote", maxlength: 2000, rows: 3 })),
+    h("p", { class: "score-line" }, "Your HuCares score: ", score, h("span", { class: "muted small score-formula" }, "productive + satisfied + body − care")),
+    h("div", { class: "field" }, h("label", { for: "f-reflectionNote" }, "Note (optional)"), h("textarea", { id: "f-reflectionNote", name: "reflectionNote", rows: 3 })),
     field("Mood emoji (optional)", { name: "moodEmoji", maxlength: 10 }),
     h(
       "div",
@@ -278,31 +280,65 @@ async function checkInPage(ctx) {
       h("select", { id: "f-energyLevel", name: "energyLevel" }, h("option", { value: "" }, "—"), [1, 2, 3, 4, 5].map((n) => h("option", { value: n }, String(n)))),
     ),
     h("div", { class: "field check" }, h("input", { id: "f-isPrivate", name: "isPrivate", type: "checkbox", value: "true" }), h("label", { for: "f-isPrivate" }, "Private: group members see that I checked in, not my scores")),
-    h("button", { type: "submit" }, "Submit check-in"),
+    submit,
   );
+  /** @param {string} name */
+  const input = (name) => /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
   const update = () => {
     /** @type {Record<string, number>} */
     const values = {};
     for (const name of DIMENSIONS) {
-      const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
-      values[name] = Number(input.value);
+      values[name] = Number(input(name).value);
       const shown = form.querySelector(`#v-${name}`);
-      if (shown) shown.textContent = input.value;
+      if (shown) shown.textContent = input(name).value;
     }
     score.textContent = String(huCaresScore(values));
   };
+  /** The check-in already made for the chosen group this period, if any. */
+  const existing = () => periods.find((period) => period.groupId === groupSelect.value)?.checkIn ?? null;
+  // A group done this period opens its check-in for editing: submitting it again could only be refused.
+  const showPeriod = () => {
+    const current = existing();
+    for (const name of DIMENSIONS) input(name).value = String(current?.[name] ?? 5);
+    input("reflectionNote").value = current?.reflectionNote ?? "";
+    input("moodEmoji").value = current?.moodEmoji ?? "";
+    input("energyLevel").value = current?.energyLevel ? String(current.energyLevel) : "";
+    input("isPrivate").checked = current?.isPrivate ?? false;
+    heading.textContent = current ? "Edit your check-in" : "Check in";
+    submit.textContent = current ? "Save changes" : "Submit check-in";
+    editing.hidden = !current;
+    update();
+  };
+  const fillGroups = () =>
+    replace(groupSelect, periods.map((period) =>
+      h("option", { value: period.groupId, selected: period.groupId === (groupSelect.value || wanted) }, period.groupName, period.checkIn ? " (done: edit)" : ""),
+    ));
+  fillGroups();
+  groupSelect.addEventListener("change", showPeriod);
   form.addEventListener("input", update);
-  update();
+  showPeriod();
   const status = onSubmit(form, async (values) => {
-    /** @type {Schemas["CheckInSubmitRequest"]} */
-    const body = {
-      groupId: values.groupId,
+    const scores = {
       productive: Number(values.productive),
       satisfied: Number(values.satisfied),
       body: Number(values.body),
       care: Number(values.care),
-      isPrivate: values.isPrivate === "true",
     };
+    const current = existing();
+    if (current) {
+      await unwrap(sdk.api.PATCH("/api/v1/checkins/{check_in_id}", { params: { path: { check_in_id: current.id } }, body: {
+        ...scores,
+        reflectionNote: values.reflectionNote || null,
+        moodEmoji: values.moodEmoji || null,
+        energyLevel: values.energyLevel ? Number(values.energyLevel) : null,
+        isPrivate: values.isPrivate === "true",
+      } }));
+      ctx.flash("Check-in updated. Your group sees the change now.");
+      ctx.navigate(`/groups/${values.groupId}`);
+      return;
+    }
+    /** @type {Schemas["CheckInSubmitRequest"]} */
+    const body = { groupId: values.groupId, ...scores, isPrivate: values.isPrivate === "true" };
     if (values.reflectionNote) body.reflectionNote = values.reflectionNote;
     if (values.moodEmoji) body.moodEmoji = values.moodEmoji;
     if (values.energyLevel) body.energyLevel = Number(values.energyLevel);
@@ -311,13 +347,21 @@ async function checkInPage(ctx) {
       ctx.flash("Check-in saved. Your group sees it now.");
       ctx.navigate(`/groups/${body.groupId}`);
     } else if (result.queued?.status === "conflict") {
-      replace(status, errorBox(new Error(result.queued.error?.message ?? "This check-in could not be saved.")));
+      // Refused while the user is here: the answer belongs at the form, once,
+      // not also in the list of check-ins waiting on this device.
+      await sdk.queue.dismiss(result.queued.key);
+      const refused = result.queued.error;
+      if (refused?.code === "DUPLICATE_CHECKIN") {
+        periods = await unwrap(sdk.api.GET("/api/v1/checkins/current"));
+        fillGroups();
+        showPeriod();
+      }
+      throw new ApiError({ status: 400, code: refused?.code ?? "VALIDATION_ERROR", message: refused?.message ?? "This check-in could not be saved.", details: refused?.details });
     } else {
       replace(status, h("p", { role: "status", class: "pending" }, "You are offline: the check-in is saved on this device and will be sent when you are back online."));
     }
-    await renderQueue(ctx, queued);
   });
-  replace(ctx.main, h("h1", {}, "Check in"), h("section", { class: "card" }, form), queued);
+  replace(ctx.main, heading, h("section", { class: "card" }, form), queued);
   await renderQueue(ctx, queued);
   ctx.cleanup(sdk.queue.onChange(() => void renderQueue(ctx, queued)));
 }
