@@ -111,14 +111,30 @@ function renderTopbar() {
       link("/notifications", "Alerts", h("span", { class: "badge", id: "unread", "aria-label": `${unread} unread` }, unread ? String(unread) : "")),
       link("/profile", "Profile"),
     ),
-    h("span", { class: `live live-${sdk.live.state}`, id: "live-state", title: "Live updates" }, liveLabel()),
+    h("span", { class: `live live-${liveState()}`, id: "live-state", title: "Live updates", role: "status" }, liveLabel()),
     h("span", { id: "pending", class: "pending-count" }),
   );
   updatePending();
 }
 
+/**
+ * The socket can look open for a while after the network went away; the
+ * browser's own online state says so at once, so it wins.
+ */
+function liveState() {
+  return navigator.onLine ? sdk.live.state : "offline";
+}
+
 function liveLabel() {
-  return { open: "Live", connecting: "Connecting…", polling: "Live (polling)", offline: "Offline", stopped: "" }[sdk.live.state];
+  return { open: "Live", connecting: "Connecting…", polling: "Live (polling)", offline: "Offline", stopped: "" }[liveState()];
+}
+
+function showLiveState() {
+  const target = document.getElementById("live-state");
+  if (target) {
+    target.className = `live live-${liveState()}`;
+    target.textContent = liveLabel();
+  }
 }
 
 /** @param {number} count */
@@ -154,13 +170,8 @@ function startSession() {
   sdk.queue.flush().catch(() => undefined);
 }
 
-sdk.live.on("state", () => {
-  const target = document.getElementById("live-state");
-  if (target) {
-    target.className = `live live-${sdk.live.state}`;
-    target.textContent = liveLabel();
-  }
-});
+sdk.live.on("state", showLiveState);
+window.addEventListener("offline", showLiveState);
 sdk.live.on("notification", () => setUnread(unread + 1));
 sdk.live.on("resync", () => refreshUnread());
 // Read or deleted on another device: the count follows.
@@ -180,6 +191,7 @@ window.addEventListener("storage", (event) => {
   if (event.key === "hucares.session" && (event.oldValue === null) !== (event.newValue === null)) location.reload();
 });
 window.addEventListener("online", () => {
+  showLiveState();
   sdk.live.reconnectNow();
   sdk.queue.flush().catch(() => undefined);
 });

@@ -9,6 +9,8 @@ import { empty, errorBox, field, loading, onSubmit, section } from "./ui.js";
 
 export const DIMENSIONS = /** @type {const} */ (["productive", "satisfied", "body", "care"]);
 export const DIMENSION_LABELS = { productive: "Productive", satisfied: "Satisfied", body: "Body", care: "Care (worries)" };
+const ROLE_WORDS = /** @type {Record<string, string>} */ ({ admin: "admin", moderator: "moderator", member: "member" });
+const FREQUENCY_WORDS = /** @type {Record<string, string>} */ ({ daily: "daily", weekly: "weekly", biweekly: "every two weeks" });
 
 /** @param {Context} ctx */
 async function home(ctx) {
@@ -85,6 +87,7 @@ async function home(ctx) {
 async function groupPage(ctx) {
   const groupId = ctx.params.id;
   const { sdk } = ctx;
+  /** @type {Schemas["Group"]} */
   let group;
   try {
     group = await unwrap(sdk.api.GET("/api/v1/groups/{group_id}", { params: { path: { group_id: groupId } } }));
@@ -93,12 +96,24 @@ async function groupPage(ctx) {
     return;
   }
   const members = h("ul", { class: "members", id: "members", "aria-live": "polite" }, h("li", {}, loading()));
-  const typing = h("p", { class: "typing", id: "typing", "aria-live": "polite" });
+  const summary = h("p", { class: "muted", id: "group-summary" });
+  /** @param {Schemas["Group"]} shown */
+  const renderSummary = (shown) =>
+    replace(
+      summary,
+      h("span", { id: "member-count" }, `${shown.memberCount} member${shown.memberCount === 1 ? "" : "s"}`),
+      ` · checks in ${FREQUENCY_WORDS[shown.checkInFrequency] ?? shown.checkInFrequency}`,
+      shown.accessCode ? [" · access code ", h("code", { id: "access-code" }, shown.accessCode)] : null,
+    );
+  renderSummary(group);
+  // Joins, leaves and settings change on other devices: the count and the settings follow.
+  const reloadGroup = async () => {
+    group = await unwrap(sdk.api.GET("/api/v1/groups/{group_id}", { params: { path: { group_id: groupId } } }));
+    renderSummary(group);
+  };
   const checkins = h("div", { id: "group-checkins", "aria-live": "polite" }, loading());
   /** @type {Set<string>} */
   const online = new Set();
-  /** @type {Map<string, string>} */
-  const typers = new Map();
   /** @type {Schemas["Member"][]} */
   let memberList = [];
 
@@ -111,7 +126,7 @@ async function groupPage(ctx) {
           { "data-user": member.user.id, class: online.has(member.user.id) ? "online" : "offline" },
           h("span", { class: "dot", "aria-hidden": "true" }),
           member.user.username,
-          h("span", { class: "muted" }, ` · ${member.role}${online.has(member.user.id) ? " · online" : ""}`),
+          h("span", { class: "muted" }, ` · ${ROLE_WORDS[member.role] ?? member.role}${online.has(member.user.id) ? " · online" : ""}`),
         ),
       ),
     );
@@ -130,31 +145,15 @@ async function groupPage(ctx) {
           : empty("Nobody has checked in for this period yet.", h("a", { href: `/checkin?group=${groupId}`, class: "button" }, "Be the first")),
     );
 
-  const message = h("input", { id: "f-chat", name: "chat", placeholder: "Type to let others see you typing", autocomplete: "off" });
-  let typingTimer = /** @type {ReturnType<typeof setTimeout> | null} */ (null);
-  message.addEventListener("input", () => {
-    if (!typingTimer) sdk.live.typing(groupId, true);
-    else clearTimeout(typingTimer);
-    typingTimer = setTimeout(() => {
-      typingTimer = null;
-      sdk.live.typing(groupId, false);
-    }, 2500);
-  });
-
   replace(
     ctx.main,
     h("h1", {}, group.name),
     group.description ? h("p", {}, group.description) : null,
-    h(
-      "p",
-      { class: "muted" },
-      `${group.memberCount} member${group.memberCount === 1 ? "" : "s"} · checks in ${group.checkInFrequency}`,
-      group.accessCode ? [" · access code ", h("code", { id: "access-code" }, group.accessCode)] : null,
-    ),
+    summary,
     h("p", {}, h("a", { href: `/checkin?group=${groupId}`, class: "button" }, "Check in")),
     h("div", { class: "columns" },
       h("section", { class: "card" }, h("h2", {}, "This period's check-ins"), checkins),
-      h("section", { class: "card" }, h("h2", {}, "Members"), members, h("div", { class: "field" }, h("label", { for: "f-chat" }, "Say something"), message), typing),
+      h("section", { class: "card" }, h("h2", {}, "Members"), members),
     ),
     h("p", {}, h("button", { type: "button", class: "secondary", id: "leave-group", onclick: async () => {
       if (!confirm(`Leave ${group.name}?`)) return;
@@ -178,12 +177,6 @@ async function groupPage(ctx) {
     online.delete(data.userId);
     renderMembers();
   }));
-  ctx.cleanup(sdk.live.on("user-typing", (data) => {
-    if (data.groupId !== groupId) return;
-    if (data.isTyping) typers.set(data.userId, data.username);
-    else typers.delete(data.userId);
-    typing.textContent = typers.size ? `${[...typers.values()].join(", ")} ${typers.size > 1 ? "are" : "is"} typing…` : "";
-  }));
   /** @param {{groupId: string}} data */
   const reloadIfHere = (data) => {
     if (data.groupId === groupId) void loadCheckins();
@@ -195,11 +188,11 @@ async function groupPage(ctx) {
   ctx.cleanup(sdk.live.on("group-updated", (data) => {
     if (data.groupId !== groupId) return;
     if (data.type === "group-deleted") ctx.navigate("/");
-    else void loadMembers();
+    else void Promise.all([loadMembers(), reloadGroup()]).catch(() => undefined);
   }));
   ctx.cleanup(sdk.live.on("resync", () => {
     void loadCheckins();
-    void loadMembers();
+    void Promise.all([loadMembers(), reloadGroup()]).catch(() => undefined);
   }));
   ctx.cleanup(sdk.queue.onChange(() => void loadCheckins()));
   await Promise.all([loadMembers().catch((error) => replace(members, h("li", {}, errorBox(error)))), loadCheckins()]);
@@ -220,7 +213,7 @@ function checkInRow(checkIn) {
           {},
           " · score ",
           h("strong", { class: "score" }, String(checkIn.huCaresScore)),
-          h("span", { class: "muted" }, ` (P ${checkIn.productive} · S ${checkIn.satisfied} · B ${checkIn.body} · C ${checkIn.care})`),
+          h("span", { class: "muted" }, ` (productive ${checkIn.productive} · satisfied ${checkIn.satisfied} · body ${checkIn.body} · care ${checkIn.care})`),
         ),
     checkIn.reflectionNote ? h("p", { class: "note" }, checkIn.reflectionNote) : null,
     h("span", { class: "muted small" }, ` ${formatDateTime(checkIn.submittedAt)}`),

@@ -2,6 +2,7 @@
 import { errorFromResponse } from "../sdk/errors.js";
 import { unwrap, unwrapWithMeta } from "../sdk/http.js";
 import { countCheckIns, forgetOldKeys, LAST_IMPORT_KEY, parseExportFile, readOldKeys } from "../sdk/migration.js";
+import { deviceName } from "./agent.js";
 import { trendChart } from "./chart.js";
 import { formatDate, formatDateTime, h, replace } from "./dom.js";
 import { empty, errorBox, field, loading, onSubmit, section } from "./ui.js";
@@ -127,7 +128,10 @@ async function notificationsPage(ctx) {
     await unwrap(ctx.sdk.api.POST("/api/v1/notifications/read-all"));
     await refresh();
   } }, "Mark all read")), list);
-  ctx.cleanup(ctx.sdk.live.on("notification", () => void refresh()));
+  // New, read or deleted on another device: the list follows.
+  for (const event of /** @type {const} */ (["notification", "notification-read", "notifications-read-all", "notification-deleted", "resync"])) {
+    ctx.cleanup(ctx.sdk.live.on(event, () => void refresh()));
+  }
   await refresh();
 }
 
@@ -166,8 +170,26 @@ async function profilePage(ctx) {
       privacySettings: { scores: values.scores === "private" ? "private" : "group" },
     } }));
     sdk.auth.updateUser(updated);
+    dirty = false;
     ctx.flash("Profile saved.");
   });
+  // Saved on another device: an untouched form shows the new values; one being
+  // edited keeps the user's typing and says the profile changed.
+  let dirty = false;
+  form.addEventListener("input", () => {
+    dirty = true;
+  });
+  const changedElsewhere = h("p", { class: "notice", id: "profile-changed", role: "status", hidden: true }, "Your profile was changed on another device. Saving this form replaces those changes.");
+  form.prepend(changedElsewhere);
+  ctx.cleanup(sdk.live.on("profile-updated", async () => {
+    const fresh = await unwrap(sdk.api.GET("/api/v1/users/profile"));
+    sdk.auth.updateUser(fresh);
+    if (dirty) {
+      changedElsewhere.hidden = false;
+      return;
+    }
+    fillProfile(form, fresh);
+  }));
   const password = h("form", { id: "password-form", novalidate: true },
     field("Current password", { name: "currentPassword", type: "password", autocomplete: "current-password", required: true }),
     field("New password", { name: "newPassword", type: "password", autocomplete: "new-password", required: true }),
@@ -206,6 +228,20 @@ async function profilePage(ctx) {
   );
 }
 
+/** @param {HTMLFormElement} form @param {Schemas["UserProfile"]} profile */
+function fillProfile(form, profile) {
+  /** @param {string} name */
+  const input = (name) => /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
+  input("username").value = profile.username;
+  input("email").value = profile.email;
+  input("timezone").value = profile.timezone;
+  const prefs = /** @type {Record<string, unknown>} */ (profile.notificationPreferences ?? {});
+  for (const key of NOTIFY_KEYS) input(key).checked = prefs[key] !== false;
+  input("scores").value = profile.privacySettings?.scores === "private" ? "private" : "group";
+}
+
+const NOTIFY_KEYS = /** @type {const} */ (["friendCheckIn", "groupInvitation", "memberJoined", "weeklyReminder"]);
+
 /** @param {Context} ctx @param {"csv" | "json"} format @param {HTMLElement} target */
 async function download(ctx, format, target) {
   const response = await ctx.sdk.fetch(new Request(`${location.origin}/api/v1/checkins/export?format=${format}`));
@@ -234,7 +270,7 @@ async function sessionsPage(ctx) {
     sessions === null
       ? empty("This server does not list sessions yet. Signing out from your profile ends this one.")
       : h("ul", { class: "sessions" }, sessions.map((item) => h("li", {},
-          h("strong", {}, item.userAgent || "Unknown device"), item.current ? " (this device)" : "",
+          h("strong", { title: item.userAgent ?? "" }, deviceName(item.userAgent)), item.current ? " (this device)" : "",
           h("span", { class: "muted" }, ` · ${item.ipAddress ?? "unknown address"} · last used ${formatDateTime(item.lastUsedAt ?? item.createdAt)}`), " ",
           item.current ? null : h("button", { type: "button", onclick: async () => {
             const response = await ctx.sdk.fetch(new Request(`${location.origin}/api/v1/auth/sessions/${item.id}`, { method: "DELETE" }));
