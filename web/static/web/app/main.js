@@ -183,6 +183,8 @@ sdk.queue.onChange(() => updatePending());
 sdk.auth.onChange((session, reason) => {
   if (session) return;
   sdk.live.stop();
+  // What the worker kept of this person's data must not outlive the session.
+  globalThis.caches?.delete("hucares-data").catch(() => undefined);
   if (reason) flash(reason);
   navigate("/login");
 });
@@ -207,3 +209,5 @@ document.addEventListener("click", (event) => {
 
 if (sdk.auth.signedIn) startSession();
 render();
+// The worker lets the app open without a network; without one the app works as before.
+navigator.serviceWorker?.register("/sw.js").catch(() => undefined);
