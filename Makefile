@@ -18,7 +18,7 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-
 # Application code scanned by bandit (tests and migrations excluded in pyproject.toml).
 APP_DIRS := accounts analytics checkins groups hucares notifications realtime
 
-.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check check clean lock lock-check bandit loadtest
+.PHONY: install run serve test lint typecheck schema openapi asyncapi client-tools clients web-check web-quality check clean lock lock-check bandit loadtest
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -63,6 +63,14 @@ web-check:
 	cmp web/node_modules/openapi-fetch/dist/index.mjs web/static/web/vendor/openapi-fetch/index.mjs
 	cmp web/node_modules/openapi-fetch/dist/index.d.mts web/static/web/vendor/openapi-fetch/index.d.mts
 
+# The client's measured quality (docs/web.md): axe and a 360 px overflow check on
+# every screen, screenshots to artifacts/screens/, installability, Lighthouse.
+# Its tools (web/quality/, pinned) stay out of web-check's install.
+web-quality: install
+	cd web/quality && npm ci --no-audit --no-fund --loglevel=error
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest -q -p no:randomly web/tests/quality_check.py
+
 lock: install
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
 
@@ -106,7 +114,7 @@ bandit: install
 check: lint typecheck schema bandit web-check test
 
 clean:
-	rm -rf $(VENV) staticfiles .coverage htmlcov web/node_modules web/types artifacts
+	rm -rf $(VENV) staticfiles .coverage htmlcov web/node_modules web/quality/node_modules web/types artifacts
 
 	rm -rf $(VENV) staticfiles .coverage htmlcov
 
