@@ -74,7 +74,12 @@ async function home(ctx) {
             ),
           ),
         )
-      : empty("You are not in a group yet. Start one, or join a friend's with its access code.");
+      : h("section", { class: "card welcome", id: "first-run" },
+          h("h2", {}, "Welcome to HuCares"),
+          h("ol", {},
+            h("li", {}, "Start a group below, or join a friend's with the access code they sent you."),
+            h("li", {}, "Check in once a period: four scores and a note, shared with your group."),
+            h("li", {}, "Used the old HuCares app? ", h("a", { href: "/import" }, "Bring your old check-ins along"), ".")));
   const refresh = () => section(list, load, renderPeriods);
   await refresh();
   ctx.cleanup(ctx.sdk.live.on("resync", () => void refresh()));
@@ -125,6 +130,7 @@ async function groupPage(ctx) {
           "li",
           { "data-user": member.user.id, class: online.has(member.user.id) ? "online" : "offline" },
           h("span", { class: "dot", "aria-hidden": "true" }),
+          member.user.avatarUrl ? h("img", { class: "avatar", src: member.user.avatarUrl, alt: "" }) : null,
           member.user.username,
           h("span", { class: "muted" }, ` · ${ROLE_WORDS[member.role] ?? member.role}${online.has(member.user.id) ? " · online" : ""}`),
         ),
@@ -155,6 +161,11 @@ async function groupPage(ctx) {
       h("section", { class: "card" }, h("h2", {}, "This period's check-ins"), checkins),
       h("section", { class: "card" }, h("h2", {}, "Members"), members),
     ),
+    h("div", { class: "columns" },
+      h("section", { class: "card", id: "group-analytics" }, loading()),
+      h("section", { class: "card", id: "comparison" }, loading()),
+    ),
+    inviteSection(ctx, groupId),
     h("p", {}, h("button", { type: "button", class: "secondary", id: "leave-group", onclick: async () => {
       if (!confirm(`Leave ${group.name}?`)) return;
       await unwrap(sdk.api.POST("/api/v1/groups/{group_id}/leave", { params: { path: { group_id: groupId } } }));
@@ -195,7 +206,84 @@ async function groupPage(ctx) {
     void Promise.all([loadMembers(), reloadGroup()]).catch(() => undefined);
   }));
   ctx.cleanup(sdk.queue.onChange(() => void loadCheckins()));
-  await Promise.all([loadMembers().catch((error) => replace(members, h("li", {}, errorBox(error)))), loadCheckins()]);
+  await Promise.all([
+    loadMembers().catch((error) => replace(members, h("li", {}, errorBox(error)))),
+    loadCheckins(),
+    groupAnalytics(ctx, groupId),
+  ]);
+}
+
+/** @param {number | null | undefined} value */
+function one(value) {
+  return value === null || value === undefined ? "—" : Number(value).toFixed(1);
+}
+
+/** The group's last periods and the user against the group. @param {Context} ctx @param {string} groupId */
+async function groupAnalytics(ctx, groupId) {
+  const { sdk } = ctx;
+  const analytics = /** @type {HTMLElement} */ (ctx.main.querySelector("#group-analytics"));
+  const comparison = /** @type {HTMLElement} */ (ctx.main.querySelector("#comparison"));
+  await Promise.all([
+    section(analytics, () => unwrap(sdk.api.GET("/api/v1/analytics/group/{group_id}", { params: { path: { group_id: groupId }, query: { weeks: 8 } } })), (data) => [
+      h("h2", {}, "How the group is doing"),
+      h("p", {}, `${data.overall.totalCheckIns} check-ins · average HuCares score ${one(data.overall.averages.huCaresScore)} · `,
+        `${data.overall.averageParticipationRate === null ? "—" : Math.round(data.overall.averageParticipationRate * 100)} % take part`),
+      data.periods.length
+        ? h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": "The group's periods" }, h("table", { class: "periods" },
+            h("thead", {}, h("tr", {}, ["Period", "Checked in", "Average HuCares score"].map((label) => h("th", { scope: "col" }, label)))),
+            h("tbody", {}, [...data.periods].reverse().map((period) => h("tr", {},
+              h("td", {}, formatDate(period.weekStartDate)), h("td", {}, `${period.checkInCount} of ${period.memberCount}`),
+              h("td", {}, one(period.averages.huCaresScore)))))))
+        : empty("The group's periods appear after its first check-ins."),
+    ]),
+    section(comparison, () => unwrap(sdk.api.GET("/api/v1/analytics/comparison", { params: { query: { groupId, weeks: 12 } } })), (data) => [
+      h("h2", {}, "You and the group"),
+      h("p", { class: "muted" }, `Last 12 weeks: your ${data.myCheckIns} check-ins against the group's ${data.groupCheckIns}.`),
+      h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": "You and the group" }, h("table", { class: "compare" },
+        h("thead", {}, h("tr", {}, h("td", {}), ["You", "Group", "Difference"].map((label) => h("th", { scope: "col" }, label)))),
+        h("tbody", {}, data.dimensions.map((item) => h("tr", { "data-dimension": item.dimension },
+          h("th", { scope: "row" }, MEASURE_LABELS[item.dimension] ?? item.dimension),
+          h("td", {}, one(item.mine)), h("td", {}, one(item.group)),
+          h("td", {}, item.difference === null ? "—" : `${item.difference > 0 ? "+" : ""}${one(item.difference)}`)))))),
+    ]),
+  ]);
+}
+
+const MEASURE_LABELS = /** @type {Record<string, string>} */ ({ ...DIMENSION_LABELS, huCaresScore: "HuCares score" });
+
+/**
+ * Invite by username (names are suggested as the user types) or by email.
+ * @param {Context} ctx @param {string} groupId
+ */
+function inviteSection(ctx, groupId) {
+  const { sdk } = ctx;
+  const suggestions = h("datalist", { id: "user-suggestions" });
+  const who = h("input", { id: "f-invitee", name: "invitee", list: "user-suggestions", autocomplete: "off", required: true, maxlength: 255 });
+  const result = h("div", { id: "invite-result", role: "status" });
+  let latest = "";
+  who.addEventListener("input", async () => {
+    const query = who.value.trim();
+    latest = query;
+    if (query.length < 2 || query.includes("@")) return replace(suggestions);
+    try {
+      const users = await unwrap(sdk.api.GET("/api/v1/users/search", { params: { query: { q: query } } }));
+      // An older answer arriving late must not replace a newer one.
+      if (latest === query) replace(suggestions, users.map((user) => h("option", { value: user.username })));
+    } catch {
+      // Suggestions are a help: typing the whole name still works.
+    }
+  });
+  const form = h("form", { id: "invite-form", novalidate: true },
+    h("div", { class: "field" }, h("label", { for: "f-invitee" }, "Username or email"), who, suggestions),
+    h("button", { type: "submit" }, "Send invitation"));
+  onSubmit(form, async (values) => {
+    const invitee = values.invitee.trim();
+    const body = invitee.includes("@") ? { email: invitee } : { username: invitee };
+    const answer = await unwrap(sdk.api.POST("/api/v1/groups/{group_id}/invite", { params: { path: { group_id: groupId } }, body }));
+    replace(result, h("p", { class: "notice" }, `Invitation sent to ${answer.invitee?.username ?? answer.email ?? invitee}.`));
+    who.value = "";
+  });
+  return h("section", { class: "card" }, h("h2", {}, "Invite someone"), form, result);
 }
 
 /** @param {Schemas["CheckIn"]} checkIn */

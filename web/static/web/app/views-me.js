@@ -157,6 +157,14 @@ async function profilePage(ctx) {
           h("input", { type: "checkbox", id: `p-${key}`, name: key, value: "true", checked: /** @type {Record<string, unknown>} */ (prefs)[key] !== false }),
           h("label", { for: `p-${key}` }, { friendCheckIn: "a friend checks in", groupInvitation: "I am invited to a group", memberJoined: "someone joins my group", weeklyReminder: "it is time for my weekly check-in" }[key]),
         ))),
+    h("fieldset", { id: "reminders" }, h("legend", {}, "Reminder to check in"),
+      h("div", { class: "columns tight" },
+        h("div", { class: "field" }, h("label", { for: "f-reminderDay" }, "Day"),
+          h("select", { id: "f-reminderDay", name: "reminderDay" }, DAYS.map((day) =>
+            h("option", { value: day, selected: prefs.reminderDay === day }, day[0].toUpperCase() + day.slice(1))))),
+        h("div", { class: "field" }, h("label", { for: "f-reminderHour" }, "Time (your time zone)"),
+          h("select", { id: "f-reminderHour", name: "reminderHour" }, Array.from({ length: 24 }, (_, hour) =>
+            h("option", { value: hour, selected: prefs.reminderHour === hour }, `${String(hour).padStart(2, "0")}:00`)))))),
     h("div", { class: "field" }, h("label", { for: "f-scores" }, "Who sees my scores"),
       h("select", { id: "f-scores", name: "scores" },
         h("option", { value: "group", selected: profile.privacySettings?.scores !== "private" }, "Members of my groups"),
@@ -166,7 +174,11 @@ async function profilePage(ctx) {
   onSubmit(form, async (values) => {
     const updated = await unwrap(sdk.api.PATCH("/api/v1/users/profile", { body: {
       username: values.username, email: values.email, timezone: values.timezone,
-      notificationPreferences: { friendCheckIn: values.friendCheckIn === "true", groupInvitation: values.groupInvitation === "true", memberJoined: values.memberJoined === "true", weeklyReminder: values.weeklyReminder === "true" },
+      notificationPreferences: {
+        friendCheckIn: values.friendCheckIn === "true", groupInvitation: values.groupInvitation === "true",
+        memberJoined: values.memberJoined === "true", weeklyReminder: values.weeklyReminder === "true",
+        reminderDay: /** @type {Schemas["ReminderDayEnum"]} */ (values.reminderDay), reminderHour: Number(values.reminderHour),
+      },
       privacySettings: { scores: values.scores === "private" ? "private" : "group" },
     } }));
     sdk.auth.updateUser(updated);
@@ -221,6 +233,7 @@ async function profilePage(ctx) {
       ctx.flash("A new verification link is on its way.");
     } }, "Send the link again")),
     h("section", { class: "card" }, h("h2", {}, "You"), form),
+    avatarSection(ctx, profile),
     h("section", { class: "card" }, h("h2", {}, "Your data"), downloads, h("p", {}, h("a", { href: "/import" }, "Import from the old HuCares app")), h("p", {}, h("a", { href: "/sessions" }, "Devices signed in"))),
     h("section", { class: "card" }, h("h2", {}, "Password"), password),
     h("section", { class: "card" }, h("button", { type: "button", id: "logout", onclick: () => sdk.logout() }, "Sign out")),
@@ -238,6 +251,53 @@ function fillProfile(form, profile) {
   const prefs = /** @type {Record<string, unknown>} */ (profile.notificationPreferences ?? {});
   for (const key of NOTIFY_KEYS) input(key).checked = prefs[key] !== false;
   input("scores").value = profile.privacySettings?.scores === "private" ? "private" : "group";
+  if (profile.notificationPreferences?.reminderDay) input("reminderDay").value = profile.notificationPreferences.reminderDay;
+  if (profile.notificationPreferences?.reminderHour !== undefined) input("reminderHour").value = String(profile.notificationPreferences.reminderHour);
+}
+
+const DAYS = /** @type {const} */ (["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]);
+
+/**
+ * Avatar: the picked image is shown as the server will keep it (the centre
+ * square), then uploaded as multipart form data.
+ * @param {Context} ctx @param {Schemas["UserProfile"]} profile
+ */
+function avatarSection(ctx, profile) {
+  const current = h("img", { id: "avatar", class: "avatar large", alt: "Your avatar", src: profile.avatarUrl ?? "", hidden: !profile.avatarUrl });
+  const preview = h("canvas", { id: "avatar-preview", class: "avatar large", width: 256, height: 256, hidden: true, "aria-label": "Preview of the new avatar" });
+  const file = h("input", { type: "file", id: "f-avatar", name: "avatar", accept: "image/png,image/jpeg,image/webp" });
+  const upload = h("button", { type: "submit", disabled: true }, "Upload avatar");
+  const form = h("form", { id: "avatar-form", novalidate: true },
+    h("div", { class: "avatar-row" }, current, preview),
+    h("div", { class: "field" }, h("label", { for: "f-avatar" }, "Pick a picture (PNG, JPEG or WebP, up to 2 MB)"), file),
+    h("p", { class: "muted small" }, "The middle square is kept, as the preview shows."),
+    upload);
+  file.addEventListener("change", async () => {
+    const chosen = file.files?.[0];
+    upload.disabled = !chosen;
+    if (!chosen) return;
+    const bitmap = await createImageBitmap(chosen);
+    const side = Math.min(bitmap.width, bitmap.height);
+    const context = /** @type {CanvasRenderingContext2D} */ (preview.getContext("2d"));
+    context.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, 256, 256);
+    preview.hidden = false;
+  });
+  onSubmit(form, async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    const body = new FormData();
+    body.append("avatar", chosen);
+    const response = await ctx.sdk.fetch(new Request(`${location.origin}/api/v1/users/avatar`, { method: "POST", body }));
+    const answer = await response.json().catch(() => null);
+    if (!response.ok) throw errorFromResponse(response, answer);
+    const { avatarUrl } = /** @type {Schemas["AvatarResult"]} */ (answer.data);
+    current.src = avatarUrl;
+    current.hidden = false;
+    preview.hidden = true;
+    file.value = "";
+    ctx.flash("Avatar saved.");
+  });
+  return h("section", { class: "card" }, h("h2", {}, "Avatar"), form);
 }
 
 const NOTIFY_KEYS = /** @type {const} */ (["friendCheckIn", "groupInvitation", "memberJoined", "weeklyReminder"]);
