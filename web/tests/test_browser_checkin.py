@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from checkins.models import CheckIn
 from checkins.services import checkin_submit
-from web.tests.helpers import fill_check_in, sign_in
+from web.tests.helpers import fill_check_in, sign_in, wait_live
 from web.tests.test_browser_sync import friends, in_thread
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -53,6 +53,8 @@ def test_a_check_in_made_elsewhere_meanwhile_turns_the_form_into_an_edit(new_pag
     sign_in(page, "bob")
     page.goto(f"/checkin?group={group.pk}")
     expect(page.get_by_role("heading", name="Check in")).to_be_visible()
+    # Without live events the page cannot know of it before the server says so.
+    page.evaluate("() => window.hucares.live.stop()")
     in_thread(lambda: checkin_submit(user=bob, group_id=group.pk, productive=7, satisfied=7, body=7, care=7))
     page.get_by_role("button", name="Submit check-in").click()
     alert = page.locator("#checkin-form [role=alert]")
@@ -61,3 +63,16 @@ def test_a_check_in_made_elsewhere_meanwhile_turns_the_form_into_an_edit(new_pag
     expect(page.get_by_role("button", name="Save changes")).to_be_visible()
     expect(page.locator(".queued")).to_have_count(0)
     assert CheckIn.objects.filter(user=bob).count() == 1
+
+
+def test_an_open_check_in_form_becomes_an_edit_when_another_device_checks_in(new_page) -> None:
+    group, _alice, bob = friends()
+    page = new_page()
+    sign_in(page, "bob")
+    page.goto(f"/checkin?group={group.pk}")
+    wait_live(page)
+    expect(page.get_by_role("button", name="Submit check-in")).to_be_visible()
+    in_thread(lambda: checkin_submit(user=bob, group_id=group.pk, productive=7, satisfied=7, body=7, care=2))
+    expect(page.get_by_role("heading", name="Edit your check-in")).to_be_visible()
+    expect(page.locator("#score")).to_have_text("19")
+    expect(page.get_by_role("button", name="Save changes")).to_be_visible()

@@ -443,6 +443,16 @@ async function checkInPage(ctx) {
     }
   });
   replace(ctx.main, heading, h("section", { class: "card" }, form), queued);
+  // A check-in made or deleted on another device turns this form into an edit, or back.
+  const followOtherDevices = async () => {
+    const before = existing()?.id ?? null;
+    periods = await unwrap(sdk.api.GET("/api/v1/checkins/current"));
+    fillGroups();
+    if ((existing()?.id ?? null) !== before) showPeriod();
+  };
+  for (const event of /** @type {const} */ (["checkin-created", "checkin-deleted", "resync"])) {
+    ctx.cleanup(sdk.live.on(event, () => void followOtherDevices().catch(() => undefined)));
+  }
   await renderQueue(ctx, queued);
   ctx.cleanup(sdk.queue.onChange(() => void renderQueue(ctx, queued)));
 }
