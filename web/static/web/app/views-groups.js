@@ -226,7 +226,7 @@ async function groupAnalytics(ctx, groupId) {
   await Promise.all([
     section(analytics, () => unwrap(sdk.api.GET("/api/v1/analytics/group/{group_id}", { params: { path: { group_id: groupId }, query: { weeks: 8 } } })), (data) => [
       h("h2", {}, "How the group is doing"),
-      h("p", {}, `${data.overall.totalCheckIns} check-ins · average HuCares score ${one(data.overall.averages.huCaresScore)} · `,
+      h("p", {}, `${data.overall.totalCheckIns} check-in${data.overall.totalCheckIns === 1 ? "" : "s"} · average HuCares score ${one(data.overall.averages.huCaresScore)} · `,
         `${data.overall.averageParticipationRate === null ? "—" : Math.round(data.overall.averageParticipationRate * 100)} % take part`),
       data.periods.length
         ? h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": "The group's periods" }, h("table", { class: "periods" },
@@ -238,7 +238,7 @@ async function groupAnalytics(ctx, groupId) {
     ]),
     section(comparison, () => unwrap(sdk.api.GET("/api/v1/analytics/comparison", { params: { query: { groupId, weeks: 12 } } })), (data) => [
       h("h2", {}, "You and the group"),
-      h("p", { class: "muted" }, `Last 12 weeks: your ${data.myCheckIns} check-ins against the group's ${data.groupCheckIns}.`),
+      h("p", { class: "muted" }, `Last 12 weeks: your check-ins ${data.myCheckIns}, the group's ${data.groupCheckIns}.`),
       h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": "You and the group" }, h("table", { class: "compare" },
         h("thead", {}, h("tr", {}, h("td", {}), ["You", "Group", "Difference"].map((label) => h("th", { scope: "col" }, label)))),
         h("tbody", {}, data.dimensions.map((item) => h("tr", { "data-dimension": item.dimension },
