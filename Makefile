@@ -18,7 +18,7 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-
 # Application code scanned by bandit (tests and migrations excluded in pyproject.toml).
 APP_DIRS := accounts analytics checkins groups hucares notifications realtime
 
-.PHONY: install run serve test test-setup test-embedded lint typecheck schema openapi asyncapi client-tools clients web-check frame-types check clean lock lock-check bandit loadtest migrations-check migrations-release deploy rollback k8s-validate audit
+.PHONY: install run serve test test-setup test-embedded lint typecheck schema openapi asyncapi client-tools clients web-check web-quality frame-types check clean lock lock-check bandit loadtest migrations-check migrations-release deploy rollback k8s-validate audit
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -84,6 +84,14 @@ web-check:
 frame-types:
 	(cd web && node scripts/frame-types.mjs ../docs/asyncapi.yaml) > web/static/web/sdk/frame-types.tmp
 	mv web/static/web/sdk/frame-types.tmp web/static/web/sdk/frames.d.ts
+
+# The client's measured quality (docs/web.md): axe and a 360 px overflow check on
+# every screen, screenshots to artifacts/screens/, installability, Lighthouse.
+# Its tools (web/quality/, pinned) stay out of web-check's install.
+web-quality: install
+	cd web/quality && npm ci --no-audit --no-fund --loglevel=error
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest -q -p no:randomly web/tests/quality_check.py
 
 lock: install
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
@@ -151,7 +159,7 @@ bandit: install
 check: lint typecheck schema bandit web-check test
 
 clean:
-	rm -rf $(VENV) staticfiles .coverage htmlcov web/node_modules web/types artifacts
+	rm -rf $(VENV) staticfiles .coverage htmlcov web/node_modules web/quality/node_modules web/types artifacts
 
 # The seed-scale load test (loadtest/seed.py) against `make serve` (needs DATABASE_URL and REDIS_URL, or TARGET);
 # PEAK_RATE, DURATION, USERS and GROUP_SIZE are in scripts/loadtest.sh.

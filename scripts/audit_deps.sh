@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Known vulnerabilities: requirements.lock with pip-audit (pinned in
 # requirements-dev.txt, PyPI's advisory data) and each npm lock file (web/,
-# tools/clients/) with npm audit. Fails on a vulnerability (npm:
+# web/quality/, tools/clients/) with npm audit. Fails on a vulnerability (npm:
 # at or above NPM_AUDIT_LEVEL, default high). When the advisory database
 # cannot be reached the report proves nothing: each such scan prints a
 # warning (a GitHub annotation in the workflow) saying it was NOT audited,
@@ -33,7 +33,7 @@ echo "== pip-audit requirements.lock"
 "$BIN/python" scripts/audit_report.py pip "$out/pip.json"
 record $?
 
-for dir in web tools/clients; do
+for dir in web web/quality tools/clients; do
   echo "== npm audit $dir"
   (cd "$dir" && npm audit --package-lock-only --json >"$out/npm.json" 2>/dev/null)
   "$BIN/python" scripts/audit_report.py npm "$out/npm.json" "$LEVEL" "$dir"

@@ -38,6 +38,8 @@ expect.set_options(timeout=20_000)
 OTHER_SESSIONS = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1100, "height": 800}
+# The narrowest phone the layouts are made for.
+SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
 
 
 def free_port() -> int:
@@ -152,8 +154,9 @@ def new_page(browser: Browser, daphne_server: LiveServer) -> Iterator[Callable[.
     """Pages in separate contexts (separate storage: separate people)."""
     contexts: list[BrowserContext] = []
 
-    def make(phone: bool = False) -> Page:
-        context = browser.new_context(base_url=daphne_server.url, viewport=PHONE if phone else DESKTOP)
+    def make(phone: bool = False, viewport: ViewportSize | None = None) -> Page:
+        size = viewport or (PHONE if phone else DESKTOP)
+        context = browser.new_context(base_url=daphne_server.url, viewport=size, is_mobile=viewport is not None)
         context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()

@@ -1,12 +1,14 @@
 """The page Django serves for the client's routes, and what it must not shadow."""
 
+import json
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
+from web.icons import draw, icon_path
 from web.urls import CLIENT_ROUTES
-from web.views import APP_CSP
+from web.views import APP_CSP, SW_CSP
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,3 +62,45 @@ def test_the_modules_are_served_as_javascript() -> None:
     response = Client().get("/static/web/app/main.js")
     assert response.status_code == 200
     assert "javascript" in response["Content-Type"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/nowhere", "/groups/not-a-uuid", "/checkin/extra"])
+def test_a_browser_opening_an_unknown_address_gets_the_app_with_a_404(path: str) -> None:
+    response = Client().get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 404
+    assert b'type="module"' in response.content
+    assert response["Content-Security-Policy"] == APP_CSP
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/nothing", "/static/web/nothing.js"])
+def test_unknown_api_and_server_paths_stay_json_even_for_a_browser(path: str) -> None:
+    response = Client().get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_the_service_worker_is_served_at_the_root_with_the_shell_to_keep() -> None:
+    response = Client().get("/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Content-Security-Policy"] == SW_CSP
+    assert response["Cache-Control"] == "no-cache"
+    text = response.content.decode()
+    for url in ['"/"', "/static/web/app/main.js", "/static/web/sdk/queue.js", "/static/web/app.css"]:
+        assert url in text
+
+
+def test_the_page_links_the_manifest_and_its_icons_exist() -> None:
+    html = Client().get("/").content.decode()
+    assert 'rel="manifest"' in html
+    manifest = json.loads((ROOT / "static" / "web" / "manifest.webmanifest").read_text())
+    assert manifest["start_url"] == "/"
+    assert manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        assert (ROOT / icon["src"].removeprefix("/")).exists(), icon["src"]
+
+
+def test_the_committed_icon_is_what_the_generator_draws() -> None:
+    assert icon_path(192).read_bytes() == draw(192)

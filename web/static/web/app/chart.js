@@ -42,12 +42,14 @@ export function trendChart(points) {
     : [];
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": "Trend of your scores per period" }, ...grid, ...lines, ...labels);
   const legend = h("ul", { class: "legend" }, SERIES.map(([key, label]) => h("li", { class: `key-${key}` }, label)));
+  // A table is never narrower than its content, whatever its width says: the
+  // hiding box around it is what keeps it from widening the page.
   const table = h(
     "table",
-    { class: "visually-hidden" },
+    {},
     h("caption", {}, "Scores per period"),
     h("tr", {}, h("th", {}, "Period"), SERIES.map(([, label]) => h("th", {}, label))),
     points.map((point) => h("tr", {}, h("td", {}, point.weekStartDate), SERIES.map(([key]) => h("td", {}, point[key] === null ? "—" : String(point[key]))))),
   );
-  return h("figure", { class: "trend", id: "trend" }, chart, legend, table);
+  return h("figure", { class: "trend", id: "trend" }, chart, legend, h("div", { class: "visually-hidden" }, table));
 }

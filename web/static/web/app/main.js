@@ -31,7 +31,17 @@ const notFound = {
   path: /^$/,
   title: "Not found",
   public: true,
-  view: (ctx) => replace(ctx.main, h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "/" }, "Go to your groups"))),
+  view: (ctx) =>
+    replace(
+      ctx.main,
+      h(
+        "section",
+        { class: "card narrow not-found" },
+        h("h1", {}, "Page not found"),
+        h("p", {}, "There is nothing at this address. It may have moved, or the link was mistyped."),
+        h("p", {}, h("a", { href: "/", class: "button" }, "Go to your groups")),
+      ),
+    ),
 };
 /** @type {(() => void)[]} */
 let cleanups = [];
@@ -98,17 +108,33 @@ function renderTopbar() {
       link("/checkin", "Check in"),
       link("/history", "History"),
       link("/analytics", "Insights"),
-      link("/notifications", "Notifications", h("span", { class: "badge", id: "unread", "aria-label": `${unread} unread` }, unread ? String(unread) : "")),
+      link("/notifications", "Alerts", h("span", { class: "badge", id: "unread", "aria-label": `${unread} unread` }, unread ? String(unread) : "")),
       link("/profile", "Profile"),
     ),
-    h("span", { class: `live live-${sdk.live.state}`, id: "live-state", title: "Live updates" }, liveLabel()),
+    h("span", { class: `live live-${liveState()}`, id: "live-state", title: "Live updates", role: "status" }, liveLabel()),
     h("span", { id: "pending", class: "pending-count" }),
   );
   updatePending();
 }
 
+/**
+ * The socket can look open for a while after the network went away; the
+ * browser's own online state says so at once, so it wins.
+ */
+function liveState() {
+  return navigator.onLine ? sdk.live.state : "offline";
+}
+
 function liveLabel() {
-  return { open: "Live", connecting: "Connecting…", polling: "Live (polling)", offline: "Offline", stopped: "" }[sdk.live.state];
+  return { open: "Live", connecting: "Connecting…", polling: "Live (polling)", offline: "Offline", stopped: "" }[liveState()];
+}
+
+function showLiveState() {
+  const target = document.getElementById("live-state");
+  if (target) {
+    target.className = `live live-${liveState()}`;
+    target.textContent = liveLabel();
+  }
 }
 
 /** @param {number} count */
@@ -144,13 +170,8 @@ function startSession() {
   sdk.queue.flush().catch(() => undefined);
 }
 
-sdk.live.on("state", () => {
-  const target = document.getElementById("live-state");
-  if (target) {
-    target.className = `live live-${sdk.live.state}`;
-    target.textContent = liveLabel();
-  }
-});
+sdk.live.on("state", showLiveState);
+window.addEventListener("offline", showLiveState);
 sdk.live.on("notification", () => setUnread(unread + 1));
 sdk.live.on("resync", () => refreshUnread());
 // Read or deleted on another device: the count follows.
@@ -162,6 +183,8 @@ sdk.queue.onChange(() => updatePending());
 sdk.auth.onChange((session, reason) => {
   if (session) return;
   sdk.live.stop();
+  // What the worker kept of this person's data must not outlive the session.
+  globalThis.caches?.delete("hucares-data").catch(() => undefined);
   if (reason) flash(reason);
   navigate("/login");
 });
@@ -170,6 +193,7 @@ window.addEventListener("storage", (event) => {
   if (event.key === "hucares.session" && (event.oldValue === null) !== (event.newValue === null)) location.reload();
 });
 window.addEventListener("online", () => {
+  showLiveState();
   sdk.live.reconnectNow();
   sdk.queue.flush().catch(() => undefined);
 });
@@ -185,3 +209,5 @@ document.addEventListener("click", (event) => {
 
 if (sdk.auth.signedIn) startSession();
 render();
+// The worker lets the app open without a network; without one the app works as before.
+navigator.serviceWorker?.register("/sw.js").catch(() => undefined);

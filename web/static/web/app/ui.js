@@ -30,6 +30,7 @@ export function errorBox(error, form) {
     return h("div", { class: "error", role: "alert" }, text);
   }
   const lines = [];
+  let placed = 0;
   for (const { field, message } of error.fieldErrors) {
     const input = form?.querySelector(`[name="${CSS.escape(field)}"]`);
     if (input) {
@@ -37,6 +38,7 @@ export function errorBox(error, form) {
       input.setAttribute("aria-invalid", "true");
       input.setAttribute("aria-describedby", id);
       input.after(h("span", { class: "field-error", id }, message));
+      placed += 1;
     } else {
       lines.push(h("li", {}, `${field}: ${message}`));
     }
@@ -44,7 +46,8 @@ export function errorBox(error, form) {
   return h(
     "div",
     { class: "error", role: "alert", "data-code": error.code },
-    h("p", {}, error.message),
+    // When every problem is marked at its field, the box only points there.
+    h("p", {}, placed && !lines.length ? "Check the marked field and try again." : error.message),
     ADVICE[error.code] ? h("p", {}, ADVICE[error.code]) : null,
     lines.length ? h("ul", {}, lines) : null,
     error.requestId ? h("p", { class: "request-id" }, `Reference: ${error.requestId}`) : null,

@@ -2,6 +2,7 @@
 import { errorFromResponse } from "../sdk/errors.js";
 import { unwrap, unwrapWithMeta } from "../sdk/http.js";
 import { countCheckIns, forgetOldKeys, LAST_IMPORT_KEY, parseExportFile, readOldKeys } from "../sdk/migration.js";
+import { deviceName } from "./agent.js";
 import { trendChart } from "./chart.js";
 import { formatDate, formatDateTime, h, replace } from "./dom.js";
 import { empty, errorBox, field, loading, onSubmit, section } from "./ui.js";
@@ -24,14 +25,14 @@ async function historyPage(ctx) {
         ? [
             h("h2", {}, "Your check-ins"),
             h("p", { class: "muted" }, `${summary.totalCheckIns ?? data.length} check-ins · average ${summary.averageScore ?? "—"} · best ${summary.highestScore ?? "—"} · streak ${summary.currentStreak ?? 0} (longest ${summary.longestStreak ?? 0})`),
-            h("table", { class: "history" },
-              h("thead", {}, h("tr", {}, ["Period", "Score", "P", "S", "B", "C", "Note"].map((label) => h("th", { scope: "col" }, label)))),
+            h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": "Your check-ins" }, h("table", { class: "history" },
+              h("thead", {}, h("tr", {}, ["Period", "HuCares score", "Productive", "Satisfied", "Body", "Care", "Note"].map((label) => h("th", { scope: "col" }, label)))),
               h("tbody", {}, data.map((row) =>
                 h("tr", {}, h("td", {}, formatDate(row.weekStartDate)), h("td", {}, h("strong", {}, String(row.huCaresScore))),
                   h("td", {}, String(row.productive)), h("td", {}, String(row.satisfied)), h("td", {}, String(row.body)), h("td", {}, String(row.care)),
                   h("td", {}, row.moodEmoji ?? "", " ", row.reflectionNote ?? "")),
               )),
-            ),
+            )),
           ]
         : empty("No check-ins yet.", h("a", { href: "/checkin", class: "button" }, "Check in"));
     }),
@@ -79,16 +80,19 @@ async function analyticsPage(ctx) {
       const dims = /** @type {const} */ (["productive", "satisfied", "body", "care", "huCaresScore"]);
       return [
         h("h2", {}, "Last 12 periods"),
-        h("table", {},
-          h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", { scope: "col" }, "Average"), h("th", { scope: "col" }, "Trend per period"))),
-          h("tbody", {}, dims.map((key) => h("tr", {}, h("th", { scope: "row" }, key), h("td", {}, fmt(data.averages[key])), h("td", {}, fmt(data.trends[key], true))))),
-        ),
+        h("div", { class: "table-scroll" }, h("table", {},
+          h("thead", {}, h("tr", {}, h("td", {}), h("th", { scope: "col" }, "Average"), h("th", { scope: "col" }, "Trend per period"))),
+          h("tbody", {}, dims.map((key) => h("tr", {}, h("th", { scope: "row" }, LABELS[key]), h("td", {}, fmt(data.averages[key])), h("td", {}, fmt(data.trends[key], true))))),
+        )),
         h("p", {}, `Streak: ${data.streak.current} (longest ${data.streak.longest}).`),
         data.series.length ? trendChart(data.series) : null,
       ];
     }),
   ]);
 }
+
+/** What people call each measure; the API's field names are not for reading. */
+export const LABELS = { productive: "Productive", satisfied: "Satisfied", body: "Body", care: "Care (worries)", huCaresScore: "HuCares score" };
 
 /** @param {number | null} value @param {boolean} [signed] */
 function fmt(value, signed = false) {
@@ -124,7 +128,10 @@ async function notificationsPage(ctx) {
     await unwrap(ctx.sdk.api.POST("/api/v1/notifications/read-all"));
     await refresh();
   } }, "Mark all read")), list);
-  ctx.cleanup(ctx.sdk.live.on("notification", () => void refresh()));
+  // New, read or deleted on another device: the list follows.
+  for (const event of /** @type {const} */ (["notification", "notification-read", "notifications-read-all", "notification-deleted", "resync"])) {
+    ctx.cleanup(ctx.sdk.live.on(event, () => void refresh()));
+  }
   await refresh();
 }
 
@@ -150,6 +157,14 @@ async function profilePage(ctx) {
           h("input", { type: "checkbox", id: `p-${key}`, name: key, value: "true", checked: /** @type {Record<string, unknown>} */ (prefs)[key] !== false }),
           h("label", { for: `p-${key}` }, { friendCheckIn: "a friend checks in", groupInvitation: "I am invited to a group", memberJoined: "someone joins my group", weeklyReminder: "it is time for my weekly check-in" }[key]),
         ))),
+    h("fieldset", { id: "reminders" }, h("legend", {}, "Reminder to check in"),
+      h("div", { class: "columns tight" },
+        h("div", { class: "field" }, h("label", { for: "f-reminderDay" }, "Day"),
+          h("select", { id: "f-reminderDay", name: "reminderDay" }, DAYS.map((day) =>
+            h("option", { value: day, selected: prefs.reminderDay === day }, day[0].toUpperCase() + day.slice(1))))),
+        h("div", { class: "field" }, h("label", { for: "f-reminderHour" }, "Time (your time zone)"),
+          h("select", { id: "f-reminderHour", name: "reminderHour" }, Array.from({ length: 24 }, (_, hour) =>
+            h("option", { value: hour, selected: prefs.reminderHour === hour }, `${String(hour).padStart(2, "0")}:00`)))))),
     h("div", { class: "field" }, h("label", { for: "f-scores" }, "Who sees my scores"),
       h("select", { id: "f-scores", name: "scores" },
         h("option", { value: "group", selected: profile.privacySettings?.scores !== "private" }, "Members of my groups"),
@@ -159,12 +174,34 @@ async function profilePage(ctx) {
   onSubmit(form, async (values) => {
     const updated = await unwrap(sdk.api.PATCH("/api/v1/users/profile", { body: {
       username: values.username, email: values.email, timezone: values.timezone,
-      notificationPreferences: { friendCheckIn: values.friendCheckIn === "true", groupInvitation: values.groupInvitation === "true", memberJoined: values.memberJoined === "true", weeklyReminder: values.weeklyReminder === "true" },
+      notificationPreferences: {
+        friendCheckIn: values.friendCheckIn === "true", groupInvitation: values.groupInvitation === "true",
+        memberJoined: values.memberJoined === "true", weeklyReminder: values.weeklyReminder === "true",
+        reminderDay: /** @type {Schemas["ReminderDayEnum"]} */ (values.reminderDay), reminderHour: Number(values.reminderHour),
+      },
       privacySettings: { scores: values.scores === "private" ? "private" : "group" },
     } }));
     sdk.auth.updateUser(updated);
+    dirty = false;
     ctx.flash("Profile saved.");
   });
+  // Saved on another device: an untouched form shows the new values; one being
+  // edited keeps the user's typing and says the profile changed.
+  let dirty = false;
+  form.addEventListener("input", () => {
+    dirty = true;
+  });
+  const changedElsewhere = h("p", { class: "notice", id: "profile-changed", role: "status", hidden: true }, "Your profile was changed on another device. Saving this form replaces those changes.");
+  form.prepend(changedElsewhere);
+  ctx.cleanup(sdk.live.on("profile-updated", async () => {
+    const fresh = await unwrap(sdk.api.GET("/api/v1/users/profile"));
+    sdk.auth.updateUser(fresh);
+    if (dirty) {
+      changedElsewhere.hidden = false;
+      return;
+    }
+    fillProfile(form, fresh);
+  }));
   const password = h("form", { id: "password-form", novalidate: true },
     field("Current password", { name: "currentPassword", type: "password", autocomplete: "current-password", required: true }),
     field("New password", { name: "newPassword", type: "password", autocomplete: "new-password", required: true }),
@@ -196,12 +233,74 @@ async function profilePage(ctx) {
       ctx.flash("A new verification link is on its way.");
     } }, "Send the link again")),
     h("section", { class: "card" }, h("h2", {}, "You"), form),
+    avatarSection(ctx, profile),
     h("section", { class: "card" }, h("h2", {}, "Your data"), downloads, h("p", {}, h("a", { href: "/import" }, "Import from the old HuCares app")), h("p", {}, h("a", { href: "/sessions" }, "Devices signed in"))),
     h("section", { class: "card" }, h("h2", {}, "Password"), password),
     h("section", { class: "card" }, h("button", { type: "button", id: "logout", onclick: () => sdk.logout() }, "Sign out")),
     h("section", { class: "card danger-zone" }, h("h2", {}, "Delete account"), remove),
   );
 }
+
+/** @param {HTMLFormElement} form @param {Schemas["UserProfile"]} profile */
+function fillProfile(form, profile) {
+  /** @param {string} name */
+  const input = (name) => /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
+  input("username").value = profile.username;
+  input("email").value = profile.email;
+  input("timezone").value = profile.timezone;
+  const prefs = /** @type {Record<string, unknown>} */ (profile.notificationPreferences ?? {});
+  for (const key of NOTIFY_KEYS) input(key).checked = prefs[key] !== false;
+  input("scores").value = profile.privacySettings?.scores === "private" ? "private" : "group";
+  if (profile.notificationPreferences?.reminderDay) input("reminderDay").value = profile.notificationPreferences.reminderDay;
+  if (profile.notificationPreferences?.reminderHour !== undefined) input("reminderHour").value = String(profile.notificationPreferences.reminderHour);
+}
+
+const DAYS = /** @type {const} */ (["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]);
+
+/**
+ * Avatar: the picked image is shown as the server will keep it (the centre
+ * square), then uploaded as multipart form data.
+ * @param {Context} ctx @param {Schemas["UserProfile"]} profile
+ */
+function avatarSection(ctx, profile) {
+  const current = h("img", { id: "avatar", class: "avatar large", alt: "Your avatar", src: profile.avatarUrl ?? "", hidden: !profile.avatarUrl });
+  const preview = h("canvas", { id: "avatar-preview", class: "avatar large", width: 256, height: 256, hidden: true, "aria-label": "Preview of the new avatar" });
+  const file = h("input", { type: "file", id: "f-avatar", name: "avatar", accept: "image/png,image/jpeg,image/webp" });
+  const upload = h("button", { type: "submit", disabled: true }, "Upload avatar");
+  const form = h("form", { id: "avatar-form", novalidate: true },
+    h("div", { class: "avatar-row" }, current, preview),
+    h("div", { class: "field" }, h("label", { for: "f-avatar" }, "Pick a picture (PNG, JPEG or WebP, up to 2 MB)"), file),
+    h("p", { class: "muted small" }, "The middle square is kept, as the preview shows."),
+    upload);
+  file.addEventListener("change", async () => {
+    const chosen = file.files?.[0];
+    upload.disabled = !chosen;
+    if (!chosen) return;
+    const bitmap = await createImageBitmap(chosen);
+    const side = Math.min(bitmap.width, bitmap.height);
+    const context = /** @type {CanvasRenderingContext2D} */ (preview.getContext("2d"));
+    context.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, 256, 256);
+    preview.hidden = false;
+  });
+  onSubmit(form, async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    const body = new FormData();
+    body.append("avatar", chosen);
+    const response = await ctx.sdk.fetch(new Request(`${location.origin}/api/v1/users/avatar`, { method: "POST", body }));
+    const answer = await response.json().catch(() => null);
+    if (!response.ok) throw errorFromResponse(response, answer);
+    const { avatarUrl } = /** @type {Schemas["AvatarResult"]} */ (answer.data);
+    current.src = avatarUrl;
+    current.hidden = false;
+    preview.hidden = true;
+    file.value = "";
+    ctx.flash("Avatar saved.");
+  });
+  return h("section", { class: "card" }, h("h2", {}, "Avatar"), form);
+}
+
+const NOTIFY_KEYS = /** @type {const} */ (["friendCheckIn", "groupInvitation", "memberJoined", "weeklyReminder"]);
 
 /** @param {Context} ctx @param {"csv" | "json"} format @param {HTMLElement} target */
 async function download(ctx, format, target) {
@@ -231,7 +330,7 @@ async function sessionsPage(ctx) {
     sessions === null
       ? empty("This server does not list sessions yet. Signing out from your profile ends this one.")
       : h("ul", { class: "sessions" }, sessions.map((item) => h("li", {},
-          h("strong", {}, item.userAgent || "Unknown device"), item.current ? " (this device)" : "",
+          h("strong", { title: item.userAgent ?? "" }, deviceName(item.userAgent)), item.current ? " (this device)" : "",
           h("span", { class: "muted" }, ` · ${item.ipAddress ?? "unknown address"} · last used ${formatDateTime(item.lastUsedAt ?? item.createdAt)}`), " ",
           item.current ? null : h("button", { type: "button", onclick: async () => {
             const response = await ctx.sdk.fetch(new Request(`${location.origin}/api/v1/auth/sessions/${item.id}`, { method: "DELETE" }));

@@ -140,11 +140,7 @@ export class AuthState {
     const body = await response.json().catch(() => null);
     if (!response.ok) {
       const error = errorFromResponse(response, body);
-      if (error.code === "TOKEN_REUSED") {
-        this.signOut("Your session was ended because it was used from somewhere else. Please sign in again.");
-      } else if (response.status === 401) {
-        this.signOut("Your session has expired. Please sign in again.");
-      }
+      if (response.status === 401) this.signOut(signOutReason(error.code));
       throw error;
     }
     const tokens = body.data;
@@ -153,4 +149,17 @@ export class AuthState {
     this.#emit(next);
     return next.accessToken;
   }
+}
+
+/**
+ * Why a refresh was refused, in the user's words. A session that ended on its
+ * own is "expired"; one ended by a sign-out elsewhere (the device list, a
+ * password change, "sign out everywhere") answers TOKEN_INVALID, and the user
+ * should know it was signed out, not that time ran out.
+ * @param {string} code
+ */
+export function signOutReason(code) {
+  if (code === "TOKEN_REUSED") return "Your session was ended because it was used from somewhere else. Please sign in again.";
+  if (code === "SESSION_EXPIRED") return "Your session has expired. Please sign in again.";
+  return "This device was signed out. Sign in again to go on.";
 }

@@ -7,7 +7,7 @@ import { newIdempotencyKey } from "./http.js";
 /**
  * A check-in waiting to reach the server. `key` is its Idempotency-Key: every
  * attempt sends the same one, so however often it is sent it is stored once.
- * @typedef {{key: string, body: CheckInBody, createdAt: string, status: "pending" | "conflict", error?: {code: string, message: string}}} QueuedCheckIn
+ * @typedef {{key: string, body: CheckInBody, createdAt: string, status: "pending" | "conflict", error?: {code: string, message: string, details?: unknown}}} QueuedCheckIn
  */
 /**
  * @typedef {{all(): Promise<QueuedCheckIn[]>, put(item: QueuedCheckIn): Promise<void>, delete(key: string): Promise<void>}} QueueStore
@@ -146,7 +146,7 @@ export class OfflineQueue {
         await this.store.delete(item.key);
       } catch (error) {
         if (!(error instanceof ApiError) || !CONFLICTS.has(error.code)) break; // offline or server trouble: later
-        await this.store.put({ ...item, status: "conflict", error: { code: error.code, message: error.message } });
+        await this.store.put({ ...item, status: "conflict", error: { code: error.code, message: error.message, details: error.details } });
       }
       this.#changed();
     }
