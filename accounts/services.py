@@ -211,14 +211,21 @@ def sessions_revoke(sessions: "QuerySet[AuthSession]", *, reason: str = "logout"
     ``revoked_at`` on the row is the lasting record: access checks fall back
     to it when the cache lost the revocation.
     """
-    live = list(sessions.filter(revoked_at__isnull=True).values_list("id", "refresh_jti", "user_id"))
-    if not live:
-        return 0
-    AuthSession.objects.filter(id__in=[sid for sid, _, _ in live]).update(revoked_at=timezone.now())
-    _blacklist([jti for _, jti, _ in live])
-    tokens.revoke_access(sids=[str(sid) for sid, _, _ in live])
-    for sid, _, user_id in live:
-        security_event(SESSION_REVOKED, user_id=user_id, sessionId=str(sid), reason=reason)
+    with transaction.atomic():
+        live = list(sessions.filter(revoked_at__isnull=True).values_list("id", "refresh_jti", "user_id"))
+        if not live:
+            return 0
+        AuthSession.objects.filter(id__in=[sid for sid, _, _ in live]).update(revoked_at=timezone.now())
+        _blacklist([jti for _, jti, _ in live])
+        tokens.revoke_access(sids=[str(sid) for sid, _, _ in live])
+        by_user: dict[Any, list[str]] = {}
+        for sid, _, user_id in live:
+            security_event(SESSION_REVOKED, user_id=user_id, sessionId=str(sid), reason=reason)
+            by_user.setdefault(user_id, []).append(str(sid))
+        for user_id, session_ids in by_user.items():
+            send_in_transaction(
+                signals.session_revoked, sender=AuthSession, user_id=user_id, session_ids=session_ids, reason=reason
+            )
     return len(live)
 
 

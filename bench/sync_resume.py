@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -58,7 +57,7 @@ def prepare(missed: int) -> tuple[str, int]:
     from django.db import transaction
 
     from accounts.models import User
-    from accounts.tokens import issue_pair
+    from accounts.services import ClientInfo, session_start
     from realtime import events
     from realtime.selectors import stream_latest
     from realtime.services import stream_append
@@ -83,7 +82,7 @@ def prepare(missed: int) -> tuple[str, int]:
             ]
         )
     cursor = int(sent[0][1]["cursor"]) - 1 if sent else stream_latest(user_id=user.pk)
-    return issue_pair(user=user, session_id=uuid.uuid4()).access, cursor
+    return session_start(user=user, client=ClientInfo()).access, cursor
 
 
 def percentiles(values: list[float]) -> str:

@@ -3,7 +3,6 @@
 import logging
 import re
 import secrets
-import uuid
 from typing import Any
 
 import pytest
@@ -41,7 +40,9 @@ def reset(token: str) -> Any:
 
 
 def _signed_with(key: str, user: User) -> str:
-    claims = tokens.decode_token(tokens.issue_pair(user=user, session_id=uuid.uuid4()).access, tokens.ACCESS)
+    # A real session: a token whose sid names no row is refused whatever signed it.
+    pair = services.session_start(user=user, client=services.ClientInfo())
+    claims = tokens.decode_token(pair.access, tokens.ACCESS)
     return TokenBackend("HS256", signing_key=key).encode(claims)
 
 
