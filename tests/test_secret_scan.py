@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCAN = ROOT / "scripts" / "secret_scan.sh"
 # Assembled at run time, so that this file itself holds no key for the scanner to find.
 FAKE_PRIVATE_KEY = "\n".join(
-    ["-----BEGIN " + "PRIVATE KEY-----", "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg" + "x" * 16, "-----END PRIVATE KEY-----"]
+    ["-----BEGIN " + "PRIVATE KEY-----", "MIGHAgEAMBMGByqGSM49AwEHBG0wawIBAQQg" + "x" * 16, "-----END PRIVATE KEY-----"]
 )
 
 

@@ -155,9 +155,8 @@ def test_the_key_once_committed_to_the_repository_is_refused() -> None:
     ).stdout.split()
     if not published:
         pytest.skip("this checkout has no history of the committed key")
-    key = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{published[-1]}:.jwt_signing_key"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    shown = ["git", "-C", str(ROOT), "show", f"{published[-1]}:.jwt_signing_key"]
+    key = subprocess.run(shown, capture_output=True, text=True, check=True).stdout.strip()
 
     assert key_problem(key, ROOT) == "it was published in the repository's history"
 
