@@ -32,6 +32,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 from rest_framework_simplejwt.settings import api_settings
@@ -102,24 +103,56 @@ def _cap_expiry(token: Token, not_after: datetime | None) -> Token:
     return token
 
 
-def issue_pair(*, user: User, session_id: uuid.UUID, not_after: datetime | None = None) -> IssuedPair:
+def _successor_jti(seed: str, token_type: str) -> str:
+    """The id of the ``token_type`` token replacing the refresh token ``seed``; only the server's key derives it."""
+    return salted_hmac(f"hucares.accounts.tokens.successor.{token_type}", seed, algorithm="sha256").hexdigest()[:32]
+
+
+def _new_token(
+    token_class: type[Token], user: User, session_id: uuid.UUID, issued_at: datetime | None, seed: str | None
+) -> Token:
+    token = _stamp(token_class(), user, session_id)
+    if issued_at is not None:
+        token.set_iat(at_time=issued_at)
+        token.set_exp(from_time=issued_at)
+    if seed is not None:
+        token["jti"] = _successor_jti(seed, str(token["token_type"]))
+    return token
+
+
+def issue_pair(
+    *,
+    user: User,
+    session_id: uuid.UUID,
+    not_after: datetime | None = None,
+    successor_of: str | None = None,
+    issued_at: datetime | None = None,
+    record: bool = True,
+) -> IssuedPair:
     """A new access and refresh token of the session ``session_id``.
 
     Neither outlives ``not_after`` (the session's absolute end). The refresh
     token is recorded as outstanding so that simplejwt's blacklist (and
-    ``flushexpiredtokens``) know about it.
+    ``flushexpiredtokens``) know about it (``record=False`` when it already is).
+
+    A rotation passes the retired refresh token's id as ``successor_of`` and
+    the moment of the rotation as ``issued_at``: the new tokens' ids are keyed
+    HMACs of it, so the same arguments give the very same pair again, which is
+    how a retry within the reuse interval gets it back without any token
+    being stored (docs/decisions.md).
     """
-    refresh = _cap_expiry(_stamp(RefreshToken(), user, session_id), not_after)
-    access = _cap_expiry(_stamp(AccessToken(), user, session_id), not_after)
+    refresh = _cap_expiry(_new_token(RefreshToken, user, session_id, issued_at, successor_of), not_after)
+    access = _cap_expiry(_new_token(AccessToken, user, session_id, issued_at, successor_of), not_after)
     encoded_refresh = str(refresh)
     expires_at = datetime_from_epoch(refresh["exp"])
-    OutstandingToken.objects.create(
-        user=user,
-        jti=refresh["jti"],
-        token=encoded_refresh,
-        created_at=refresh.current_time,
-        expires_at=expires_at,
-    )
+    if record:
+        OutstandingToken.objects.create(
+            user=user,
+            jti=refresh["jti"],
+            token=encoded_refresh,
+            created_at=refresh.current_time,
+            expires_at=expires_at,
+        )
     return IssuedPair(str(access), encoded_refresh, refresh["jti"], expires_at)
 
 

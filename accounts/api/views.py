@@ -454,7 +454,7 @@ class AvatarView(APIView):
     @api_operation(
         summary="Upload my avatar",
         description="The one endpoint that takes `multipart/form-data`: the image in the `avatar` part. "
-        "PNG, JPEG or WebP, at most 2 MB and 25 megapixels; it is centre-cropped to a square of at "
+        "PNG, JPEG or WebP, at most 2 MB and 4096 x 4096 pixels; it is centre-cropped to a square of at "
         "most 256 px and stored as WebP without metadata. The old avatar is deleted.",
         access="Signed-in users.",
         errors=[

@@ -329,6 +329,10 @@ JWT_PREVIOUS_SIGNING_KEY = env.str("JWT_PREVIOUS_SIGNING_KEY", default="")
 # A session (a login and every refresh rotated from it) ends this many days
 # after the login, however often it is refreshed: then the user signs in again.
 AUTH_SESSION_MAX_AGE = timedelta(days=env.int("AUTH_SESSION_MAX_AGE_DAYS", default=30))
+# Seconds during which the refresh token retired by a rotation, presented
+# again, gets the same new pair instead of ending the session as a reuse: a
+# client whose answer was lost retries (Auth0's "reuse interval").
+AUTH_REFRESH_REUSE_INTERVAL = env.int("AUTH_REFRESH_REUSE_INTERVAL", default=10)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "HuCares API",
