@@ -31,6 +31,7 @@ from websockets.typing import Origin
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
+    "ALLOW_CONSOLE_EMAIL": "true",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hucares_sync_bench",
     "REDIS_URL": "redis://127.0.0.1:6379/9",
     "CHANNEL_LAYER_PREFIX": "syncbench",

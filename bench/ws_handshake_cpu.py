@@ -42,6 +42,7 @@ from typing import Any
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hucares.settings.production")
+os.environ.setdefault("ALLOW_CONSOLE_EMAIL", "true")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 django.setup()
 

@@ -135,6 +135,7 @@ def _run_manage(args: list[str], env_overrides: dict[str, str]) -> subprocess.Co
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
     "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
+    "ALLOW_CONSOLE_EMAIL": "true",
 }
 GOOD_KEY = secrets.token_urlsafe(64)
 

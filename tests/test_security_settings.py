@@ -26,7 +26,9 @@ def _fresh() -> str:
 
 def _production(args: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "JWT_", "DEBUG"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "hucares.settings.production", **env_overrides})
+    env = {k: v for k, v in env.items() if not k.startswith(("EMAIL_URL", "ALLOW_CONSOLE_EMAIL"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "hucares.settings.production", "ALLOW_CONSOLE_EMAIL": "true"})
+    env.update(env_overrides)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -166,3 +168,19 @@ def test_no_key_material_is_tracked() -> None:
     names = tracked.stdout.split()
 
     assert [name for name in names if name.endswith((".key", ".pem", "_key")) or name.startswith(".tls/")] == []
+
+
+@pytest.mark.parametrize("email_url", ["", "consolemail://"])
+def test_production_refuses_the_console_email_backend_unless_allowed(email_url: str) -> None:
+    keys = {"SECRET_KEY": _fresh(), "JWT_SIGNING_KEY": _fresh(), "EMAIL_URL": email_url}
+
+    refused = _production(["manage.py", "check"], {**keys, "ALLOW_CONSOLE_EMAIL": "false"})
+    allowed = _production(["manage.py", "check"], {**keys, "ALLOW_CONSOLE_EMAIL": "true"})
+    smtp = _production(
+        ["manage.py", "check"], {**keys, "ALLOW_CONSOLE_EMAIL": "false", "EMAIL_URL": "smtp+tls://u:p@mail.example:587"}
+    )
+
+    assert refused.returncode != 0
+    assert "EMAIL_URL must name a mail server in production" in refused.stderr
+    assert allowed.returncode == 0, allowed.stderr
+    assert smtp.returncode == 0, smtp.stderr
