@@ -36,7 +36,7 @@ from hucares.core.ratelimit import check_rate, client_ip
 from hucares.core.responses import ApiResponse
 
 from . import serializers as s
-from .ratelimits import limit_failures, login_account
+from .ratelimits import count_registration, limit_failures, login_account, reset_email_allowed
 
 TOKENS = {"accessToken": "eyJhbGciOiJIUzI1NiIs...", "refreshToken": "eyJhbGciOiJIUzI1NiIs..."}
 PROFILE_EXAMPLE = {
@@ -100,7 +100,9 @@ class RegisterView(PublicAuthView):
         description="Creates an account and signs it in: the answer carries the profile and a token pair, "
         "as login does. A verification email is sent to the address; until it is verified, "
         "`emailVerified` is false (and, where the server requires it, creating or joining groups and "
-        "checking in answer `EMAIL_NOT_VERIFIED`). Only conflicts count towards the auth rate limit.",
+        "checking in answer `EMAIL_NOT_VERIFIED`). Only conflicts count towards the auth rate limit; every "
+        "registration counts towards the limit of its client's address block (an IPv4 /24, an IPv6 /64: "
+        "`RATELIMIT_REGISTER_BLOCK`, 20 an hour).",
         access="Anyone (no token).",
         anonymous=True,
         errors=[EmailAlreadyExists, UsernameAlreadyExists],
@@ -121,6 +123,7 @@ class RegisterView(PublicAuthView):
     )
     @limit_failures("auth-register", (EmailAlreadyExists, UsernameAlreadyExists))
     def post(self, request: Request) -> ApiResponse:
+        count_registration(request)
         data = validated(s.RegisterSerializer, request)
         user, pair = services.user_register(**data, client=client_of(request))
         return auth_result(request, user, pair, status=201)
@@ -217,7 +220,8 @@ class ForgotPasswordView(PublicAuthView):
         summary="Ask for a password-reset email",
         description="Sends a reset link to the address if an account has it. The answer is the same "
         "whether or not it does, so it reveals no accounts; every request counts towards the auth "
-        "rate limit.",
+        "rate limit. At most 3 reset emails go to one address per hour (`RATELIMIT_RESET_ADDRESS`), "
+        "whoever asks; further requests get the same answer and send nothing.",
         access="Anyone (no token).",
         anonymous=True,
         operation_id="auth_forgot_password",
@@ -230,7 +234,8 @@ class ForgotPasswordView(PublicAuthView):
         # and each one may send an email to somebody.
         check_rate(request._request, group="auth-forgot", rate=settings.RATELIMIT_AUTH, key=client_ip(request))
         data = validated(s.ForgotPasswordSerializer, request)
-        services.password_reset_request(email=data["email"])
+        if reset_email_allowed(request, data["email"]):
+            services.password_reset_request(email=data["email"])
         return message("Reset link sent")
 
 

@@ -408,6 +408,11 @@ RATELIMIT_JOIN = env.str("RATELIMIT_JOIN", default="10/15m")
 # Failed sign-ins per account, from any address: higher than the per-IP
 # limit, so that a stranger cannot lock a user out with a few tries.
 RATELIMIT_AUTH_ACCOUNT = env.str("RATELIMIT_AUTH_ACCOUNT", default="10/15m")
+# Password-reset emails per address, whoever asks (more are dropped silently:
+# the answer must not tell whether the address has an account).
+RATELIMIT_RESET_ADDRESS = env.str("RATELIMIT_RESET_ADDRESS", default="3/h")
+# Registrations per client address block (an IPv4 /24, an IPv6 /64), successes included.
+RATELIMIT_REGISTER_BLOCK = env.str("RATELIMIT_REGISTER_BLOCK", default="20/h")
 # Group invitations a user may send (every answer counts: an email invite
 # answers the same either way, so there is no "failure" to count).
 RATELIMIT_INVITE = env.str("RATELIMIT_INVITE", default="20/h")
