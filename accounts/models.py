@@ -74,6 +74,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["email_verification_token_hash"], name="users_verify_hash_idx"),
             models.Index(fields=["password_reset_token_hash"], name="users_reset_hash_idx"),
         ]
+        # The admin's actions on accounts (accounts.admin): each needs its own right.
+        permissions = [
+            ("deactivate_user", "Can deactivate accounts (ends their sessions)"),
+            ("resend_verification_user", "Can resend verification emails"),
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -81,6 +86,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def role(self) -> str:
         return "admin" if self.is_staff else "user"
+
+    @property
+    def rank(self) -> int:
+        """Rights in the admin: superuser above staff above user. Nobody acts on an equal or higher rank."""
+        return 2 if self.is_superuser else 1 if self.is_staff else 0
 
 
 class Suspension(User):

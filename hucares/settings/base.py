@@ -78,7 +78,8 @@ MIDDLEWARE = [
 # password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that also refuses suspended accounts (the admin's sign-in and sessions).
+    "accounts.adminauth.UnsuspendedModelBackend",
 ]
 
 ROOT_URLCONF = "hucares.urls"
