@@ -160,7 +160,9 @@ def test_the_key_once_committed_to_the_repository_is_refused() -> None:
     shown = ["git", "-C", str(ROOT), "show", f"{published[-1]}:.jwt_signing_key"]
     key = subprocess.run(shown, capture_output=True, text=True, check=True).stdout.strip()
 
-    assert key_problem(key, ROOT) == "it was published in the repository's history"
+    assert key_problem(key, ROOT) == (
+        'it was published in the repository\'s history (docs/operations.md, "Rotating the JWT key")'
+    )
 
 
 def test_no_key_material_is_tracked() -> None:

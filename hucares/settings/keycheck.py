@@ -101,7 +101,7 @@ def key_problem(value: str, root: Path) -> str | None:
     if len(set(value)) < MIN_DISTINCT_CHARACTERS:
         return f"it has fewer than {MIN_DISTINCT_CHARACTERS} distinct characters"
     if hashlib.sha256(value.encode()).hexdigest() in PUBLISHED_KEY_DIGESTS:
-        return "it was published in the repository's history"
+        return 'it was published in the repository\'s history (docs/operations.md, "Rotating the JWT key")'
     lowered = value.lower()
     for word in PLACEHOLDER_WORDS:
         if word in lowered:
