@@ -10,6 +10,23 @@ from . import services
 from .models import AuthSession, Suspension, User
 
 
+def outranked(model_admin: "admin.ModelAdmin[Any]", request: HttpRequest, queryset: QuerySet[Any]) -> list[Any]:
+    """The selected accounts the acting admin outranks; the others are named in a warning and left alone.
+
+    Superuser above staff above user: nobody acts on an account with equal
+    or higher rights (their own included).
+    """
+    actor = request.user
+    assert isinstance(actor, User)
+    selected = list(queryset)
+    allowed = [user for user in selected if actor.rank > user.rank]
+    refused = [user.username for user in selected if actor.rank <= user.rank]
+    if refused:
+        names = ", ".join(sorted(refused))
+        model_admin.message_user(request, f"Left alone (equal or higher rights): {names}.", messages.WARNING)
+    return allowed
+
+
 class AccountCreationForm(BaseUserCreationForm):
     class Meta:
         model = User
@@ -56,18 +73,26 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
     actions = ["deactivate", "resend_verification"]
 
-    @admin.action(description="Deactivate selected users and end their sessions")
+    def has_deactivate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.deactivate_user")
+
+    def has_resend_verification_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.resend_verification_user")
+
+    @admin.action(description="Deactivate selected users and end their sessions", permissions=["deactivate"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        users = list(queryset.filter(is_active=True))
+        users = outranked(self, request, queryset.filter(is_active=True))
         for user in users:
             services.user_deactivate(user=user)
+            self.log_change(request, user, "Deactivated the user and ended their sessions.")
         self.message_user(request, f"Deactivated {len(users)} user(s).", messages.SUCCESS)
 
-    @admin.action(description="Resend the verification email")
+    @admin.action(description="Resend the verification email", permissions=["resend_verification"])
     def resend_verification(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        users = list(queryset.filter(is_active=True, email_verified=False))
+        users = outranked(self, request, queryset.filter(is_active=True, email_verified=False))
         for user in users:
             services.email_verification_request(user=user)
+            self.log_change(request, user, "Queued a verification email.")
         self.message_user(request, f"Queued {len(users)} verification email(s).", messages.SUCCESS)
 
 
@@ -105,14 +130,14 @@ class SuspensionAdmin(admin.ModelAdmin):
         description="Suspend selected users (sign them out everywhere, refuse sign-in)", permissions=["change"]
     )
     def suspend(self, request: HttpRequest, queryset: QuerySet[Suspension]) -> None:
-        suspended = [user for user in queryset if services.user_suspend(user=user)]
+        suspended = [user for user in outranked(self, request, queryset) if services.user_suspend(user=user)]
         for user in suspended:
             self.log_change(request, user, "Suspended the user and ended their sessions.")
         self.message_user(request, f"Suspended {len(suspended)} user(s).", messages.SUCCESS)
 
     @admin.action(description="Lift the suspension of selected users", permissions=["change"])
     def lift_suspension(self, request: HttpRequest, queryset: QuerySet[Suspension]) -> None:
-        lifted = [user for user in queryset if services.user_unsuspend(user=user)]
+        lifted = [user for user in outranked(self, request, queryset) if services.user_unsuspend(user=user)]
         for user in lifted:
             self.log_change(request, user, "Lifted the suspension.")
         self.message_user(request, f"Lifted {len(lifted)} suspension(s).", messages.SUCCESS)

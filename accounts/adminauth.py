@@ -10,6 +10,7 @@ import ipaddress
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse
 
 from hucares.core.envelope import error_response
@@ -58,3 +59,15 @@ def lockout_response(
     response["RateLimit-Limit"] = str(settings.AXES_FAILURE_LIMIT)
     response["RateLimit-Remaining"] = "0"
     return response
+
+
+class UnsuspendedModelBackend(ModelBackend):
+    """Django's model backend, refusing suspended accounts as it refuses inactive ones.
+
+    ``user_can_authenticate`` is asked at sign-in and again for every request
+    of a signed-in admin session (``get_user``), so a suspension also ends a
+    moderator's admin session at their next request.
+    """
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        return super().user_can_authenticate(user) and getattr(user, "suspended_at", None) is None

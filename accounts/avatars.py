@@ -18,9 +18,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError, features
 from hucares.core.errors import PayloadTooLarge, ValidationFailed
 
 MAX_BYTES = 2 * 1024 * 1024
-# A 2 MB PNG can still claim gigapixels; anything over this is refused before decoding.
-MAX_PIXELS = 25_000_000
+# A 2 MB PNG can still claim gigapixels: an image whose header declares more
+# than 4096 x 4096 pixels is refused before decoding (docs/api.md, "Limits").
+# accounts.apps sets Pillow's own bomb limit to the same figure.
+MAX_PIXELS = 4096 * 4096
 MAX_SIDE = 256
+TOO_MANY_PIXELS = "The avatar has too many pixels."
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
 FIELD = "avatar"
 
@@ -33,12 +36,16 @@ def _decode(upload: UploadedFile) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # open() reads the header only; the pixels are decoded by load().
             image = Image.open(upload, formats=ACCEPTED_FORMATS)
             if image.width * image.height > MAX_PIXELS:
-                raise _invalid("The avatar has too many pixels.")
+                raise _invalid(TOO_MANY_PIXELS)
             image.load()
             return ImageOps.exif_transpose(image)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own header check in open() (Image.MAX_IMAGE_PIXELS, set by accounts.apps).
+        raise _invalid(TOO_MANY_PIXELS) from exc
+    except UnidentifiedImageError as exc:
         raise _invalid() from exc
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt data
         raise _invalid() from exc

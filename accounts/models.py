@@ -74,6 +74,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["email_verification_token_hash"], name="users_verify_hash_idx"),
             models.Index(fields=["password_reset_token_hash"], name="users_reset_hash_idx"),
         ]
+        # The admin's actions on accounts (accounts.admin): each needs its own right.
+        permissions = [
+            ("deactivate_user", "Can deactivate accounts (ends their sessions)"),
+            ("resend_verification_user", "Can resend verification emails"),
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -81,6 +86,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def role(self) -> str:
         return "admin" if self.is_staff else "user"
+
+    @property
+    def rank(self) -> int:
+        """Rights in the admin: superuser above staff above user. Nobody acts on an equal or higher rank."""
+        return 2 if self.is_superuser else 1 if self.is_staff else 0
 
 
 class Suspension(User):
@@ -95,7 +105,8 @@ class AuthSession(models.Model):
     """One refresh-token family: a login and every refresh rotated from it.
 
     The id is the ``sid`` claim of each token of the family. Only the refresh
-    token whose ``jti`` is ``refresh_jti`` may rotate; an older one proves the
+    token whose ``jti`` is ``refresh_jti`` may rotate; the one before it gets
+    the same successor again for a short while; an older one proves the
     family leaked and revokes it.
     """
 
@@ -106,6 +117,11 @@ class AuthSession(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     refresh_jti = models.CharField(max_length=64)
+    # The refresh token retired by the last rotation and when it was retired:
+    # presented again within AUTH_REFRESH_REUSE_INTERVAL it gets the same new
+    # pair back (a retry after a lost answer), later it proves a leak.
+    previous_refresh_jti = models.CharField(max_length=64, blank=True, default="")
+    rotated_at = models.DateTimeField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True, default="")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 

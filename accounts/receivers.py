@@ -1,4 +1,4 @@
-"""Cached user rows kept in step with the database; admin sign-in failures logged."""
+"""Cached user rows and session states kept in step with the database; admin sign-in failures logged."""
 
 from typing import Any
 
@@ -12,8 +12,8 @@ from hucares.core.cache import guarded
 from hucares.core.ratelimit import client_ip
 from hucares.core.security import ADMIN_LOGIN_FAILED, security_event
 
-from .models import User, normalize_email
-from .tokens import forget_user
+from .models import AuthSession, User, normalize_email
+from .tokens import forget_user, revoke_access
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.forget_saved_user")
@@ -26,6 +26,13 @@ def forget_changed_user(sender: type[User], instance: User, **kwargs: Any) -> No
     user_id = instance.pk
     guarded(None, lambda: forget_user(user_id))
     transaction.on_commit(lambda: guarded(None, lambda: forget_user(user_id)))
+
+
+@receiver(post_delete, sender=AuthSession, dispatch_uid="accounts.revoke_deleted_session")
+def revoke_deleted_session(sender: type[AuthSession], instance: AuthSession, **kwargs: Any) -> None:
+    # A token is honoured only while its session row exists: a cached "live"
+    # must not outlast the row.
+    revoke_access(sids=[str(instance.pk)])
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.log_admin_login_failure")

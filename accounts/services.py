@@ -212,14 +212,21 @@ def sessions_revoke(sessions: "QuerySet[AuthSession]", *, reason: str = "logout"
     ``revoked_at`` on the row is the lasting record: access checks fall back
     to it when the cache lost the revocation.
     """
-    live = list(sessions.filter(revoked_at__isnull=True).values_list("id", "refresh_jti", "user_id"))
-    if not live:
-        return 0
-    AuthSession.objects.filter(id__in=[sid for sid, _, _ in live]).update(revoked_at=timezone.now())
-    _blacklist([jti for _, jti, _ in live])
-    tokens.revoke_access(sids=[str(sid) for sid, _, _ in live])
-    for sid, _, user_id in live:
-        security_event(SESSION_REVOKED, user_id=user_id, sessionId=str(sid), reason=reason)
+    with transaction.atomic():
+        live = list(sessions.filter(revoked_at__isnull=True).values_list("id", "refresh_jti", "user_id"))
+        if not live:
+            return 0
+        AuthSession.objects.filter(id__in=[sid for sid, _, _ in live]).update(revoked_at=timezone.now())
+        _blacklist([jti for _, jti, _ in live])
+        tokens.revoke_access(sids=[str(sid) for sid, _, _ in live])
+        by_user: dict[Any, list[str]] = {}
+        for sid, _, user_id in live:
+            security_event(SESSION_REVOKED, user_id=user_id, sessionId=str(sid), reason=reason)
+            by_user.setdefault(user_id, []).append(str(sid))
+        for user_id, session_ids in by_user.items():
+            send_in_transaction(
+                signals.session_revoked, sender=AuthSession, user_id=user_id, session_ids=session_ids, reason=reason
+            )
     return len(live)
 
 
@@ -234,9 +241,32 @@ def session_revoke(*, user: User, session_id: uuid.UUID) -> None:
             raise NotFound("No active session with this id.")
 
 
+def _within_reuse_interval(session: AuthSession, jti: str) -> bool:
+    """Whether ``jti`` is the refresh token the last rotation retired, presented again soon enough to be a retry."""
+    if not session.previous_refresh_jti or jti != session.previous_refresh_jti or session.rotated_at is None:
+        return False
+    return timezone.now() - session.rotated_at <= timedelta(seconds=settings.AUTH_REFRESH_REUSE_INTERVAL)
+
+
+def _successor(session: AuthSession, jti: str, *, record: bool) -> tokens.IssuedPair:
+    assert session.rotated_at is not None
+    return tokens.issue_pair(
+        user=session.user,
+        session_id=session.id,
+        not_after=session_end_of(session.created_at),
+        successor_of=jti,
+        issued_at=session.rotated_at,
+        record=record,
+    )
+
+
 def _rotate(session: AuthSession, claims: tokens.Claims, client: ClientInfo) -> TokenPair | ApplicationError:
-    """Rotate the session's current refresh token; anything older proves a leak."""
+    """Rotate the session's current refresh token; a retry of the last rotation gets its pair; older proves a leak."""
+    usable = session.is_live and session.user.is_active and session.user.suspended_at is None
     if claims["jti"] != session.refresh_jti:
+        if usable and _within_reuse_interval(session, claims["jti"]):
+            again = _successor(session, claims["jti"], record=False)
+            return TokenPair(again.access, again.refresh)
         security_event(TOKEN_REUSED, user_id=session.user_id, sessionId=str(session.pk))
         sessions_revoke(AuthSession.objects.filter(pk=session.pk), reason="token_reused")
         return TokenReused()
@@ -245,14 +275,16 @@ def _rotate(session: AuthSession, claims: tokens.Claims, client: ClientInfo) -> 
         security_event(SESSION_EXPIRED, user_id=session.user_id, sessionId=str(session.pk))
         sessions_revoke(AuthSession.objects.filter(pk=session.pk), reason="absolute_lifetime")
         return SessionExpired()
-    if not session.is_live or not session.user.is_active or session.user.suspended_at is not None:
+    if not usable:
         return TokenInvalid()
     _blacklist([session.refresh_jti])
-    issued = tokens.issue_pair(user=session.user, session_id=session.id, not_after=end)
+    session.previous_refresh_jti, session.rotated_at = session.refresh_jti, timezone.now()
+    issued = _successor(session, claims["jti"], record=True)
     session.refresh_jti, session.expires_at = issued.refresh_jti, issued.refresh_expires_at
-    session.last_used_at = timezone.now()
+    session.last_used_at = session.rotated_at
     session.ip_address, session.user_agent = client.ip, client.user_agent
-    session.save(update_fields=["refresh_jti", "expires_at", "last_used_at", "ip_address", "user_agent"])
+    fields = ["refresh_jti", "previous_refresh_jti", "rotated_at", "expires_at", "last_used_at"]
+    session.save(update_fields=[*fields, "ip_address", "user_agent"])
     return TokenPair(issued.access, issued.refresh)
 
 
@@ -260,7 +292,8 @@ def session_refresh(*, refresh_token: str, client: ClientInfo) -> TokenPair:
     """Exchange a refresh token for a new pair.
 
     The session row is locked, so of two concurrent refreshes with one token
-    exactly one rotates; the other then presents a retired token. A reuse
+    exactly one rotates; the other then presents the token it retired and,
+    within ``AUTH_REFRESH_REUSE_INTERVAL``, gets the same new pair. A reuse
     revokes the session and must survive the error, so the outcome is raised
     only after the transaction commits.
     """

@@ -7,9 +7,14 @@
 - ``profile_updated``: ``user_id`` (UUID), ``changed`` (list of snake_case field names: profile fields,
   ``notification_preferences``, ``privacy_settings``, ``avatar``), sent inside the change's transaction
   (hucares.core.events).
+- ``session_revoked``: ``user_id`` (UUID), ``session_ids`` (list of str), ``reason`` (str: ``logout``,
+  ``revoked_by_user``, ``password_change``, ``password_reset``, ``suspended``, ``deactivated``,
+  ``token_reused``, ...), sent by :func:`accounts.services.sessions_revoke` inside the revoking transaction,
+  once per user whose sessions ended: listeners close what those sessions hold open (sockets).
 """
 
 from django.dispatch import Signal
 
 account_deleting = Signal()
 profile_updated = Signal()
+session_revoked = Signal()

@@ -5,28 +5,34 @@ Every token carries the claims ``userId``, ``username``, ``email``, ``role``,
 ``jti``, ``iat``, ``exp`` and ``token_type``. Signing, the pinned algorithm and
 the lifetimes come from ``settings.SIMPLE_JWT``.
 
-An access token is checked against its session's state in the cache:
-``live`` or ``revoked``, read with the activity gate and the user row in a
-single ``get_many``. Revoking writes ``revoked`` at once; the session row's
-``revoked_at`` is the lasting record, so when the cache lost the key (a Redis
-restart, a flush, an eviction) the row is read once and the state cached
-again: a revoked session stays revoked.
+An access token is honoured only while its session row exists and is live.
+The row's state is cached as ``live`` or ``revoked``, read with the activity
+gate and the user row in a single ``get_many``. Revoking writes ``revoked``
+at once; the session row's ``revoked_at`` is the lasting record, so when the
+cache lost the key (a Redis restart, a flush, an eviction) the row is read
+once and the state cached again: a revoked session stays revoked, and a
+session with no row counts as revoked. When Redis cannot be reached at all,
+every request reads the rows instead (fail closed, not 503).
 
 Tokens are signed with ``SIMPLE_JWT["SIGNING_KEY"]``; during a key rotation
 tokens signed with ``JWT_PREVIOUS_SIGNING_KEY`` are still accepted, never
 issued (docs/security.md).
 """
 
+import contextlib
 import functools
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 from rest_framework_simplejwt.settings import api_settings
@@ -39,6 +45,8 @@ from .errors import TokenInvalid
 from .models import AuthSession, User
 
 Claims = dict[str, Any]
+
+logger = logging.getLogger(__name__)
 
 ACCESS = "access"
 REFRESH = "refresh"
@@ -95,24 +103,56 @@ def _cap_expiry(token: Token, not_after: datetime | None) -> Token:
     return token
 
 
-def issue_pair(*, user: User, session_id: uuid.UUID, not_after: datetime | None = None) -> IssuedPair:
+def _successor_jti(seed: str, token_type: str) -> str:
+    """The id of the ``token_type`` token replacing the refresh token ``seed``; only the server's key derives it."""
+    return salted_hmac(f"hucares.accounts.tokens.successor.{token_type}", seed, algorithm="sha256").hexdigest()[:32]
+
+
+def _new_token(
+    token_class: type[Token], user: User, session_id: uuid.UUID, issued_at: datetime | None, seed: str | None
+) -> Token:
+    token = _stamp(token_class(), user, session_id)
+    if issued_at is not None:
+        token.set_iat(at_time=issued_at)
+        token.set_exp(from_time=issued_at)
+    if seed is not None:
+        token["jti"] = _successor_jti(seed, str(token["token_type"]))
+    return token
+
+
+def issue_pair(
+    *,
+    user: User,
+    session_id: uuid.UUID,
+    not_after: datetime | None = None,
+    successor_of: str | None = None,
+    issued_at: datetime | None = None,
+    record: bool = True,
+) -> IssuedPair:
     """A new access and refresh token of the session ``session_id``.
 
     Neither outlives ``not_after`` (the session's absolute end). The refresh
     token is recorded as outstanding so that simplejwt's blacklist (and
-    ``flushexpiredtokens``) know about it.
+    ``flushexpiredtokens``) know about it (``record=False`` when it already is).
+
+    A rotation passes the retired refresh token's id as ``successor_of`` and
+    the moment of the rotation as ``issued_at``: the new tokens' ids are keyed
+    HMACs of it, so the same arguments give the very same pair again, which is
+    how a retry within the reuse interval gets it back without any token
+    being stored (docs/decisions.md).
     """
-    refresh = _cap_expiry(_stamp(RefreshToken(), user, session_id), not_after)
-    access = _cap_expiry(_stamp(AccessToken(), user, session_id), not_after)
+    refresh = _cap_expiry(_new_token(RefreshToken, user, session_id, issued_at, successor_of), not_after)
+    access = _cap_expiry(_new_token(AccessToken, user, session_id, issued_at, successor_of), not_after)
     encoded_refresh = str(refresh)
     expires_at = datetime_from_epoch(refresh["exp"])
-    OutstandingToken.objects.create(
-        user=user,
-        jti=refresh["jti"],
-        token=encoded_refresh,
-        created_at=refresh.current_time,
-        expires_at=expires_at,
-    )
+    if record:
+        OutstandingToken.objects.create(
+            user=user,
+            jti=refresh["jti"],
+            token=encoded_refresh,
+            created_at=refresh.current_time,
+            expires_at=expires_at,
+        )
     return IssuedPair(str(access), encoded_refresh, refresh["jti"], expires_at)
 
 
@@ -192,45 +232,79 @@ def revoke_access(*, sids: Iterable[str] = (), jtis: Iterable[str] = ()) -> None
     """
     keys: dict[str, Any] = {_session_key(str(sid)): SESSION_REVOKED for sid in sids}
     keys.update({_revoked_jti_key(str(jti)): 1 for jti in jtis})
-    if keys:
+    if not keys:
+        return
+    try:
         cache.set_many(keys, timeout=int(access_lifetime().total_seconds()) + 1)
+    except redis.RedisError as exc:
+        # The rows are written and are what the check reads while Redis is
+        # away; a cached "live" that survives the outage expires within
+        # SESSION_STATE_SECONDS (docs/security.md, "Sessions").
+        logger.warning("revocation not cached: cache unavailable: %s", type(exc).__name__)
 
 
-def _session_state_from_db(sid: str) -> str:
+def _session_state_from_db(sid: str, *, cache_up: bool = True) -> str:
     """The session's state from its row, cached again for the next requests.
 
-    A token whose session has no row is not refused here: rows go only long
-    after every token of theirs expired, or with their user, whom the user
-    check refuses.
+    A session with no row is revoked: a token whose ``sid`` names nothing is
+    forged or outlived its session, and either way it must not get in.
     """
     row = AuthSession.objects.filter(pk=sid).values_list("revoked_at", "expires_at").first()
-    revoked = row is not None and (row[0] is not None or row[1] <= timezone.now())
-    if revoked:
-        cache.set(_session_key(sid), SESSION_REVOKED, timeout=int(access_lifetime().total_seconds()) + 1)
-        return SESSION_REVOKED
-    # add, not set: a revocation written meanwhile must win.
-    cache.add(_session_key(sid), SESSION_LIVE, timeout=SESSION_STATE_SECONDS)
-    return SESSION_LIVE
+    revoked = row is None or row[0] is not None or row[1] <= timezone.now()
+    state = SESSION_REVOKED if revoked else SESSION_LIVE
+    if not cache_up:
+        return state
+    # The row answered; should the cache fail now, the next request reads it again.
+    with contextlib.suppress(redis.RedisError):
+        if revoked:
+            cache.set(_session_key(sid), SESSION_REVOKED, timeout=int(access_lifetime().total_seconds()) + 1)
+        else:
+            # add, not set: a revocation written meanwhile must win.
+            cache.add(_session_key(sid), SESSION_LIVE, timeout=SESSION_STATE_SECONDS)
+    return state
+
+
+def _cached(keys: list[str]) -> dict[str, Any] | None:
+    """The cached values of ``keys``, or ``None`` when Redis cannot be reached."""
+    try:
+        return cache.get_many(keys)
+    except redis.RedisError as exc:
+        logger.warning("session check reads PostgreSQL: cache unavailable: %s", type(exc).__name__)
+        return None
+
+
+def _user_from_db(user_id: str, *, cache_up: bool) -> User:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise TokenInvalid()
+    if cache_up:
+        with contextlib.suppress(redis.RedisError):
+            cache.set(_user_key(user_id), user, timeout=USER_CACHE_SECONDS)
+    return user
 
 
 def check_access_token(raw: str) -> AccessCheck:
-    """Validate an access token with one cache round trip (and queries on a cache miss)."""
+    """Validate an access token with one cache round trip (and queries on a cache miss).
+
+    Without Redis the session and user rows are read from PostgreSQL on every
+    request, and single revoked token ids (kept only in the cache) are not
+    seen; their sessions' rows are, which is what logout and revocation write.
+    """
     claims = decode_token(raw, ACCESS)
     sid_key, jti_key = _session_key(claims["sid"]), _revoked_jti_key(claims["jti"])
     activity_key, user_key = _activity_key(claims["userId"], claims["sid"]), _user_key(claims["userId"])
-    found = cache.get_many([sid_key, jti_key, activity_key, user_key])
-    state = found.get(sid_key) or _session_state_from_db(claims["sid"])
+    found = _cached([sid_key, jti_key, activity_key, user_key])
+    cache_up = found is not None
+    found = found or {}
+    state = found.get(sid_key) or _session_state_from_db(claims["sid"], cache_up=cache_up)
     if state == SESSION_REVOKED or jti_key in found:
         raise TokenInvalid()
-    user = found.get(user_key)
-    if user is None:
-        user = User.objects.filter(pk=claims["userId"]).first()
-        if user is None:
-            raise TokenInvalid()
-        cache.set(user_key, user, timeout=USER_CACHE_SECONDS)
+    user = found.get(user_key) or _user_from_db(claims["userId"], cache_up=cache_up)
     if not user.is_active or user.suspended_at is not None:
         raise TokenInvalid()
-    return AccessCheck(user, claims, activity_key in found)
+    # Without the cache the activity gate is unknown: say "recently active" so
+    # that no request writes last_active_at while Redis is away.
+    return AccessCheck(user, claims, activity_key in found or not cache_up)
 
 
 def user_for_access_token(raw: str) -> tuple[User, Claims]:

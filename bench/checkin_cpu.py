@@ -24,7 +24,6 @@ import json
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +52,12 @@ def child(tree: str, group_size: int, batches: int) -> None:
     from django.test import Client
 
     from accounts.models import User
-    from accounts.tokens import issue_pair
+    from accounts.services import ClientInfo, session_start
     from checkins.models import CheckIn
 
     group = group_of(name=f"checkin-cpu-{group_size}", size=group_size, username=f"cpu{group_size}x")
     members = list(User.objects.filter(memberships__group=group).order_by("username"))
-    tokens = [issue_pair(user=member, session_id=uuid.uuid4()).access for member in members]
+    tokens = [session_start(user=member, client=ClientInfo()).access for member in members]
     client = Client()
     body = json.dumps({"groupId": str(group.pk), **SCORES})
 

@@ -19,7 +19,6 @@ import argparse
 import json
 import sys
 import time
-import uuid
 
 from trees import ensure_database, enter, environment, group_of, run_child
 
@@ -45,10 +44,10 @@ def child(tree: str, requests: int) -> None:
     from django.test import Client
 
     from accounts.models import User
-    from accounts.tokens import issue_pair
+    from accounts.services import ClientInfo, session_start
 
     group = make_group()
-    token = issue_pair(user=User.objects.get(username="readcpu1"), session_id=uuid.uuid4()).access
+    token = session_start(user=User.objects.get(username="readcpu1"), client=ClientInfo()).access
     client, figures = Client(), {}
     paths = {
         "group": f"/api/v1/groups/{group.pk}",

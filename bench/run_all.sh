@@ -18,7 +18,7 @@ export RATELIMIT_ENABLE=false LOG_LEVEL=WARNING
 SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_urlsafe(64))")
 JWT_SIGNING_KEY=$(python3 -c "import secrets; print(secrets.token_urlsafe(64))")
 export SECRET_KEY JWT_SIGNING_KEY
-export DJANGO_SETTINGS_MODULE=hucares.settings.production ALLOWED_HOSTS=127.0.0.1,localhost
+export DJANGO_SETTINGS_MODULE=hucares.settings.production ALLOWED_HOSTS=127.0.0.1,localhost ALLOW_CONSOLE_EMAIL=true
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 mkdir -p bench/out
 which=("$@")

@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -32,6 +31,7 @@ from websockets.typing import Origin
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
+    "ALLOW_CONSOLE_EMAIL": "true",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hucares_sync_bench",
     "REDIS_URL": "redis://127.0.0.1:6379/9",
     "CHANNEL_LAYER_PREFIX": "syncbench",
@@ -58,7 +58,7 @@ def prepare(missed: int) -> tuple[str, int]:
     from django.db import transaction
 
     from accounts.models import User
-    from accounts.tokens import issue_pair
+    from accounts.services import ClientInfo, session_start
     from realtime import events
     from realtime.selectors import stream_latest
     from realtime.services import stream_append
@@ -83,7 +83,7 @@ def prepare(missed: int) -> tuple[str, int]:
             ]
         )
     cursor = int(sent[0][1]["cursor"]) - 1 if sent else stream_latest(user_id=user.pk)
-    return issue_pair(user=user, session_id=uuid.uuid4()).access, cursor
+    return session_start(user=user, client=ClientInfo()).access, cursor
 
 
 def percentiles(values: list[float]) -> str:

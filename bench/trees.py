@@ -20,6 +20,7 @@ def environment(prefix: str) -> dict[str, str]:
     """The child's environment; ``DATABASE_URL`` and ``REDIS_URL`` may come from the caller's."""
     defaults = {
         "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
+        "ALLOW_CONSOLE_EMAIL": "true",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hucares_cpu",
         "REDIS_URL": "redis://127.0.0.1:6379/8",
         "CHANNEL_LAYER_PREFIX": prefix,

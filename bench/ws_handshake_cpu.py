@@ -36,13 +36,13 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hucares.settings.production")
+os.environ.setdefault("ALLOW_CONSOLE_EMAIL", "true")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 django.setup()
 
@@ -52,7 +52,8 @@ from procstat import cpu_seconds  # noqa: E402
 from websockets.typing import Origin  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from accounts.tokens import check_access_token, issue_pair  # noqa: E402
+from accounts.services import ClientInfo, session_start  # noqa: E402
+from accounts.tokens import check_access_token  # noqa: E402
 from groups.models import Group, GroupMembership, MembershipStatus, Role  # noqa: E402
 from realtime import presence  # noqa: E402
 from realtime.models import UserSession  # noqa: E402
@@ -111,7 +112,7 @@ def fresh_tokens(users: list[User]) -> list[str]:
     if client is not None:
         keys = [store._key(str(user.pk)) for user in users]  # type: ignore[attr-defined]
         client.delete(*keys)
-    tokens = [issue_pair(user=user, session_id=uuid.uuid4()).access for user in users]
+    tokens = [session_start(user=user, client=ClientInfo()).access for user in users]
     for token in tokens:
         check_access_token(token)
     return tokens

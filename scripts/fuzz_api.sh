@@ -20,6 +20,7 @@ export DJANGO_SETTINGS_MODULE=hucares.settings.production
 SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_urlsafe(64))")
 JWT_SIGNING_KEY=$(python3 -c "import secrets; print(secrets.token_urlsafe(64))")
 export SECRET_KEY JWT_SIGNING_KEY
+export ALLOW_CONSOLE_EMAIL=true
 
 # schemathesis in a virtualenv of its own: it is a tool run against the app, not part of it.
 FUZZ_VENV=.venv-fuzz

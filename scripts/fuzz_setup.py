@@ -14,7 +14,7 @@ def main() -> None:
 
     django.setup()
     from accounts.models import User
-    from accounts.tokens import issue_pair
+    from accounts.services import ClientInfo, session_start
     from checkins.services import checkin_submit
     from groups.services import group_create, group_join
 
@@ -31,7 +31,7 @@ def main() -> None:
     group = group_create(user=member, name=f"Fuzz {run}")
     group_join(user=friend, access_code=group.access_code)
     checkin_submit(user=member, group_id=group.pk, productive=5, satisfied=5, body=5, care=5)
-    print(issue_pair(user=member, session_id=uuid.uuid4()).access)
+    print(session_start(user=member, client=ClientInfo()).access)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,12 @@ WS_APPLICATION=${WS_APPLICATION:-realtime.asgi:application}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-hucares.settings.production}
 # nginx is the only client of the app servers, so the address it forwards is the client's.
 export TRUSTED_PROXY_COUNT=${TRUSTED_PROXY_COUNT:-1}
+# On one machine without EMAIL_URL, mails go to the log on purpose (production
+# settings refuse that unless told).
+if [[ -z ${EMAIL_URL:-} ]]; then
+  export ALLOW_CONSOLE_EMAIL=${ALLOW_CONSOLE_EMAIL:-true}
+  echo "make serve: no EMAIL_URL, mails are printed to the log." >&2
+fi
 
 if ! command -v nginx >/dev/null 2>&1; then
   echo "make serve needs nginx (Debian/Ubuntu: apt-get install nginx)." >&2

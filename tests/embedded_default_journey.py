@@ -23,7 +23,7 @@ def main() -> None:
     from django.test import Client
 
     from accounts.models import User
-    from accounts.tokens import issue_pair
+    from accounts.services import ClientInfo, session_start
     from groups import services as group_services
     from notifications.models import Notification, NotificationType
 
@@ -37,7 +37,7 @@ def main() -> None:
     group = group_services.group_create(user=users[0], name="Embedded")
     for member in users[1:]:
         group_services.group_join(user=member, access_code=group.access_code)
-    token = issue_pair(user=users[0], session_id=uuid.uuid4()).access
+    token = session_start(user=users[0], client=ClientInfo()).access
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     body = json.dumps({"groupId": str(group.pk), "productive": 8, "satisfied": 7, "body": 6, "care": 9})
     first = client.post("/api/v1/checkins", body, content_type="application/json")

@@ -6,13 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from checkins.models import CheckIn
 from groups.tests.factories import GroupFactory, MembershipFactory
-from hucares.core.idempotency import key_is_valid
+from hucares.core.idempotency import idempotency_record, key_is_valid
 from hucares.core.models import IdempotencyKey
 from hucares.core.tasks import purge_idempotency_keys
 from notifications.models import Notification
@@ -141,13 +144,54 @@ def test_an_abandoned_or_expired_key_is_taken_over(member_and_friend, settings):
     assert _checkin(_client(access_token(me)), group.pk, "dead").status_code == 201
 
 
-def test_anonymous_requests_are_keyed_by_address(db):
-    body = {"email": "not-an-email"}
-    first = Client().post("/api/v1/auth/login", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="a")
-    second = Client().post("/api/v1/auth/login", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="a")
-    assert (second.status_code, second.content) == (first.status_code, first.content) == (400, first.content)
-    assert second.headers["Idempotent-Replayed"] == "true"
-    assert IdempotencyKey.objects.get().owner == "ip:127.0.0.1"
+def test_a_login_with_a_key_is_not_replayed(db):
+    user = UserFactory.create()
+    body = {"email": user.email, "password": DEFAULT_PASSWORD}
+    first, second = (
+        Client().post("/api/v1/auth/login", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+        for _ in range(2)
+    )
+    assert first.status_code == second.status_code == 200
+    assert "Idempotent-Replayed" not in second.headers
+    assert first.json()["data"]["refreshToken"] != second.json()["data"]["refreshToken"]
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_a_refresh_replayed_with_its_key_runs_reuse_detection(db, settings):
+    user = UserFactory.create()
+    body = {"email": user.email, "password": DEFAULT_PASSWORD}
+    refresh_token = Client().post("/api/v1/auth/login", body, content_type="application/json").json()["data"]
+    refresh_body = {"refreshToken": refresh_token["refreshToken"]}
+
+    def send():
+        return Client().post(
+            "/api/v1/auth/refresh", refresh_body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="r"
+        )
+
+    assert send().status_code == 200
+    later = timezone.now() + datetime.timedelta(seconds=settings.AUTH_REFRESH_REUSE_INTERVAL + 1)
+    with time_machine.travel(later):
+        replayed = send()
+    assert replayed.status_code == 401
+    assert replayed.json()["error"]["code"] == "TOKEN_REUSED"
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_an_answer_carrying_tokens_is_never_stored(db):
+    row = IdempotencyKey.objects.create(owner="ip:127.0.0.1", key="t", fingerprint="x")
+    answer = HttpResponse(b'{"success":true,"data":{"accessToken":"eyJ..."}}', content_type="application/json")
+    idempotency_record(row=row, response=answer)
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_the_stored_fingerprint_is_keyed(member_and_friend, settings):
+    group, me, _ = member_and_friend
+    # The same request under another server key has another fingerprint: without the key, a reader of
+    # the table cannot test guesses of a body against it.
+    fingerprint = _fingerprint_of(lambda c: _checkin(c, group.pk, "keyed"), me)
+    assert _fingerprint_of(lambda c: _checkin(c, group.pk, "keyed"), me) == fingerprint
+    settings.SECRET_KEY = "another-" + settings.SECRET_KEY
+    assert _fingerprint_of(lambda c: _checkin(c, group.pk, "keyed"), me) != fingerprint
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "tab\tkey", "\u00e9t\u00e9"])
@@ -191,7 +235,12 @@ def test_the_schema_documents_the_header_on_every_unsafe_operation(client):
     reference = {"$ref": "#/components/parameters/IdempotencyKey"}
     for path, item in schema["paths"].items():
         for method, operation in item.items():
-            if method in ("post", "put", "patch", "delete"):
+            if method not in ("post", "put", "patch", "delete"):
+                continue
+            if path.startswith("/api/v1/auth/"):  # sign-in operations ignore it, and say so
+                assert reference not in operation.get("parameters", []), (method, path)
+                assert "Ignores `Idempotency-Key`" in operation["description"], (method, path)
+            else:
                 assert reference in operation["parameters"], (method, path)
     assert schema["components"]["parameters"]["IdempotencyKey"]["in"] == "header"
 

@@ -151,6 +151,7 @@ def _run_manage(args: list[str], env_overrides: dict[str, str]) -> subprocess.Co
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "hucares.settings.production",
     "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
+    "ALLOW_CONSOLE_EMAIL": "true",
 }
 GOOD_KEY = secrets.token_urlsafe(64)
 
@@ -194,12 +195,11 @@ def test_redis_cache_reuses_one_client_per_server() -> None:
     assert cache.get("probe") == 1
 
 
-def test_redis_down_answers_503_not_500(api_client: APIClient, user, settings) -> None:
-    import uuid
+def test_redis_down_keeps_signed_in_reads_working(api_client: APIClient, user, settings) -> None:
+    # The session check reads PostgreSQL while Redis is away (accounts.tokens).
+    from accounts.services import ClientInfo, session_start
 
-    from accounts.tokens import issue_pair
-
-    access = issue_pair(user=user, session_id=uuid.uuid4()).access
+    access = session_start(user=user, client=ClientInfo()).access
     settings.CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -208,5 +208,4 @@ def test_redis_down_answers_503_not_500(api_client: APIClient, user, settings) -
         }
     }
     response = api_client.get("/api/v1/users/profile", HTTP_AUTHORIZATION=f"Bearer {access}")
-    assert response.status_code == 503
-    assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert response.status_code == 200, response.content

@@ -26,7 +26,9 @@ def _fresh() -> str:
 
 def _production(args: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "JWT_", "DEBUG"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "hucares.settings.production", **env_overrides})
+    env = {k: v for k, v in env.items() if not k.startswith(("EMAIL_URL", "ALLOW_CONSOLE_EMAIL"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "hucares.settings.production", "ALLOW_CONSOLE_EMAIL": "true"})
+    env.update(env_overrides)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -125,3 +127,61 @@ def test_admin_login_works_through_the_tls_proxy_and_hsts_is_sent() -> None:
     assert outcome["redirect"] == "/admin/"
     # Plain HTTP (no proxy header) gets no HSTS: browsers ignore it there anyway.
     assert outcome["plainHsts"] is None
+
+
+def _git_repository(root: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+
+
+def test_a_key_in_a_tracked_dot_file_is_refused(tmp_path: Path) -> None:
+    _git_repository(tmp_path)
+    key = _fresh()
+    (tmp_path / ".jwt_signing_key").write_text(key + "\n")
+    (tmp_path / ".tls").mkdir()
+    (tmp_path / ".tls" / "privkey.pem").write_text("not a key\n")
+    assert key_problem(key, tmp_path) is None  # on the machine only: git ignores it or never saw it
+
+    subprocess.run(["git", "-C", str(tmp_path), "add", "-f", ".jwt_signing_key"], check=True)
+
+    assert key_problem(key, tmp_path) == "it is written in the repository (.jwt_signing_key)"
+
+
+def test_the_key_once_committed_to_the_repository_is_refused() -> None:
+    # Its digest is all the check keeps; the key itself is in the history only.
+    published = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "--all", "--format=%H", "--", ".jwt_signing_key"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    if not published:
+        pytest.skip("this checkout has no history of the committed key")
+    shown = ["git", "-C", str(ROOT), "show", f"{published[-1]}:.jwt_signing_key"]
+    key = subprocess.run(shown, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert key_problem(key, ROOT) == (
+        'it was published in the repository\'s history (docs/operations.md, "Rotating the JWT key")'
+    )
+
+
+def test_no_key_material_is_tracked() -> None:
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True)
+    names = tracked.stdout.split()
+
+    assert [name for name in names if name.endswith((".key", ".pem", "_key")) or name.startswith(".tls/")] == []
+
+
+@pytest.mark.parametrize("email_url", ["", "consolemail://"])
+def test_production_refuses_the_console_email_backend_unless_allowed(email_url: str) -> None:
+    keys = {"SECRET_KEY": _fresh(), "JWT_SIGNING_KEY": _fresh(), "EMAIL_URL": email_url}
+
+    refused = _production(["manage.py", "check"], {**keys, "ALLOW_CONSOLE_EMAIL": "false"})
+    allowed = _production(["manage.py", "check"], {**keys, "ALLOW_CONSOLE_EMAIL": "true"})
+    smtp = _production(
+        ["manage.py", "check"], {**keys, "ALLOW_CONSOLE_EMAIL": "false", "EMAIL_URL": "smtp+tls://u:p@mail.example:587"}
+    )
+
+    assert refused.returncode != 0
+    assert "EMAIL_URL must name a mail server in production" in refused.stderr
+    assert allowed.returncode == 0, allowed.stderr
+    assert smtp.returncode == 0, smtp.stderr

@@ -37,7 +37,7 @@ from hucares.core.ratelimit import check_rate, client_ip
 from hucares.core.responses import ApiResponse
 
 from . import serializers as s
-from .ratelimits import limit_failures, login_account
+from .ratelimits import count_registration, limit_failures, login_account, reset_email_allowed
 
 TOKENS = {"accessToken": "eyJhbGciOiJIUzI1NiIs...", "refreshToken": "eyJhbGciOiJIUzI1NiIs..."}
 PROFILE_EXAMPLE = {
@@ -101,7 +101,9 @@ class RegisterView(PublicAuthView):
         description="Creates an account and signs it in: the answer carries the profile and a token pair, "
         "as login does. A verification email is sent to the address; until it is verified, "
         "`emailVerified` is false (and, where the server requires it, creating or joining groups and "
-        "checking in answer `EMAIL_NOT_VERIFIED`). Only conflicts count towards the auth rate limit.",
+        "checking in answer `EMAIL_NOT_VERIFIED`). Only conflicts count towards the auth rate limit; every "
+        "registration counts towards the limit of its client's address block (an IPv4 /24, an IPv6 /64: "
+        "`RATELIMIT_REGISTER_BLOCK`, 20 an hour).",
         access="Anyone (no token).",
         anonymous=True,
         errors=[EmailAlreadyExists, UsernameAlreadyExists],
@@ -122,6 +124,7 @@ class RegisterView(PublicAuthView):
     )
     @limit_failures("auth-register", (EmailAlreadyExists, UsernameAlreadyExists))
     def post(self, request: Request) -> ApiResponse:
+        count_registration(request)
         data = validated(s.RegisterSerializer, request)
         user, pair = services.user_register(**data, client=client_of(request))
         return auth_result(request, user, pair, status=201)
@@ -218,7 +221,8 @@ class ForgotPasswordView(PublicAuthView):
         summary="Ask for a password-reset email",
         description="Sends a reset link to the address if an account has it. The answer is the same "
         "whether or not it does, so it reveals no accounts; every request counts towards the auth "
-        "rate limit.",
+        "rate limit. At most 3 reset emails go to one address per hour (`RATELIMIT_RESET_ADDRESS`), "
+        "whoever asks; further requests get the same answer and send nothing.",
         access="Anyone (no token).",
         anonymous=True,
         operation_id="auth_forgot_password",
@@ -231,7 +235,8 @@ class ForgotPasswordView(PublicAuthView):
         # and each one may send an email to somebody.
         check_rate(request._request, group="auth-forgot", rate=settings.RATELIMIT_AUTH, key=client_ip(request))
         data = validated(s.ForgotPasswordSerializer, request)
-        services.password_reset_request(email=data["email"])
+        if reset_email_allowed(request, data["email"]):
+            services.password_reset_request(email=data["email"])
         return message("Reset link sent")
 
 
@@ -456,7 +461,7 @@ class AvatarView(APIView):
     @api_operation(
         summary="Upload my avatar",
         description="The one endpoint that takes `multipart/form-data`: the image in the `avatar` part. "
-        "PNG, JPEG or WebP, at most 2 MB and 25 megapixels; it is centre-cropped to a square of at "
+        "PNG, JPEG or WebP, at most 2 MB and 4096 x 4096 pixels; it is centre-cropped to a square of at "
         "most 256 px and stored as WebP without metadata. The old avatar is deleted.",
         access="Signed-in users.",
         errors=[

@@ -3,12 +3,15 @@
 import logging
 import re
 import secrets
-import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.backends import TokenBackend
 
@@ -41,7 +44,9 @@ def reset(token: str) -> Any:
 
 
 def _signed_with(key: str, user: User) -> str:
-    claims = tokens.decode_token(tokens.issue_pair(user=user, session_id=uuid.uuid4()).access, tokens.ACCESS)
+    # A real session: a token whose sid names no row is refused whatever signed it.
+    pair = services.session_start(user=user, client=services.ClientInfo())
+    claims = tokens.decode_token(pair.access, tokens.ACCESS)
     return TokenBackend("HS256", signing_key=key).encode(claims)
 
 
@@ -286,8 +291,9 @@ def test_refresh_token_reuse_and_the_revocation_are_security_events(
 ) -> None:
     pair = services.session_start(user=user, client=services.ClientInfo())
     services.session_refresh(refresh_token=pair.refresh, client=services.ClientInfo())
+    later = timezone.now() + timedelta(seconds=settings.AUTH_REFRESH_REUSE_INTERVAL + 1)
 
-    with caplog.at_level(logging.WARNING, logger="hucares.security"):
+    with caplog.at_level(logging.WARNING, logger="hucares.security"), time_machine.travel(later):
         response = APIClient().post("/api/v1/auth/refresh", {"refreshToken": pair.refresh})
 
     assert error_of(response)["code"] == "TOKEN_REUSED"

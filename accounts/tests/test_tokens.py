@@ -8,14 +8,20 @@ from rest_framework_simplejwt.state import token_backend
 
 from accounts import tokens
 from accounts.errors import TokenInvalid
-from accounts.models import User
+from accounts.models import AuthSession, User
 from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _pair(user: User) -> tokens.IssuedPair:
-    return tokens.issue_pair(user=user, session_id=uuid.uuid4())
+    """A pair of a real session: a token whose session has no row is refused."""
+    session_id = uuid.uuid4()
+    pair = tokens.issue_pair(user=user, session_id=session_id)
+    AuthSession.objects.create(
+        id=session_id, user=user, refresh_jti=pair.refresh_jti, expires_at=pair.refresh_expires_at
+    )
+    return pair
 
 
 def test_access_token_carries_the_contract_claims(user: User) -> None:
@@ -118,9 +124,8 @@ def test_revoked_session_rejects_its_access_tokens(user: User) -> None:
 
 
 def test_revoked_jti_rejects_only_that_access_token(user: User) -> None:
-    session_id = uuid.uuid4()
-    first = tokens.issue_pair(user=user, session_id=session_id)
-    second = tokens.issue_pair(user=user, session_id=session_id)
+    first = _pair(user)
+    second = tokens.issue_pair(user=user, session_id=tokens.decode_token(first.access, tokens.ACCESS)["sid"])
 
     tokens.revoke_access(jtis=[tokens.decode_token(first.access, tokens.ACCESS)["jti"]])
 

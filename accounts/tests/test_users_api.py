@@ -1,4 +1,6 @@
 import io
+import struct
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -441,3 +443,29 @@ def test_prefix_search_can_use_the_username_index(user: User) -> None:
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "users_username_prefix_idx" in plan
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG declaring ``width`` x ``height`` pixels whose data is one empty compressed block."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def test_a_pixel_bomb_is_refused_from_its_header(user_client: APIClient) -> None:
+    # About 120 bytes claiming 5000 x 4999 pixels: refused for its size, not decoded (there is nothing to decode).
+    bomb = io.BytesIO(_png_header_only(5000, 4999))
+    bomb.name = "bomb.png"
+
+    response = upload(user_client, bomb)
+
+    assert response.status_code == 400
+    assert error_of(response)["details"] == [{"field": "avatar", "message": "The avatar has too many pixels."}]
+
+
+def test_an_image_at_the_pixel_limit_is_accepted(user_client: APIClient) -> None:
+    assert avatars.MAX_PIXELS == 4096 * 4096
+    assert upload(user_client, image_file(size=(4096, 4096))).status_code == 200

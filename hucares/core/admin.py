@@ -25,7 +25,13 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Try selected failed emails again")
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        # The rows are read-only in the form; retrying is what "change" allows here.
+        return request.user.has_perm("core.change_outboundemail")
+
+    @admin.action(description="Try selected failed emails again", permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
+        for email in queryset:
+            self.log_change(request, email, "Asked to send the email again.")
         retried = outbox.emails_retry(emails=queryset)
         self.message_user(request, f"{retried} email(s) queued again.", messages.SUCCESS)

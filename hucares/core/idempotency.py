@@ -12,9 +12,16 @@ gets ``IDEMPOTENCY_IN_PROGRESS``.
 Keys belong to the authenticated user, or to the client's address on
 anonymous endpoints, so one client can never replay another's answer.
 Server errors (5xx), 401 and 429 are not stored: the same key may be retried.
+
+No sign-in answer is ever stored: the ``/auth/`` operations ignore the header
+(each request runs), since their answers carry tokens and a stored copy would
+be a live session anyone reading the table could use, and a replayed refresh
+would skip reuse detection. As a second line, an answer carrying a token is never
+stored whatever the path. The stored fingerprint is an HMAC keyed with a key
+derived from ``SECRET_KEY``: a plain hash of a body would let a reader of the
+table test guesses of what was sent.
 """
 
-import hashlib
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -25,6 +32,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -42,6 +50,11 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NOT_STORED = frozenset({401, 429})
 # Response headers that belong to the answer and are replayed with it.
 REPLAYED_HEADERS = ("Location", "Content-Disposition")
+# Sign-in operations ignore the header: their answers carry tokens (docs/api.md, "Idempotency-Key").
+IGNORED_PATH_PREFIX = "/api/v1/auth/"
+# Field names of the envelope that hold tokens; an answer with one is never stored.
+TOKEN_FIELDS = (b'"accessToken"', b'"refreshToken"')
+_FINGERPRINT_SALT = "hucares.core.idempotency.fingerprint"
 
 Handler = Callable[[HttpRequest], HttpResponseBase]
 
@@ -70,12 +83,9 @@ def request_owner(request: HttpRequest) -> str:
 
 
 def request_fingerprint(request: HttpRequest) -> str:
-    """What makes two requests "the same": method, path with query string, and the body's hash."""
-    digest = hashlib.sha256()
-    for part in (request.method or "", request.get_full_path(), hashlib.sha256(request.body).hexdigest()):
-        digest.update(part.encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
+    """What makes two requests "the same": method, path with query string and body, as a keyed HMAC."""
+    message = b"\0".join([(request.method or "").encode(), request.get_full_path().encode(), request.body])
+    return salted_hmac(_FINGERPRINT_SALT, message, algorithm="sha256").hexdigest()
 
 
 def _error(exc: ApplicationError) -> HttpResponse:
@@ -141,7 +151,12 @@ def idempotency_claim(*, owner: str, key: str, fingerprint: str) -> IdempotencyK
 def idempotency_record(*, row: IdempotencyKey, response: HttpResponseBase) -> None:
     """Store the answer for replays, or give the key back when it must not be replayed."""
     status = response.status_code
-    if status >= 500 or status in NOT_STORED or not isinstance(response, HttpResponse):
+    if (
+        status >= 500
+        or status in NOT_STORED
+        or not isinstance(response, HttpResponse)
+        or any(field in response.content for field in TOKEN_FIELDS)
+    ):
         IdempotencyKey.objects.filter(pk=row.pk).delete()
         return
     headers = {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)}
@@ -167,7 +182,7 @@ class IdempotencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         key = request.headers.get(HEADER)
-        if request.method not in UNSAFE_METHODS or key is None:
+        if request.method not in UNSAFE_METHODS or key is None or request.path.startswith(IGNORED_PATH_PREFIX):
             return self.get_response(request)
         if not key_is_valid(key):
             message = f"{HEADER} must be 1-255 printable ASCII characters."

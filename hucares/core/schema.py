@@ -22,6 +22,7 @@ from rest_framework.serializers import BaseSerializer
 
 from .apidoc import ANONYMOUS, DELETE_BODY, ENVELOPE_META, error_example
 from .errors import ApplicationError, NotAcceptable, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from .idempotency import IGNORED_PATH_PREFIX
 from .serializers import StrictSerializer
 
 Schema = dict[str, Any]
@@ -315,7 +316,8 @@ IDEMPOTENCY_KEY_PARAMETER: Schema = {
         "`Idempotent-Replayed: true`, and nothing is done twice. The same key with a different request is "
         "422 `IDEMPOTENCY_KEY_REUSED`; a resend while the first is still running waits for its answer, or "
         "gets 409 `IDEMPOTENCY_IN_PROGRESS` after 10 seconds. Keys are per user (per client address on "
-        "anonymous endpoints)."
+        "anonymous endpoints). The sign-in operations (`/auth/...`) ignore it: their answers carry tokens, "
+        "which are never stored."
     ),
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
     "example": "3f0c2a56-1b7e-4d0a-9c55-8f6f0a1d2e4b",
@@ -323,14 +325,24 @@ IDEMPOTENCY_KEY_PARAMETER: Schema = {
 UNSAFE_OPERATIONS = ("post", "put", "patch", "delete")
 
 
+IDEMPOTENCY_KEY_IGNORED = (
+    "\n\nIgnores `Idempotency-Key`: every request runs and nothing is replayed, because the answers of "
+    "sign-in operations carry tokens and are never stored."
+)
+
+
 def document_idempotency_key(result: Schema, generator: Any, request: Any, public: bool) -> Schema:
-    """Every unsafe operation takes the ``Idempotency-Key`` header (hucares.core.idempotency)."""
+    """Every unsafe operation takes the ``Idempotency-Key`` header, except the sign-in ones, which ignore it."""
     parameters = result.setdefault("components", {}).setdefault("parameters", {})
     parameters["IdempotencyKey"] = IDEMPOTENCY_KEY_PARAMETER
     reference = {"$ref": "#/components/parameters/IdempotencyKey"}
-    for path_item in result.get("paths", {}).values():
+    for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
-            if method in UNSAFE_OPERATIONS:
+            if method not in UNSAFE_OPERATIONS:
+                continue
+            if path.startswith(IGNORED_PATH_PREFIX):
+                operation["description"] = operation.get("description", "") + IDEMPOTENCY_KEY_IGNORED
+            else:
                 operation.setdefault("parameters", []).append(reference)
     return result
 

@@ -79,7 +79,8 @@ MIDDLEWARE = [
 # password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that also refuses suspended accounts (the admin's sign-in and sessions).
+    "accounts.adminauth.UnsuspendedModelBackend",
 ]
 
 ROOT_URLCONF = "hucares.urls"
@@ -345,6 +346,10 @@ JWT_PREVIOUS_SIGNING_KEY = env.str("JWT_PREVIOUS_SIGNING_KEY", default="")
 # A session (a login and every refresh rotated from it) ends this many days
 # after the login, however often it is refreshed: then the user signs in again.
 AUTH_SESSION_MAX_AGE = timedelta(days=env.int("AUTH_SESSION_MAX_AGE_DAYS", default=30))
+# Seconds during which the refresh token retired by a rotation, presented
+# again, gets the same new pair instead of ending the session as a reuse: a
+# client whose answer was lost retries (Auth0's "reuse interval").
+AUTH_REFRESH_REUSE_INTERVAL = env.int("AUTH_REFRESH_REUSE_INTERVAL", default=10)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "HuCares API",
@@ -421,6 +426,11 @@ RATELIMIT_JOIN = env.str("RATELIMIT_JOIN", default="10/15m")
 # Failed sign-ins per account, from any address: higher than the per-IP
 # limit, so that a stranger cannot lock a user out with a few tries.
 RATELIMIT_AUTH_ACCOUNT = env.str("RATELIMIT_AUTH_ACCOUNT", default="10/15m")
+# Password-reset emails per address, whoever asks (more are dropped silently:
+# the answer must not tell whether the address has an account).
+RATELIMIT_RESET_ADDRESS = env.str("RATELIMIT_RESET_ADDRESS", default="3/h")
+# Registrations per client address block (an IPv4 /24, an IPv6 /64), successes included.
+RATELIMIT_REGISTER_BLOCK = env.str("RATELIMIT_REGISTER_BLOCK", default="20/h")
 # Group invitations a user may send (every answer counts: an email invite
 # answers the same either way, so there is no "failure" to count).
 RATELIMIT_INVITE = env.str("RATELIMIT_INVITE", default="20/h")

@@ -12,7 +12,7 @@ compares against ``https://<host>``.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, BASE_DIR, DEBUG, SECRET_KEY, SILENCED_SYSTEM_CHECKS, SIMPLE_JWT, env
+from .base import ALLOWED_HOSTS, BASE_DIR, DEBUG, EMAIL_BACKEND, SECRET_KEY, SILENCED_SYSTEM_CHECKS, SIMPLE_JWT, env
 from .keycheck import production_key_errors
 
 # No fallback to SECRET_KEY here: one leaked key must not give both the
@@ -31,6 +31,15 @@ if _key_errors:
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": JWT_SIGNING_KEY}
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be false in production.")
+# Verification and reset mails printed to a log reach nobody: production
+# needs a real EMAIL_URL, unless a machine says on purpose that it wants the
+# console (make serve on a laptop).
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if EMAIL_BACKEND == CONSOLE_EMAIL_BACKEND and not env.bool("ALLOW_CONSOLE_EMAIL", default=False):
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name a mail server in production (e.g. smtp+tls://user:password@host:587); "
+        "set ALLOW_CONSOLE_EMAIL=true to print mails to the log instead."
+    )
 
 # The shipped nginx sets X-Forwarded-Proto to its own $scheme; a deployment
 # whose app port is reachable without that proxy turns this off.

@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from channels.testing import WebsocketCommunicator
+from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.models import User
+from accounts.models import AuthSession, User
 from accounts.tokens import issue_pair
 from hucares.asgi import application
 
@@ -17,8 +18,14 @@ ORIGIN = (b"origin", b"http://localhost")
 
 def access_token(user: User, *, lifetime: timedelta | None = None, sid: uuid.UUID | None = None) -> str:
     """A real access token of the user; ``lifetime`` for one that expires soon."""
+    sid = sid or uuid.uuid4()
+    # A token is honoured only while its session row exists (accounts.tokens).
+    AuthSession.objects.get_or_create(
+        id=sid,
+        defaults={"user": user, "refresh_jti": uuid.uuid4().hex, "expires_at": timezone.now() + timedelta(days=1)},
+    )
     if lifetime is None:
-        return issue_pair(user=user, session_id=sid or uuid.uuid4()).access
+        return issue_pair(user=user, session_id=sid).access
     token = AccessToken()
     token.set_exp(lifetime=lifetime)
     for claim, value in {
@@ -26,7 +33,7 @@ def access_token(user: User, *, lifetime: timedelta | None = None, sid: uuid.UUI
         "username": user.username,
         "email": user.email,
         "role": user.role,
-        "sid": str(sid or uuid.uuid4()),
+        "sid": str(sid),
     }.items():
         token[claim] = value
     return str(token)
