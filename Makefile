@@ -50,7 +50,7 @@ test: install test-setup
 # the tests about PostgreSQL or Redis themselves (marker services_only).
 test-embedded: install
 	TEST_SETUP_SERVICES=no scripts/test_setup.sh
-	$(BIN)/pytest --ds=hucares.settings.test_embedded \
+	$(BIN)/pytest --ds=hucares.settings.embedded_test \
 		-m "not services_only" $(PYTEST_ARGS)
 
 lint: install

@@ -1,7 +1,7 @@
 """The services a server process started by a test shares with it, on either layout.
 
 On PostgreSQL and Redis: the test database and the test's Redis database and
-channel-layer prefix. On the embedded layout (``hucares.settings.test_embedded``):
+channel-layer prefix. On the embedded layout (``hucares.settings.embedded_test``):
 the test's SQLite file and no Redis, so the process keeps its own in-memory
 channel layer and cache.
 """
