@@ -219,7 +219,16 @@ def sessions_revoke(sessions: "QuerySet[AuthSession]", *, reason: str = "logout"
     tokens.revoke_access(sids=[str(sid) for sid, _, _ in live])
     for sid, _, user_id in live:
         security_event(SESSION_REVOKED, user_id=user_id, sessionId=str(sid), reason=reason)
+    transaction.on_commit(lambda: _announce_revoked(live))
     return len(live)
+
+
+def _announce_revoked(live: list[tuple[uuid.UUID, str, uuid.UUID]]) -> None:
+    by_user: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for sid, _, user_id in live:
+        by_user.setdefault(user_id, []).append(sid)
+    for user_id, session_ids in by_user.items():
+        signals.session_revoked.send(sender=AuthSession, user_id=user_id, session_ids=session_ids)
 
 
 def sessions_revoke_all(*, user: User, reason: str = "logout_all") -> int:

@@ -7,9 +7,14 @@
 - ``profile_updated``: ``user_id`` (UUID), ``changed`` (list of snake_case field names: profile fields,
   ``notification_preferences``, ``privacy_settings``, ``avatar``), sent inside the change's transaction
   (hucares.core.events).
+- ``session_revoked``: ``user_id`` (UUID), ``session_ids`` (list of UUID), sent by
+  :func:`accounts.services.sessions_revoke` *after* its transaction commits (logout, revocation, password
+  change or reset, suspension, deactivation, deletion): receivers end what lives on those sessions
+  (the realtime layer closes their sockets).
 """
 
 from django.dispatch import Signal
 
 account_deleting = Signal()
 profile_updated = Signal()
+session_revoked = Signal()

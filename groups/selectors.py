@@ -74,3 +74,17 @@ def member_standing(*, group_id: UUID | str, user: User) -> tuple[str, bool] | N
         .first()
     )
     return (row[0], row[1]) if row else None
+
+
+def co_member_ids(*, user_id: UUID | str) -> set[UUID]:
+    """Users who share an active group with ``user_id`` (not the user): the audience of presence.
+
+    Both memberships must be active and the group not hidden.
+    """
+    mine = GroupMembership.objects.filter(user_id=user_id, status=MembershipStatus.ACTIVE, group__is_active=True)
+    return set(
+        GroupMembership.objects.filter(group_id__in=mine.values("group_id"), status=MembershipStatus.ACTIVE)
+        .exclude(user_id=user_id)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )

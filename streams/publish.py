@@ -1,21 +1,24 @@
-"""The one way live events leave this process: ``(group, message)`` pairs to the channel layer.
+"""The one way messages leave this process for the channel layer: ``(group, message)`` pairs.
 
-Everything that publishes goes through :func:`broadcast` (sync callers:
-on-commit receivers, Celery tasks) or :func:`abroadcast` (the consumer).
-Both are bounded by ``REALTIME_PUBLISH_TIMEOUT`` and never raise: a failing
-or hung channel layer costs the caller at most that long and a log line, and
-the event is lost for live delivery (counted in ``live_events_lost_total``,
-one per message). Both hand the batch to :func:`deliver`,
-the only function that touches the layer, which is the one tests replace to
-see what would have been sent.
+Stream appends publish a wake-up per user after commit (:func:`wakeup`):
+"this user's stream is at cursor N"; never the frame, which every transport
+reads from the stream after its own cursor. The transport publishes its own
+ephemeral messages (presence, typing, room control) the same way.
 
-Sync callers publish from one event loop per process, in a daemon thread,
-started lazily (again after a fork). ``async_to_sync`` would start a fresh
-loop for every call, and the Redis layers keep their connections per loop, so
-every publish would open a new Redis connection; the publisher loop keeps
-them warm. The in-memory layer of the embedded default only delivers on the
-loop its sockets run on, so for it sync callers use ``async_to_sync``, which
-runs the send on the server's loop when called from one of its sync threads.
+:func:`send_soon` (sync callers: on-commit callbacks, Celery tasks) hands a
+batch to this process's publisher loop and returns at once: no request
+waits for live delivery. :func:`abroadcast` (async callers) awaits the
+send. Both are bounded by ``REALTIME_PUBLISH_TIMEOUT``, never raise, and
+count what the layer did not take in ``live_events_lost_total``; a lost
+wake-up costs only latency, as the reader's next read catches up. Both hand
+the batch to :func:`deliver`, the only function that touches the layer.
+
+The publisher loop is one event loop per process in a daemon thread,
+started lazily (again after a fork): the Redis layers keep their
+connections per loop, so one loop keeps them warm. The in-memory layer of
+the embedded default only delivers on the loop its sockets run on, so for
+it the send runs through ``async_to_sync`` (on the server's loop when called
+from one of its threads), which is immediate.
 """
 
 import asyncio
@@ -23,8 +26,8 @@ import logging
 import os
 import threading
 from collections.abc import Iterable
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
+from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels import DEFAULT_CHANNEL_LAYER
@@ -38,6 +41,9 @@ logger = logging.getLogger(__name__)
 Message = dict[str, Any]
 Send = tuple[str, Message]
 
+# Handled by the consumer's ``stream_wakeup``; any message wakes a waiting long-poll.
+WAKEUP_MESSAGE_TYPE = "stream.wakeup"
+
 # The channel-layer alias publishing goes through when configured (settings:
 # a second instance of the Redis layer, so that sockets subscribing never
 # wait behind a fan-out); else the default layer, as the in-memory layer of
@@ -46,10 +52,7 @@ BROADCAST_LAYER = "broadcast"
 
 
 async def deliver(sends: list[Send]) -> None:
-    """Send each ``(group, message)`` to the channel layer, in the order given; may raise or hang.
-
-    The one function tests patch to record what is sent instead of sending it.
-    """
+    """Send each ``(group, message)`` to the channel layer, in the order given; may raise or hang."""
     layer = get_channel_layer(BROADCAST_LAYER if BROADCAST_LAYER in settings.CHANNEL_LAYERS else DEFAULT_CHANNEL_LAYER)
     if layer is None:
         return
@@ -82,22 +85,38 @@ async def abroadcast(sends: Iterable[Send]) -> bool:
     return True
 
 
-def broadcast(sends: Iterable[Send]) -> bool:
-    """Deliver a batch from sync code (no running event loop in this thread); as :func:`abroadcast`."""
+# Batches handed to the publisher loop and not yet sent; past this many the
+# layer is not keeping up, and more would only queue memory: drop them.
+MAX_PENDING_BATCHES = 1000
+
+
+def send_soon(sends: Iterable[Send]) -> None:
+    """Hand a batch to the publisher loop and return without waiting (module docstring). Never raises."""
     batch = list(sends)
     if not batch:
-        return True
+        return
     if isinstance(get_channel_layer(DEFAULT_CHANNEL_LAYER), InMemoryChannelLayer):
-        return bool(async_to_sync(abroadcast)(batch))
-    future = asyncio.run_coroutine_threadsafe(abroadcast(batch), _publisher.loop())
-    try:
-        # abroadcast bounds itself; the slack only covers a publisher loop that stopped answering.
-        return bool(future.result(settings.REALTIME_PUBLISH_TIMEOUT + 1.0))
-    except FutureTimeout:
-        future.cancel()
-        logger.warning("live event lost: %s: the publisher loop did not answer", _describe(batch))
+        async_to_sync(abroadcast)(batch)
+        return
+    if not _publisher.reserve():
+        logger.warning("live event lost: %s: too many publishes pending", _describe(batch))
         LIVE_EVENTS_LOST.inc(len(batch))
-        return False
+        return
+    future = asyncio.run_coroutine_threadsafe(abroadcast(batch), _publisher.loop())
+    future.add_done_callback(_publisher.release)
+
+
+def user_group(user_id: UUID | str) -> str:
+    """The channel-layer group of one user's listeners (sockets and waiting long-polls)."""
+    return f"user.{user_id}"
+
+
+def wakeup(user_id: UUID | str, *, cursor: int, appended_at: float) -> Send:
+    """ "``user_id``'s stream is at ``cursor``": a listener behind it reads the stream after its own cursor.
+
+    ``appended_at`` (a Unix time) is when the events were appended, for the lag the sockets record.
+    """
+    return user_group(user_id), {"type": WAKEUP_MESSAGE_TYPE, "cursor": cursor, "appended_at": appended_at}
 
 
 class _PublisherLoop:
@@ -107,6 +126,18 @@ class _PublisherLoop:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid: int | None = None
+        self._pending = 0
+
+    def reserve(self) -> bool:
+        with self._lock:
+            if self._pending >= MAX_PENDING_BATCHES:
+                return False
+            self._pending += 1
+            return True
+
+    def release(self, _future: object) -> None:
+        with self._lock:
+            self._pending -= 1
 
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
