@@ -98,12 +98,9 @@ def send_soon(sends: Iterable[Send]) -> None:
     if isinstance(get_channel_layer(DEFAULT_CHANNEL_LAYER), InMemoryChannelLayer):
         async_to_sync(abroadcast)(batch)
         return
-    if not _publisher.reserve():
+    if not _publisher.submit(batch):
         logger.warning("live event lost: %s: too many publishes pending", _describe(batch))
         LIVE_EVENTS_LOST.inc(len(batch))
-        return
-    future = asyncio.run_coroutine_threadsafe(abroadcast(batch), _publisher.loop())
-    future.add_done_callback(_publisher.release)
 
 
 def user_group(user_id: UUID | str) -> str:
@@ -119,12 +116,21 @@ def wakeup(user_id: UUID | str, *, cursor: int, appended_at: float) -> Send:
     return user_group(user_id), {"type": WAKEUP_MESSAGE_TYPE, "cursor": cursor, "appended_at": appended_at}
 
 
+Batches = asyncio.Queue[list[Send]]
+
+
 class _PublisherLoop:
-    """One event loop per process, in a daemon thread, for every sync publish (module docstring)."""
+    """One event loop per process, in a daemon thread, for every sync publish (module docstring).
+
+    Batches are sent one after another, in the order handed in, by one task:
+    each batch's timeout then bounds its own sends, not its wait behind
+    others, and a user's messages leave in the order their commits did.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: Batches | None = None
         self._pid: int | None = None
         self._pending = 0
 
@@ -135,28 +141,46 @@ class _PublisherLoop:
             self._pending += 1
             return True
 
-    def release(self, _future: object) -> None:
+    def release(self) -> None:
         with self._lock:
             self._pending -= 1
+
+    def submit(self, batch: list[Send]) -> bool:
+        """Queue a batch for the sender task; ``False`` (not queued) past ``MAX_PENDING_BATCHES``."""
+        if not self.reserve():
+            return False
+        loop = self.loop()
+        assert self._queue is not None
+        loop.call_soon_threadsafe(self._queue.put_nowait, batch)
+        return True
 
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             # A forked worker inherits the object but not the thread: start anew.
             if self._loop is None or self._pid != os.getpid() or not self._loop.is_running():
                 self._loop = asyncio.new_event_loop()
+                self._queue = asyncio.Queue()
                 self._pid = os.getpid()
                 started = threading.Event()
                 threading.Thread(
-                    target=self._run, args=(self._loop, started), name="realtime-publisher", daemon=True
+                    target=self._run, args=(self._loop, self._queue, started), name="publisher", daemon=True
                 ).start()
                 started.wait()
             return self._loop
 
-    @staticmethod
-    def _run(loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
+    def _run(self, loop: asyncio.AbstractEventLoop, queue: "Batches", started: threading.Event) -> None:
         asyncio.set_event_loop(loop)
+        loop.create_task(self._send_in_order(queue))
         loop.call_soon(started.set)
         loop.run_forever()
+
+    async def _send_in_order(self, queue: "Batches") -> None:
+        while True:
+            batch = await queue.get()
+            try:
+                await abroadcast(batch)
+            finally:
+                self.release()
 
 
 _publisher = _PublisherLoop()

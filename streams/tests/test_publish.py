@@ -74,7 +74,7 @@ def test_past_the_pending_bound_a_batch_is_dropped_at_once(monkeypatch, settings
     assert "too many publishes pending" in caplog.text
     loop.call_soon_threadsafe(release.set)
     wait_until(lambda: publish._publisher.reserve())
-    publish._publisher.release(None)
+    publish._publisher.release()
 
 
 async def test_async_publish_failure_is_logged_not_raised(monkeypatch, caplog) -> None:
