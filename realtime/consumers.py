@@ -38,18 +38,19 @@ from .metrics import observe_stream_lag
 from .middleware import SUBPROTOCOL
 from .protocol import (
     CLOSE_FLOODING,
-    CLOSE_HEARTBEAT_TIMEOUT,
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHENTICATED,
     FLOOD_LIMIT,
     MAX_FRAME_BYTES,
     FrameBudget,
     FrameError,
+    TypingThrottle,
     client_address,
     group_id_of,
     header,
     invalid,
     leaves_room,
+    next_deadline,
     page_frames,
     parse_frame,
     read_after,
@@ -57,7 +58,7 @@ from .protocol import (
     resume_cursor,
     url_since,
 )
-from .publish import apublish_to_room, apublish_to_users, room_group, session_group
+from .publish import apublish_to_room, apublish_to_users, room_group
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         # The last stream cursor this socket delivered: it reads after it, in order.
         self.cursor = 0
         self.rooms: set[str] = set()
-        self.typing: dict[str, tuple[float, bool]] = {}
+        self.typing = TypingThrottle()
         self.budget = FrameBudget(settings.REALTIME_FRAME_RATE, settings.REALTIME_FRAME_BURST)
         self.opened_at = self.last_heartbeat = self.heartbeat_written = time.monotonic()
         self.watchdog: asyncio.TimerHandle | None = None
@@ -100,7 +101,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return False
         self.user, self.claims, self.token, self.user_key = opened.user, opened.claims, token, str(opened.user.pk)
         self.last_heartbeat = time.monotonic()
-        await self._subscribe(user_group(self.user_key), session_group(str(self.claims.get("sid"))))
+        await self._subscribe(user_group(self.user_key))
         since = url_since(self.scope)
         page = await read_resume(self.user_key, since)
         await self.send_frame(frames.connected(user_id=self.user_key, session_id=opened.session.pk, cursor=page.cursor))
@@ -134,12 +135,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         a heartbeat or a new token may have moved them.
         """
         now = time.monotonic()
-        if self.user is None:
-            deadline, code = self.opened_at + settings.REALTIME_AUTH_TIMEOUT, CLOSE_UNAUTHENTICATED
-        else:
-            token_deadline = now + float(self.claims.get("exp", 0)) - time.time()
-            beat_deadline = self.last_heartbeat + settings.REALTIME_PRESENCE_TTL
-            deadline, code = min((token_deadline, CLOSE_UNAUTHENTICATED), (beat_deadline, CLOSE_HEARTBEAT_TIMEOUT))
+        deadline, code = next_deadline(
+            authenticated=self.user is not None,
+            opened_at=self.opened_at,
+            last_heartbeat=self.last_heartbeat,
+            expires_at=float(self.claims.get("exp", 0)),
+        )
         if now >= deadline:
             self.watchdog = None
             self.closing = asyncio.ensure_future(self.close(code=code))
@@ -240,8 +241,6 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if str(result[0].pk) != self.user_key:
                 raise FrameError("PERMISSION_DENIED", "The token belongs to another user.")
             self.claims, self.token = result[1], token
-            if session_group(str(self.claims.get("sid"))) not in self.subscribed:
-                await self._subscribe(session_group(str(self.claims.get("sid"))))
         await self._ack(ref)
 
     async def _resume(self, data: dict[str, Any], ref: Any) -> None:
@@ -293,21 +292,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         room = room_group(group_id)
         if room not in self.rooms:
             raise FrameError("NOT_JOINED", "Join the group before typing in it.")
-        if self._typing_allowed(room, is_typing):
+        if self.typing.allows(room, is_typing):
             event = frames.user_typing(
                 group_id=group_id, user_id=self.user_key, username=self.user.username, is_typing=is_typing
             )
             await apublish_to_room(room, event, exclude_user=self.user_key)
         await self._ack(ref)
-
-    def _typing_allowed(self, room: str, is_typing: bool) -> bool:
-        """A change of state always passes; a repeat at most once per ``REALTIME_TYPING_INTERVAL``."""
-        now = time.monotonic()
-        last = self.typing.get(room)
-        if last is not None and last[1] == is_typing and now - last[0] < settings.REALTIME_TYPING_INTERVAL:
-            return False
-        self.typing[room] = (now, is_typing)
-        return True
 
     # --- channel-layer messages -------------------------------------------------------
 
@@ -325,5 +315,6 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await self.send_frame(message["event"])
 
     async def session_revoked(self, message: Message) -> None:
-        """The sign-in session this socket was opened with has ended (logout, revocation, password change)."""
-        await self.close(code=CLOSE_UNAUTHENTICATED)
+        """Sessions of the user ended (logout, revocation, password change): close if this socket's is one."""
+        if str(self.claims.get("sid")) in message["session_ids"]:
+            await self.close(code=CLOSE_UNAUTHENTICATED)

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from urllib.parse import parse_qs
 from uuid import UUID
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from hucares.core.ratelimit import client_ip
@@ -65,6 +66,34 @@ class FrameBudget:
             return True
         self.refused_in_a_row += 1
         return False
+
+
+class TypingThrottle:
+    """``user-typing`` per room: a change of state always passes, a repeat at most once per
+    ``REALTIME_TYPING_INTERVAL``."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, tuple[float, bool]] = {}
+
+    def allows(self, room: str, is_typing: bool) -> bool:
+        now = time.monotonic()
+        last = self.last.get(room)
+        if last is not None and last[1] == is_typing and now - last[0] < settings.REALTIME_TYPING_INTERVAL:
+            return False
+        self.last[room] = (now, is_typing)
+        return True
+
+
+def next_deadline(
+    *, authenticated: bool, opened_at: float, last_heartbeat: float, expires_at: float
+) -> tuple[float, int]:
+    """When (``time.monotonic``) a socket must be closed, and with which code: authentication,
+    token expiry (``expires_at``, a Unix time) or heartbeat, whichever comes first."""
+    if not authenticated:
+        return opened_at + settings.REALTIME_AUTH_TIMEOUT, CLOSE_UNAUTHENTICATED
+    token_deadline = time.monotonic() + expires_at - time.time()
+    beat_deadline = last_heartbeat + settings.REALTIME_PRESENCE_TTL
+    return min((token_deadline, CLOSE_UNAUTHENTICATED), (beat_deadline, CLOSE_HEARTBEAT_TIMEOUT))
 
 
 @dataclass(frozen=True)

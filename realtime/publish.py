@@ -16,17 +16,12 @@ from streams.publish import Message, abroadcast, user_group
 EVENT_MESSAGE_TYPE = "realtime.event"
 REVOKED_MESSAGE_TYPE = "session.revoked"
 
-__all__ = ["Message", "event_message", "publish_to_users", "room_group", "session_group", "user_group"]
+__all__ = ["Message", "event_message", "publish_to_users", "room_group", "user_group"]
 
 
 def room_group(group_id: UUID | str) -> str:
     """The channel-layer group of a HuCares group's room (typing)."""
     return f"group.{group_id}"
-
-
-def session_group(session_id: UUID | str) -> str:
-    """The channel-layer group of the sockets opened with one sign-in session's tokens."""
-    return f"session.{session_id}"
 
 
 def event_message(event: dict[str, Any], *, room: str | None = None, exclude_user: str | None = None) -> Message:
@@ -50,6 +45,11 @@ async def apublish_to_room(room: str, event: dict[str, Any], *, exclude_user: st
     return await abroadcast([(room, event_message(event, room=room, exclude_user=exclude_user))])
 
 
-def revoke_sessions(session_ids: Iterable[UUID | str]) -> None:
-    """Close every socket of these sessions (4401), on whichever process holds it, without waiting."""
-    layer.send_soon((session_group(session_id), {"type": REVOKED_MESSAGE_TYPE}) for session_id in session_ids)
+def revoke_sessions(user_id: UUID | str, session_ids: Iterable[UUID | str]) -> None:
+    """Close every socket of these sessions of the user (4401), on whichever process holds it, without waiting.
+
+    Sent to the user's group, which every socket of the user joins anyway:
+    a group per session would cost each handshake one more subscription.
+    """
+    message = {"type": REVOKED_MESSAGE_TYPE, "session_ids": [str(session_id) for session_id in session_ids]}
+    layer.send_soon([(user_group(user_id), message)])

@@ -17,4 +17,4 @@ from .publish import revoke_sessions
 @receiver(account_signals.session_revoked, dispatch_uid="realtime.session_revoked")
 def on_session_revoked(sender: Any, *, user_id: UUID, session_ids: list[UUID], **kwargs: Any) -> None:
     # Sent after commit: the sockets close (4401) on whichever process holds them, within a round trip.
-    revoke_sessions(session_ids)
+    revoke_sessions(user_id, session_ids)

@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from prometheus_client import REGISTRY
 
-from realtime.publish import room_group, session_group
+from realtime.publish import room_group
 from streams import publish
 
 
@@ -114,7 +114,7 @@ def test_a_wake_up_reaches_a_subscriber_of_the_real_layer_in_order() -> None:
     assert async_to_sync(receive_two)() == [{"type": "stream.wakeup", "cursor": n, "appended_at": 1.5} for n in (1, 2)]
 
 
-@pytest.mark.parametrize("fn", [publish.user_group, room_group, session_group])
+@pytest.mark.parametrize("fn", [publish.user_group, room_group])
 def test_group_names_are_valid_channel_layer_names(fn) -> None:
     name = fn(uuid.uuid4())
     assert len(name) < 100
