@@ -43,3 +43,11 @@ def test_a_hidden_group_has_no_audience() -> None:
 
 def test_a_user_without_groups_has_no_audience() -> None:
     assert co_member_ids(user_id=uuid.uuid4()) == set()
+
+
+def test_the_audience_query_names_the_models_tables() -> None:
+    from groups.models import Group, GroupMembership
+    from groups.selectors import _CO_MEMBERS_SQL
+
+    assert f"FROM {GroupMembership._meta.db_table} mine" in _CO_MEMBERS_SQL
+    assert f"JOIN {Group._meta.db_table} g" in _CO_MEMBERS_SQL
