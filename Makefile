@@ -16,7 +16,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 # of this machine's pip configuration stay out of it.
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 # Application code scanned by bandit (tests and migrations excluded in pyproject.toml).
-APP_DIRS := accounts analytics checkins groups hucares notifications realtime
+APP_DIRS := accounts analytics checkins groups hucares notifications streams realtime
 
 .PHONY: install run serve test test-setup test-embedded lint typecheck schema openapi asyncapi client-tools clients web-check web-quality frame-types check clean lock lock-check bandit loadtest migrations-check migrations-release deploy rollback k8s-validate audit
 

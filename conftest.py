@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 import pytest
 from django.core.cache import cache
@@ -55,17 +54,16 @@ def user_client(user: User, client_for: Callable[[User], APIClient]) -> APIClien
 def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     """Every (channel-layer group, message) handed to the layer, in order, instead of sending it.
 
-    Every user counts as connected, so that the stream events of users
-    without a socket, which are not published (realtime.services), are
-    recorded too.
+    Sync publishes (``send_soon``) are recorded when they are handed off, so a
+    test sees them as soon as the on-commit callback ran.
     """
     sent: list[tuple[str, dict[str, Any]]] = []
 
     async def record(sends: list[tuple[str, dict[str, Any]]]) -> None:
         sent.extend(sends)
 
-    monkeypatch.setattr("realtime.broadcast.deliver", record)
-    monkeypatch.setattr("realtime.presence.online_user_ids", lambda user_ids: {UUID(str(u)) for u in user_ids})
+    monkeypatch.setattr("streams.publish.deliver", record)
+    monkeypatch.setattr("streams.publish.send_soon", lambda sends: sent.extend(sends))
     return sent
 
 

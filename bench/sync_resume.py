@@ -59,9 +59,9 @@ def prepare(missed: int) -> tuple[str, int]:
 
     from accounts.models import User
     from accounts.services import ClientInfo, session_start
-    from realtime import events
-    from realtime.selectors import stream_latest
-    from realtime.services import stream_append
+    from streams import events
+    from streams.selectors import stream_latest
+    from streams.services import stream_append
 
     call_command("migrate", verbosity=0)
     user, _ = User.objects.get_or_create(username="sync-resume-bench", defaults={"email": "resume@bench.local"})

@@ -1,7 +1,7 @@
 """Daphne CPU per WebSocket handshake, A/B between source trees, runs interleaved.
 
 For each tree given in ``--trees`` it starts one daphne on
-``realtime.asgi:application`` from that tree (the same virtualenv for all),
+``hucares.asgi:application`` from that tree (the same virtualenv for all),
 connects ``--sockets`` sockets of users in groups of ``--group-size``,
 ``--concurrency`` handshakes in flight and in group order as
 ``bench/ws_fanout.py`` connects them, waits for the ``user-online`` frames
@@ -191,7 +191,7 @@ def run_tree(tree: Path, port: int, tokens: list[str], args: argparse.Namespace,
     env = {**os.environ, "PYTHONPATH": str(tree)}
     daphne = Path(sys.executable).parent / "daphne"
     command = [str(daphne), "--verbosity", "0", "--bind", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen([*command, "realtime.asgi:application"], cwd=tree, env=env)
+    server = subprocess.Popen([*command, "hucares.asgi:application"], cwd=tree, env=env)
     profile = None
     if args.profile:
         out = Path(args.profile) / f"{label}.raw"

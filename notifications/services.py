@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from hucares.core.db import RandomUUID, concrete_field, insert_from_select
-from realtime import events
-from realtime.events import Frame
-from realtime.services import stream_deliver
+from streams import events
+from streams.events import Frame
+from streams.services import stream_deliver
 
 from .delivery import notifications_record_push
 from .errors import NotificationNotFound

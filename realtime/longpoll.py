@@ -3,54 +3,54 @@
 The same cursors as the socket's frames, so a client can switch transport at
 any time. Without ``since`` the answer comes at once, with no events and the
 current cursor to start from. With ``since`` and nothing newer, the request
-waits up to ``wait`` seconds: subscribed to the user's channel-layer group,
-so the first event committed for the user wakes it and it reads the stream
-again; nothing polls the database while it waits.
+waits up to ``wait`` seconds subscribed to the user's channel-layer group:
+a wake-up (or any message for the user) makes it read the stream after
+``since`` again; nothing polls the database while it waits.
 
-Daphne serves this path through :func:`events_app`, a plain ASGI
-application: a waiting request is a coroutine and a Redis subscription, not
-a worker or a thread, so a thousand waiting clients cost the API nothing.
-The DRF view in ``realtime.api`` documents the endpoint and serves it when a
-request reaches Django (the embedded default under a WSGI server, tests).
+The wait is a coroutine (an async Django view, realtime.api.views) under an
+ASGI server, not a worker or a thread. Each user may have at most
+``EVENT_POLL_MAX_CONCURRENT`` waits at once, counted in Redis across
+processes (in this process without Redis); beyond it the answer is 429 with
+``Retry-After``. While Redis cannot count, waits are let through, as rate
+limits are.
 """
 
 import asyncio
-import json
+import contextlib
 import logging
+import threading
 import time
+from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import parse_qs
 from uuid import UUID
 
+import redis
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from accounts.errors import TokenInvalid
-from hucares.core.context import choose_request_id, request_id_var
-from hucares.core.envelope import envelope_meta, error_envelope
-from hucares.core.errors import ApplicationError, ValidationFailed
+from hucares.core.errors import RateLimited, ValidationFailed
+from streams import cursor
+from streams.publish import user_group
+from streams.selectors import StreamPage
 
-from . import presence, services
-from .db import db_call
-from .errors import NotAuthenticated, ResyncRequired
-from .publish import user_group
-from .selectors import StreamPage, stream_read, stream_resume
+from . import presence
+from .errors import REDIS_UNREACHABLE, ResyncRequired
+from .protocol import read_after, read_resume
 
 logger = logging.getLogger(__name__)
 
-EVENTS_PATH = "/api/v1/events"
 # While the channel layer is unreachable a waiting request reads the stream this often instead.
 DEGRADED_POLL_INTERVAL = 1.0
 
 
 def parse_query(*, since: str | None, wait: str | None) -> tuple[int | None, float]:
     """``since`` (a cursor, or absent) and ``wait`` (seconds, 0 to ``EVENT_POLL_MAX_WAIT``)."""
-    cursor = None
+    parsed = None
     if since is not None and since != "":
-        if not since.isascii() or not since.isdigit() or len(since) > 18:
+        parsed = cursor.parse(since)
+        if parsed is None:
             raise ValidationFailed.for_field("since", "since must be a cursor (a decimal integer).")
-        cursor = int(since)
     seconds = 0.0
     if wait is not None and wait != "":
         try:
@@ -60,58 +60,138 @@ def parse_query(*, since: str | None, wait: str | None) -> tuple[int | None, flo
         if not 0 <= seconds <= settings.EVENT_POLL_MAX_WAIT:
             limit = f"{settings.EVENT_POLL_MAX_WAIT:g}"
             raise ValidationFailed.for_field("wait", f"wait must be a number of seconds from 0 to {limit}.")
-    return cursor, seconds
+    return parsed, seconds
 
 
-async def _read(user_id: UUID | str, since: int) -> StreamPage:
-    return await db_call(stream_read)(user_id=user_id, since=since)
+# --- at most EVENT_POLL_MAX_CONCURRENT waits per user -----------------------------------
+
+
+class _LocalWaits:
+    """The count of this process, for the embedded default (one process, no Redis)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def enter(self, user_id: str) -> int:
+        with self._lock:
+            self._counts[user_id] = self._counts.get(user_id, 0) + 1
+            return self._counts[user_id]
+
+    def leave(self, user_id: str) -> None:
+        with self._lock:
+            self._counts[user_id] = self._counts.get(user_id, 1) - 1
+            if self._counts[user_id] <= 0:
+                del self._counts[user_id]
+
+
+class _RedisWaits:
+    """A counter per user; it expires after the longest wait, so a process that died holding waits
+    does not keep them counted."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.prefix = prefix
+
+    def _key(self, user_id: str) -> str:
+        return f"{self.prefix}:longpolls:{user_id}"
+
+    def enter(self, user_id: str) -> int:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.incr(self._key(user_id))
+        pipe.expire(self._key(user_id), int(settings.EVENT_POLL_MAX_WAIT) + 10)
+        return int(pipe.execute()[0])
+
+    def leave(self, user_id: str) -> None:
+        self.client.decr(self._key(user_id))
+
+
+_waits_lock = threading.Lock()
+_waits: dict[tuple[str, str], _LocalWaits | _RedisWaits] = {}
+
+
+def _counter() -> "_LocalWaits | _RedisWaits":
+    prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "hucares")
+    key = (settings.REDIS_URL, prefix)
+    with _waits_lock:
+        if key not in _waits:
+            _waits[key] = _RedisWaits(settings.REDIS_URL, prefix) if settings.REDIS_URL else _LocalWaits()
+        return _waits[key]
+
+
+def _enter(user_id: str) -> bool:
+    """Count a wait; ``False`` (and not counted) when the user already has the most allowed."""
+    counter = _counter()
+    try:
+        if counter.enter(user_id) <= settings.EVENT_POLL_MAX_CONCURRENT:
+            return True
+        counter.leave(user_id)
+        return False
+    except REDIS_UNREACHABLE as exc:
+        logger.warning("long-poll waits not counted, Redis unreachable: %s", type(exc).__name__)
+        return True
+
+
+def _leave(user_id: str) -> None:
+    try:
+        _counter().leave(user_id)
+    except REDIS_UNREACHABLE:
+        logger.warning("long-poll wait left uncounted; its counter expires by itself")
+
+
+@contextlib.asynccontextmanager
+async def counted_wait(user_id: UUID | str) -> AsyncIterator[None]:
+    """Hold one of the user's concurrent waits, or raise ``RateLimited`` (with ``Retry-After``)."""
+    key = str(user_id)
+    if not await sync_to_async(_enter, thread_sensitive=False)(key):
+        raise RateLimited(
+            f"At most {settings.EVENT_POLL_MAX_CONCURRENT} waiting requests per user.",
+            headers={"Retry-After": str(int(settings.EVENT_POLL_RETRY_AFTER))},
+        )
+    try:
+        yield
+    finally:
+        await sync_to_async(_leave, thread_sensitive=False)(key)
+
+
+# --- the wait ------------------------------------------------------------------------------
 
 
 async def events_wait(*, user_id: UUID | str, since: int | None, wait: float) -> StreamPage:
     """The user's events after ``since``, waiting up to ``wait`` seconds for the first one."""
     if since is None or wait <= 0:
-        return await db_call(stream_resume)(user_id=user_id, since=since)
-    deadline = time.monotonic() + wait
+        return await read_resume(user_id, since)
+    async with counted_wait(user_id):
+        return await _wait(user_id, since, time.monotonic() + wait)
+
+
+async def _wait(user_id: UUID | str, since: int, deadline: float) -> StreamPage:
     layer = get_channel_layer()
-    channel = group = None
+    channel = None
     try:
         if layer is not None:
-            channel, group = await layer.new_channel("longpoll."), user_group(user_id)
-            # Counted among the user's listeners first, as a socket is: stream
-            # events are published only to users who have one (realtime.services).
+            channel = await layer.new_channel("longpoll.")
+            # Present as a socket is (without the user-online a socket announces).
             await sync_to_async(presence.socket_connected, thread_sensitive=False)(user_id, channel)
-            await layer.group_add(group, channel)
+            await layer.group_add(user_group(user_id), channel)
     except Exception as exc:  # noqa: BLE001 - a broken layer degrades to reading the stream now and then
         logger.warning("long-poll without wake-ups: %s: %s", type(exc).__name__, exc)
         layer = None
     try:
-        # Read only once subscribed: an event committed before that is found here, one after wakes the wait.
-        page = await _read(user_id, since)
+        # Read only once subscribed: an event committed before is found here, one after wakes the wait.
+        page = await read_after(user_id, since)
         while not page.events and not page.resync and (remaining := deadline - time.monotonic()) > 0:
-            layer = await _wake_up(layer, channel, remaining)
-            page = await _read(user_id, since)
+            layer = await _woken(layer, channel, remaining)
+            page = await read_after(user_id, since)
         return page
     finally:
         if channel is not None:
-            await _stop_listening(user_id, channel)
-        if layer is not None and channel is not None and group is not None:
-            await _leave(layer, group, channel)
+            await _unsubscribe(layer or get_channel_layer(), user_id, channel)
 
 
-async def _stop_listening(user_id: UUID | str, channel: str) -> None:
-    # A waiting poll is present as a socket is, without the user-online a socket announces.
-    try:
-        await sync_to_async(presence.socket_gone, thread_sensitive=False)(user_id, channel)
-    except Exception:  # the entry lapses by itself after REALTIME_PRESENCE_TTL
-        logger.warning("long-poll left presence late", exc_info=True)
-
-
-async def _wake_up(layer: Any, channel: str | None, remaining: float) -> Any:
-    """Return at the next message for the user (any event may be a stream event), or at the deadline.
-
-    The layer, or ``None`` once it failed (then the wait reads the stream every
-    ``DEGRADED_POLL_INTERVAL`` seconds until the deadline).
-    """
+async def _woken(layer: Any, channel: str | None, remaining: float) -> Any:
+    """Return at the next message for the user, or at the deadline; the layer, or ``None`` once it failed
+    (then the wait reads the stream every ``DEGRADED_POLL_INTERVAL`` seconds until the deadline)."""
     if layer is None or channel is None:
         await asyncio.sleep(min(remaining, DEGRADED_POLL_INTERVAL))
         return None
@@ -120,18 +200,19 @@ async def _wake_up(layer: Any, channel: str | None, remaining: float) -> Any:
             await layer.receive(channel)
     except TimeoutError:
         pass
-    except Exception as exc:  # noqa: BLE001 - as in events_wait
+    except Exception as exc:  # noqa: BLE001 - as in _wait
         logger.warning("long-poll lost its wake-ups: %s: %s", type(exc).__name__, exc)
         return None
     return layer
 
 
-async def _leave(layer: Any, group: str, channel: str) -> None:
+async def _unsubscribe(layer: Any, user_id: UUID | str, channel: str) -> None:
     try:
+        await sync_to_async(presence.socket_gone, thread_sensitive=False)(user_id, channel)
         async with asyncio.timeout(settings.REALTIME_PUBLISH_TIMEOUT):
-            await layer.group_discard(group, channel)
-    except Exception:  # the group entry expires by itself
-        logger.warning("long-poll left its group late", exc_info=True)
+            await layer.group_discard(user_group(user_id), channel)
+    except Exception:  # the presence entry and the group entry lapse by themselves
+        logger.warning("long-poll left late", exc_info=True)
 
 
 def page_data(page: StreamPage) -> dict[str, Any]:
@@ -139,71 +220,3 @@ def page_data(page: StreamPage) -> dict[str, Any]:
     if page.resync:
         raise ResyncRequired(details={"cursor": str(page.cursor)})
     return {"events": page.events, "cursor": str(page.cursor)}
-
-
-# --- the ASGI application daphne serves the path with ------------------------------------
-
-
-def _header(scope: dict[str, Any], name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-def _bearer(scope: dict[str, Any]) -> str | None:
-    value = _header(scope, b"authorization") or ""
-    scheme, _, token = value.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
-async def _answer(scope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    if scope.get("method") != "GET":
-        return 405, error_envelope("METHOD_NOT_ALLOWED", "Only GET is allowed here.")
-    token = _bearer(scope)
-    if token is None:
-        raise NotAuthenticated(headers={"WWW-Authenticate": 'Bearer realm="api"'})
-    checked = await db_call(services.token_user)(token)
-    if checked is None:
-        raise TokenInvalid(headers={"WWW-Authenticate": 'Bearer realm="api"'})
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    since, wait = parse_query(since=query.get("since", [None])[0], wait=query.get("wait", [None])[0])
-    page = await events_wait(user_id=checked[0].pk, since=since, wait=wait)
-    return 200, {"success": True, "data": page_data(page), "meta": envelope_meta()}
-
-
-async def events_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Serve ``GET /api/v1/events`` without Django's request cycle (module docstring)."""
-    request_id = choose_request_id(_header(scope, b"x-request-id"))
-    token = request_id_var.set(request_id)
-    headers: dict[str, str] = {}
-    try:
-        status, body = await _answer(scope)
-    except ApplicationError as exc:
-        status, body, headers = exc.status, error_envelope(exc.code, exc.detail_message, exc.details), exc.headers
-    finally:
-        request_id_var.reset(token)
-    payload = json.dumps(body, separators=(",", ":")).encode()
-    response_headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(payload)).encode()),
-        (b"cache-control", b"no-store"),
-        (b"x-request-id", request_id.encode()),
-        (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
-        (b"x-content-type-options", b"nosniff"),
-        *((name.lower().encode(), value.encode()) for name, value in headers.items()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": response_headers})
-    await send({"type": "http.response.body", "body": payload})
-
-
-def with_event_polling(application: Any) -> Any:
-    """``application`` with ``GET /api/v1/events`` served by :func:`events_app`."""
-
-    async def route(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope.get("path", "").rstrip("/") == EVENTS_PATH:
-            await events_app(scope, receive, send)
-            return
-        await application(scope, receive, send)
-
-    return route

@@ -3,8 +3,9 @@
 ``websocket_connections`` is read from the database at scrape time, so every
 process reports the same total across all daphnes. The others are recorded
 by the process that sees the event: the sockets a daphne holds (one series
-per live process in multiprocess mode), the lag of live stream events and
-the live messages the channel layer did not take.
+per live process in multiprocess mode) and the lag of stream events from
+their append to their frame on a socket. (Messages the channel layer did not
+take are counted by ``streams.metrics``.)
 """
 
 import atexit
@@ -13,7 +14,7 @@ import time
 from typing import Any
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import Counter, Gauge, Histogram, multiprocess
+from prometheus_client import Gauge, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 from hucares.core.metrics import register_gauge, serve_process_metrics
@@ -25,9 +26,6 @@ EVENT_STREAM_LAG = Histogram(
     "From an event's append to its user's stream to its frame written to a socket (live delivery).",
     # Fine steps around the propagation target (docs/performance.md), coarse ones past the alert's threshold.
     buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-LIVE_EVENTS_LOST = Counter(
-    "live_events_lost", "Live-event messages the channel layer did not take (the stream still holds stream events)."
 )
 
 

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import AllowedHostsOriginValidator
 
-from . import events
+from . import frames
 from .errors import REDIS_UNREACHABLE, UNAVAILABLE_MESSAGE
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class AnswerRedisOutage:
             if "websocket.accept" not in seen:
                 offered = scope.get("subprotocols", [])
                 await send({"type": "websocket.accept", "subprotocol": SUBPROTOCOL if SUBPROTOCOL in offered else None})
-            frame = events.error(code="SERVICE_UNAVAILABLE", message=UNAVAILABLE_MESSAGE)
-            await send({"type": "websocket.send", "text": events.encode(frame)})
+            frame = frames.error(code="SERVICE_UNAVAILABLE", message=UNAVAILABLE_MESSAGE)
+            await send({"type": "websocket.send", "text": frames.encode(frame)})
             await send({"type": "websocket.close", "code": CLOSE_SERVICE_UNAVAILABLE})
             return None

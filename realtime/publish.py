@@ -1,77 +1,55 @@
-"""The channel-layer groups and messages of live events, sent through :mod:`realtime.broadcast`.
+"""The transport's own channel-layer messages: presence, typing and session revocation.
 
-Callers are on-commit receivers and Celery tasks, never code inside a
-transaction. Publishing never raises and is bounded.
+None of them is kept in the stream (nothing in the database changed, or
+the change is a socket's, not a user's): they go to the listeners connected
+now, through :mod:`streams.publish` (bounded, never raises). Stream events
+are never sent here: their users' listeners get a wake-up and read them.
 """
 
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from .broadcast import Message, abroadcast, broadcast
+from streams import publish as layer
+from streams.publish import Message, abroadcast, user_group
 
 EVENT_MESSAGE_TYPE = "realtime.event"
-CONTROL_MESSAGE_TYPE = "realtime.control"
+REVOKED_MESSAGE_TYPE = "session.revoked"
 
-__all__ = ["Message", "apublish_many", "event_message", "publish_many", "room_group", "user_group"]
-
-
-def user_group(user_id: UUID | str) -> str:
-    """The channel-layer group every socket of one user joins."""
-    return f"user.{user_id}"
+__all__ = ["Message", "event_message", "publish_to_users", "room_group", "user_group"]
 
 
 def room_group(group_id: UUID | str) -> str:
-    """The channel-layer group of a HuCares group's room."""
+    """The channel-layer group of a HuCares group's room (typing)."""
     return f"group.{group_id}"
 
 
-def event_message(
-    event: dict[str, Any], *, room: str | None = None, exclude_user: str | None = None, appended_at: float | None = None
-) -> Message:
-    """Wrap a built event for the consumer's ``realtime_event`` handler.
-
-    ``appended_at``: when a stream event was appended to its user's stream
-    (a Unix time), for the consumer's lag metric; it travels beside the
-    event, never in the frame the client sees.
-    """
-    message: Message = {"type": EVENT_MESSAGE_TYPE, "event": event, "room": room, "exclude_user": exclude_user}
-    if appended_at is not None:
-        message["appended_at"] = appended_at
-    return message
+def event_message(event: dict[str, Any], *, room: str | None = None, exclude_user: str | None = None) -> Message:
+    """Wrap an ephemeral frame for the consumer's ``realtime_event`` handler."""
+    return {"type": EVENT_MESSAGE_TYPE, "event": event, "room": room, "exclude_user": exclude_user}
 
 
-def publish_many(sends: Iterable[tuple[str, Message]]) -> bool:
-    """Send each ``(group, message)`` in order; ``True`` when all were handed to the layer."""
-    return broadcast(sends)
-
-
-async def apublish_many(sends: Iterable[tuple[str, Message]]) -> bool:
-    """The async form of :func:`publish_many`, for the consumer: bounded, never raises."""
-    return await abroadcast(sends)
-
-
-def publish_to_users(user_ids: Iterable[UUID | str], event: dict[str, Any]) -> bool:
-    """The same event to the personal stream of each user."""
+def publish_to_users(user_ids: Iterable[UUID | str], event: dict[str, Any]) -> None:
+    """The same ephemeral event to every listener of each user, without waiting (sync callers)."""
     message = event_message(event)
-    return publish_many((user_group(user_id), message) for user_id in user_ids)
+    layer.send_soon((user_group(user_id), message) for user_id in user_ids)
 
 
-def publish_to_user(user_id: UUID | str, event: dict[str, Any]) -> bool:
-    return publish_to_users([user_id], event)
+async def apublish_to_users(user_ids: Iterable[UUID | str], event: dict[str, Any]) -> bool:
+    """The async form of :func:`publish_to_users`, for the consumer."""
+    message = event_message(event)
+    return await abroadcast((user_group(user_id), message) for user_id in user_ids)
 
 
-def publish_to_room(group_id: UUID | str, event: dict[str, Any], *, exclude_user: str | None = None) -> bool:
-    """An event to the sockets that joined a group's room."""
-    room = room_group(group_id)
-    return publish_many([(room, event_message(event, room=room, exclude_user=exclude_user))])
+async def apublish_to_room(room: str, event: dict[str, Any], *, exclude_user: str) -> bool:
+    return await abroadcast([(room, event_message(event, room=room, exclude_user=exclude_user))])
 
 
-def send_leave_room(user_id: UUID | str, group_id: UUID | str, *, event: dict[str, Any] | None = None) -> bool:
-    """Make every socket of a user drop a room at once (removed or banned member).
+def revoke_sessions(user_id: UUID | str, session_ids: Iterable[UUID | str]) -> None:
+    """Close every socket of these sessions of the user (4401), on whichever process holds it, without waiting.
 
-    ``event``, if given, is delivered to those sockets after they left, so
-    the client learns why.
+    Sent to the user's group, which every socket of the user joins anyway:
+    a group per session would cost each handshake one more subscription.
     """
-    message = {"type": CONTROL_MESSAGE_TYPE, "action": "leave-room", "room": room_group(group_id), "event": event}
-    return publish_many([(user_group(user_id), message)])
+    message = {"type": REVOKED_MESSAGE_TYPE, "session_ids": [str(session_id) for session_id in session_ids]}
+    layer.send_soon([(user_group(user_id), message)])

@@ -1,4 +1,4 @@
-"""The ``/ws/`` socket's ASGI stack, the same under daphne (realtime.asgi) and ``make run`` (hucares.asgi)."""
+"""The ``/ws/`` socket's ASGI stack, composed into the one ASGI application by ``hucares.asgi``."""
 
 from channels.routing import URLRouter
 from django.urls import URLPattern, path

@@ -23,8 +23,8 @@ TLS=${TLS:-0}
 # One daphne per core for /ws/: a socket's handshake and fan-out are CPU work
 # on one event loop; presence and rooms already span processes through Redis.
 WS_WORKERS=${WS_WORKERS:-$(nproc)}
-# The WebSocket-only application (realtime/asgi.py); hucares.asgi:application also serves HTTP.
-WS_APPLICATION=${WS_APPLICATION:-realtime.asgi:application}
+# The one ASGI application (hucares/asgi.py); nginx sends it /ws/ and the long-poll only.
+WS_APPLICATION=${WS_APPLICATION:-hucares.asgi:application}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-hucares.settings.production}
 # nginx is the only client of the app servers, so the address it forwards is the client's.
 export TRUSTED_PROXY_COUNT=${TRUSTED_PROXY_COUNT:-1}

@@ -13,7 +13,7 @@ import yaml
 from rest_framework.test import APIClient
 
 from hucares.core.errors import error_table
-from realtime import consumers
+from realtime import protocol
 
 from .client_tools import require
 
@@ -34,7 +34,8 @@ def asyncapi() -> dict[str, Any]:
 def test_every_frame_of_the_code_is_documented(asyncapi: dict[str, Any]) -> None:
     names = {message["name"] for message in asyncapi["components"]["messages"].values()}
     client_frames = set(re.findall(r'"([a-z-]+)": self\._', (ROOT / "realtime" / "consumers.py").read_text()))
-    server_frames = set(re.findall(r'_frame\(\s*"([a-z-]+)"', (ROOT / "realtime" / "events.py").read_text()))
+    builders = (ROOT / "realtime" / "frames.py").read_text() + (ROOT / "streams" / "events.py").read_text()
+    server_frames = set(re.findall(r'\b_?frame\(\s*"([a-z-]+)"', builders))
     assert {"authenticate", "heartbeat", "join-group"} <= client_frames
     assert {"connected", "friend-checked-in", "user-typing"} <= server_frames
     assert client_frames | server_frames <= names
@@ -42,7 +43,7 @@ def test_every_frame_of_the_code_is_documented(asyncapi: dict[str, Any]) -> None
 
 
 def test_every_close_code_is_documented(asyncapi: dict[str, Any]) -> None:
-    codes = {value for name, value in vars(consumers).items() if name.startswith("CLOSE_")}
+    codes = {value for name, value in vars(protocol).items() if name.startswith("CLOSE_")}
     assert codes
     for code in codes:
         assert f"| {code} |" in asyncapi["info"]["description"]

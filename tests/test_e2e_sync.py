@@ -24,8 +24,8 @@ from websockets.typing import Origin
 
 from groups.models import Role
 from groups.tests.factories import GroupFactory, MembershipFactory
-from realtime.selectors import stream_read
 from realtime.tests.helpers import access_token
+from streams.selectors import stream_read
 
 from .test_e2e_realtime import ROOT, free_port, server_env, wait_until_serving
 

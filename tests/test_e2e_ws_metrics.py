@@ -71,7 +71,7 @@ def daphne(transactional_db: None, tmp_path: Path) -> Iterator[Daphne]:
         "WS_METRICS_PORT": str(metrics_port),
         "WS_METRICS_ADDR": "127.0.0.1",
     }
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "realtime.asgi:application"]
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hucares.asgi:application"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(lambda: process.poll() is None and answers(metrics_port, "/metrics") and answers(port), "daphne up")
@@ -122,7 +122,7 @@ def test_a_process_that_serves_no_socket_reports_no_series(tmp_path: Path, monke
     directory = tmp_path / "prometheus"
     directory.mkdir()
     # What a gunicorn worker or a Celery process loads: every app and its metrics, the publisher included.
-    code = "import django; django.setup(); import realtime.consumers, realtime.broadcast"
+    code = "import django; django.setup(); import realtime.consumers, streams.publish"
     env = {**server_env(), "PROMETHEUS_MULTIPROC_DIR": str(directory)}
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=START_TIMEOUT)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))

@@ -20,6 +20,7 @@ from hucares.core.models import IdempotencyKey
 from hucares.core.tasks import purge_idempotency_keys
 from notifications.models import Notification
 from realtime.tests.helpers import access_token
+from streams.tests.helpers import events_named
 
 SCORES = {"productive": 8, "satisfied": 7, "body": 6, "care": 9}
 
@@ -71,7 +72,7 @@ def test_a_checkin_resent_three_times_twice_concurrently_is_one_row_one_fanout_o
     assert answers[2].headers["Idempotent-Replayed"] == "true"
     assert CheckIn.objects.filter(user=me, group=group).count() == 1
     assert Notification.objects.filter(user=friend).count() == 1
-    fanout = [m for _, m in published if m.get("event", {}).get("event") == "friend-checked-in"]
+    fanout = events_named(published, "friend-checked-in")
     assert len(fanout) == 1
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "checkins",
     "notifications",
     "analytics",
+    "streams",
     "realtime",
     "web",
 ]
@@ -169,7 +170,7 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS: dict[str, Any] = {
         "default": _channel_layer,
-        # The same layer again, for publishing only (realtime.broadcast): the
+        # The same layer again, for publishing only (streams.publish): the
         # stock layer sends and subscribes under one lock per connection, and
         # a second instance keeps a process's handshakes from waiting behind
         # its fan-outs. Same CONFIG object, so the same prefix and groups.
@@ -204,6 +205,9 @@ EVENT_STREAM_DAYS = env.int("EVENT_STREAM_DAYS", default=7)
 EVENT_STREAM_MAX_EVENTS = env.int("EVENT_STREAM_MAX_EVENTS", default=1000)
 # The longest a GET /api/v1/events may wait (seconds).
 EVENT_POLL_MAX_WAIT = env.float("EVENT_POLL_MAX_WAIT", default=25.0)
+# At most this many GET /api/v1/events waits per user at once; beyond it 429 with Retry-After (seconds).
+EVENT_POLL_MAX_CONCURRENT = env.int("EVENT_POLL_MAX_CONCURRENT", default=5)
+EVENT_POLL_RETRY_AFTER = env.int("EVENT_POLL_RETRY_AFTER", default=5)
 
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -242,7 +246,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-stale-sockets": {"task": "realtime.tasks.sweep_stale_sessions", "schedule": 60.0},
     "cleanup-expired-tokens": {"task": "accounts.tasks.cleanup_expired_tokens", "schedule": crontab(hour=3, minute=30)},
     # Events past each user's window (EVENT_STREAM_DAYS, EVENT_STREAM_MAX_EVENTS).
-    "trim-event-streams": {"task": "realtime.tasks.trim_event_streams", "schedule": crontab(minute=40)},
+    "trim-event-streams": {"task": "streams.tasks.trim_event_streams", "schedule": crontab(minute=40)},
     "purge-idempotency-keys": {"task": "hucares.core.tasks.purge_idempotency_keys", "schedule": crontab(minute=20)},
     "rollup-participation-rates": {
         "task": "checkins.tasks.rollup_participation_rates",

@@ -18,6 +18,7 @@ from groups.tests.factories import GroupFactory, MembershipFactory
 from notifications import receivers, tasks
 from notifications.models import Notification, NotificationType
 from notifications.tests.factories import NotificationFactory
+from streams.tests.helpers import events_named
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_check_in_notifies_members_who_allow_it(group_of_four, published, django
         "checkInId": str(check_in.pk),
     }
     assert notification.expires_at - notification.created_at == timedelta(days=90)
-    live = [(t, m["event"]) for t, m in published if m["event"]["event"] == "notification"]
+    live = [(t, m["event"]) for t, m in events_named(published, "notification")]
     assert live == [
         (
             f"user.{fan.pk}",
@@ -103,7 +104,7 @@ def test_a_rejected_second_check_in_notifies_nobody_again(
         with pytest.raises(DuplicateCheckIn):
             submit(admin, group)
     assert Notification.objects.count() == 1
-    assert len([m for _, m in published if m["event"]["event"] == "notification"]) == 1
+    assert len(events_named(published, "notification")) == 1
 
 
 def test_check_in_notifications_are_written_in_the_check_ins_transaction(group_of_four) -> None:

@@ -9,6 +9,8 @@ import redis
 from asgiref.sync import sync_to_async
 from django.db import connections
 
+from streams.tests.helpers import events_named  # noqa: F401 - the realtime tests' import
+
 
 @pytest.fixture(autouse=True)
 def _fast_realtime(settings) -> None:
@@ -23,10 +25,6 @@ async def _release_async_orm_connection() -> AsyncIterator[None]:
     # tests do not drain it and the test database can be dropped at the end.
     yield
     await sync_to_async(connections.close_all)()
-
-
-def events_named(published: list[tuple[str, dict]], name: str) -> list[tuple[str, dict]]:
-    return [(group, message) for group, message in published if (message.get("event") or {}).get("event") == name]
 
 
 @dataclass

@@ -106,9 +106,8 @@ async def assert_nothing_more(socket: WebsocketCommunicator, user_id: Any) -> No
     published, and a socket receives its messages in the order Redis sent
     them, so the marker must be the very next frame.
     """
-    from realtime.broadcast import abroadcast
-    from realtime.publish import event_message, user_group
+    from realtime.publish import apublish_to_users
 
     marker = {"event": "test-marker", "data": {"id": uuid.uuid4().hex}}
-    assert await abroadcast([(user_group(user_id), event_message(marker))])
+    assert await apublish_to_users([user_id], marker)
     assert await socket.receive_json_from(timeout=5) == marker

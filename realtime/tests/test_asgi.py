@@ -1,4 +1,4 @@
-"""The WebSocket-only ASGI application of the production layout (``realtime.asgi``)."""
+"""The one ASGI application (``hucares.asgi``) under a real daphne."""
 
 import asyncio
 import json
@@ -13,46 +13,26 @@ import httpx
 import pytest
 import redis
 import websockets
-from channels.db import database_sync_to_async
-from channels.testing import HttpCommunicator
 from django.conf import settings
 from websockets.typing import Origin
 
 from accounts.tests.factories import UserFactory
-from realtime import asgi
 from tests.test_e2e_realtime import ROOT, START_TIMEOUT, free_port, server_env, stop_server
 
-from .helpers import ORIGIN, Communicator, access_token
+from .helpers import access_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_sockets_connect_through_the_websocket_only_application() -> None:
-    user = await database_sync_to_async(UserFactory.create)()
-    token = await database_sync_to_async(access_token)(user)
-    socket = Communicator(asgi.application, f"/ws/?token={token}", headers=[ORIGIN])
-    accepted, _ = await socket.connect()
-    assert accepted
-    frame = await socket.receive_json_from(timeout=5)
-    assert frame["event"] == "connected"
-    assert frame["data"]["userId"] == str(user.pk)
-    await socket.disconnect()
-
-
-async def test_plain_http_is_not_found() -> None:
-    response = await HttpCommunicator(asgi.application, "GET", "/api/v1/health/live").get_response()
-    assert response["status"] == 404
-
-
-@pytest.fixture(params=["realtime.asgi:application", "hucares.asgi:application"])
-def websocket_server(request: pytest.FixtureRequest, transactional_db: None) -> Iterator[tuple[int, str]]:
-    """A real daphne serving ``realtime.asgi`` (as ``make serve`` runs it) or ``hucares.asgi`` (``make run``).
+@pytest.fixture
+def websocket_server(transactional_db: None) -> Iterator[tuple[int, str]]:
+    """A real daphne serving ``hucares.asgi``, the one ASGI application (``make serve`` and ``make run``).
 
     Yields its port and the name its Redis connections carry, so a test can
     count this process's connections among everyone else's on a shared Redis.
     """
     port, client_name = free_port(), f"hucares-test-daphne-{uuid.uuid4().hex}"
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), request.param]
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hucares.asgi:application"]
     env = {**server_env(), "REDIS_URL": named_redis_url(settings.REDIS_URL, client_name)}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -16,7 +16,7 @@ def test_every_scheduled_task_is_registered() -> None:
         "checkins.tasks.rollup_participation_rates",
         "hucares.core.outbox.dispatch_due_emails",
         "hucares.core.outbox.purge_finished_emails",
-        "realtime.tasks.trim_event_streams",
+        "streams.tasks.trim_event_streams",
         "hucares.core.tasks.purge_idempotency_keys",
     }
     assert scheduled <= set(app.tasks)

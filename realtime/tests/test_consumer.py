@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -10,21 +9,15 @@ from typing import Any
 
 import pytest
 import redis.asyncio
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings as django_settings
 
 from accounts.tests.factories import UserFactory
 from accounts.tokens import revoke_access
 from groups.tests.factories import GroupFactory, MembershipFactory
-from realtime.consumers import (
-    CLOSE_FLOODING,
-    CLOSE_HEARTBEAT_TIMEOUT,
-    CLOSE_TOO_BIG,
-    CLOSE_UNAUTHENTICATED,
-    RealtimeConsumer,
-)
+from realtime.consumers import RealtimeConsumer
 from realtime.models import UserSession
+from realtime.protocol import CLOSE_FLOODING, CLOSE_HEARTBEAT_TIMEOUT, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED
 
 from .helpers import access_token, assert_nothing_more, communicator, connect, receive_event, send
 
@@ -487,19 +480,3 @@ async def test_the_query_token_never_reaches_the_logs(caplog, monkeypatch) -> No
     await bad.connect()
     await assert_closed(bad, CLOSE_UNAUTHENTICATED)
     assert token not in caplog.text
-
-
-async def test_socket_is_served_while_djangos_shared_sync_thread_is_busy() -> None:
-    # Channels' consumers hop to Django's one sync thread before every
-    # message; this one does not, so no socket waits for another's sync work.
-    user = await create_user()
-    release = threading.Event()
-    busy = asyncio.create_task(sync_to_async(release.wait)(10))
-    try:
-        socket, _ = await connect(user)
-        await send(socket, "heartbeat", ref="h1")
-        assert (await receive_event(socket, "heartbeat-ack"))["ref"] == "h1"
-    finally:
-        release.set()
-        await busy
-    await socket.disconnect()

@@ -4,8 +4,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from accounts.tests.factories import UserFactory
-from realtime.consumers import CLOSE_UNAUTHENTICATED
 from realtime.middleware import token_from_subprotocols
+from realtime.protocol import CLOSE_UNAUTHENTICATED
 
 from .helpers import ORIGIN, Communicator, access_token, communicator, connect
 from .test_consumer import assert_closed

@@ -37,7 +37,7 @@ def test_no_token_reaches_daphnes_access_log_or_the_app_log(tmp_path: Path) -> N
     command = [sys.executable, "-m", "daphne", "--access-log", str(access_log), "-b", "127.0.0.1", "-p", str(port)]
     with app_log.open("wb") as output:
         process = subprocess.Popen(
-            [*command, "realtime.asgi:application"], cwd=ROOT, env=server_env(), stdout=output, stderr=output
+            [*command, "hucares.asgi:application"], cwd=ROOT, env=server_env(), stdout=output, stderr=output
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT

@@ -14,9 +14,8 @@ from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from hucares.asgi import application
-from realtime import asgi as websocket_asgi
-from realtime import events
-from realtime.services import stream_append, stream_deliver
+from streams import events
+from streams.services import stream_append, stream_deliver
 
 from .helpers import access_token
 
@@ -29,6 +28,9 @@ def frames(user, count: int, start: int = 0) -> list[dict[str, Any]]:
             deliveries=[(user.pk, events.profile_updated(changed=[f"field{n}"])) for n in range(start, start + count)]
         )
     return [frame for _, frame in sent]
+
+
+HOST = (b"host", b"localhost")
 
 
 def poll(user, query: str = "") -> Any:
@@ -82,16 +84,16 @@ def test_only_the_callers_own_stream_is_read():
 
 async def asgi_poll(app: Any, user, query: str, timeout: float = 10) -> tuple[int, dict[str, Any], dict[bytes, bytes]]:
     token = await database_sync_to_async(access_token)(user)
-    headers = [(b"authorization", f"Bearer {token}".encode()), (b"x-request-id", b"poll-1")]
+    headers = [(b"authorization", f"Bearer {token}".encode()), (b"x-request-id", b"poll-1"), HOST]
     path, _, query_string = f"/api/v1/events{query}".partition("?")
     communicator = HttpCommunicator(app, "GET", path, headers=headers)
     communicator.scope["query_string"] = query_string.encode()
     response = await communicator.get_response(timeout=timeout)
-    return response["status"], json.loads(response["body"]), dict(response["headers"])
+    return response["status"], json.loads(response["body"]), {k.lower(): v for k, v in response["headers"]}
 
 
-@pytest.mark.parametrize("app", [application, websocket_asgi.application], ids=["hucares.asgi", "realtime.asgi"])
-async def test_a_waiting_poll_is_woken_by_the_first_event_committed_for_the_user(app):
+async def test_a_waiting_poll_is_woken_by_the_first_event_committed_for_the_user():
+    app = application
     user = await database_sync_to_async(UserFactory.create)()
     started = time.monotonic()
     waiting = asyncio.ensure_future(asgi_poll(app, user, "?since=0&wait=20"))
@@ -106,8 +108,10 @@ async def test_a_waiting_poll_is_woken_by_the_first_event_committed_for_the_user
     assert status == 200
     assert [frame["event"] for frame in body["data"]["events"]] == ["profile-updated"]
     assert body["data"]["cursor"] == "1"
+    # Served inside the normal middleware: request id, security headers.
     assert headers[b"x-request-id"] == b"poll-1"
     assert headers[b"cache-control"] == b"no-store"
+    assert b"content-security-policy" in headers
 
 
 async def test_a_poll_with_nothing_new_answers_empty_when_the_wait_is_over():
@@ -120,13 +124,13 @@ async def test_a_poll_with_nothing_new_answers_empty_when_the_wait_is_over():
 
 async def test_the_asgi_path_refuses_what_django_would():
     user = await database_sync_to_async(UserFactory.create)()
-    communicator = HttpCommunicator(application, "GET", "/api/v1/events")
+    communicator = HttpCommunicator(application, "GET", "/api/v1/events", headers=[HOST])
     response = await communicator.get_response(timeout=10)
     assert response["status"] == 401
     assert json.loads(response["body"])["error"]["code"] == "NOT_AUTHENTICATED"
-    bad = HttpCommunicator(application, "GET", "/api/v1/events", headers=[(b"authorization", b"Bearer nope")])
+    bad = HttpCommunicator(application, "GET", "/api/v1/events", headers=[(b"authorization", b"Bearer nope"), HOST])
     assert json.loads((await bad.get_response(timeout=10))["body"])["error"]["code"] == "TOKEN_INVALID"
-    post = HttpCommunicator(application, "POST", "/api/v1/events")
+    post = HttpCommunicator(application, "POST", "/api/v1/events", headers=[HOST])
     assert (await post.get_response(timeout=10))["status"] == 405
     status, body, _ = await asgi_poll(application, user, "?wait=99")
     assert (status, body["error"]["code"]) == (400, "VALIDATION_ERROR")
@@ -153,3 +157,36 @@ async def test_without_the_channel_layer_a_poll_still_finds_new_events(layer_dow
     status, body, _ = await waiting
     assert status == 200
     assert body["data"]["cursor"] == "1"
+
+
+async def test_at_most_five_concurrent_waits_per_user_the_rest_429_with_retry_after(settings):
+    settings.RATELIMIT_ENABLE = False  # the concurrency bound alone
+    user = await database_sync_to_async(UserFactory.create)()
+    polls = [asyncio.ensure_future(asgi_poll(application, user, "?since=0&wait=3", timeout=20)) for _ in range(60)]
+    answers = await asyncio.gather(*polls)
+    accepted = [status for status, _, _ in answers if status == 200]
+    refused = [(body, headers) for status, body, headers in answers if status == 429]
+    assert len(accepted) == settings.EVENT_POLL_MAX_CONCURRENT == 5
+    assert len(refused) == 55
+    assert all(body["error"]["code"] == "RATE_LIMITED" for body, _ in refused)
+    assert all(int(headers[b"retry-after"]) > 0 for _, headers in refused)
+    # The waits are given back: the next one is served.
+    status, _, _ = await asgi_poll(application, user, "?since=0&wait=0.1")
+    assert status == 200
+
+
+async def test_a_wait_is_let_through_when_redis_cannot_count(own_redis, settings):
+    settings.RATELIMIT_ENABLE = False
+    settings.REDIS_URL = own_redis.url
+    own_redis.stop()
+    user = await database_sync_to_async(UserFactory.create)()
+    status, body, _ = await asgi_poll(application, user, "?since=0&wait=0.1")
+    assert (status, body["data"]["cursor"]) == (200, "0")
+
+
+def test_polls_are_counted_by_the_per_user_rate_limit(settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.RATELIMIT_USER = "2/15m"
+    user = UserFactory.create()
+    assert [poll(user).status_code for _ in range(3)] == [200, 200, 429]
+    assert poll(user)["Retry-After"]

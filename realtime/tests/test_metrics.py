@@ -8,10 +8,11 @@ from channels.db import database_sync_to_async
 from prometheus_client import REGISTRY
 
 from accounts.tests.factories import UserFactory
-from realtime import broadcast, events, publish, services
-from realtime.models import StreamEvent
-from realtime.publish import event_message, user_group
-from realtime.services import stream_deliver
+from realtime import services
+from streams import events, publish
+from streams.models import StreamEvent
+from streams.publish import user_group, wakeup
+from streams.services import stream_deliver
 
 from .helpers import access_token, assert_nothing_more, communicator, connect, receive_event
 
@@ -78,7 +79,7 @@ async def test_a_socket_whose_consumer_fails_leaves_the_count(monkeypatch) -> No
 
 
 @pytest.mark.django_db
-def test_a_stream_message_carries_its_append_instant_beside_the_frame(
+def test_a_wake_up_carries_the_append_instant_and_the_cursor_not_the_frame(
     published, django_capture_on_commit_callbacks
 ) -> None:
     user = UserFactory.create()
@@ -87,9 +88,7 @@ def test_a_stream_message_carries_its_append_instant_beside_the_frame(
     [(group, message)] = published
     stored = StreamEvent.objects.get(user_id=user.pk)
     assert group == user_group(user.pk)
-    assert message["appended_at"] == stored.created_at.timestamp()
-    assert message["event"] == {**stored.frame, "cursor": "1"}
-    assert "appended_at" not in message["event"]
+    assert message == {"type": "stream.wakeup", "cursor": 1, "appended_at": stored.created_at.timestamp()}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -105,21 +104,20 @@ async def test_a_live_stream_event_records_its_lag_once_when_written_to_the_sock
     await assert_nothing_more(socket, user.pk)
     assert sample("event_stream_lag_seconds_count") == count + 1
     assert sample("event_stream_lag_seconds_sum") >= total
-    # The same message again (a second publisher's copy) is dropped and not measured.
-    again = event_message(frame, appended_at=0.0)
-    assert await broadcast.abroadcast([(user_group(user.pk), again)])
+    # The same wake-up again (the socket is at its cursor already) reads nothing and is not measured.
+    assert await publish.abroadcast([wakeup(user.pk, cursor=int(frame["cursor"]), appended_at=0.0)])
     await assert_nothing_more(socket, user.pk)
     assert sample("event_stream_lag_seconds_count") == count + 1
     await socket.disconnect()
 
 
-def test_each_message_of_a_batch_the_layer_refuses_is_counted_lost(monkeypatch) -> None:
+async def test_each_message_of_a_batch_the_layer_refuses_is_counted_lost(monkeypatch) -> None:
     async def fail(sends):
         raise ConnectionError("redis is gone")
 
-    monkeypatch.setattr(broadcast, "deliver", fail)
+    monkeypatch.setattr(publish, "deliver", fail)
     before = sample("live_events_lost_total")
-    assert publish.publish_to_users([uuid.uuid4(), uuid.uuid4()], {"event": "x", "data": {}}) is False
+    assert await publish.abroadcast([(user_group(uuid.uuid4()), {"type": "x"}) for _ in range(2)]) is False
     assert sample("live_events_lost_total") == before + 2
 
 
@@ -129,13 +127,13 @@ async def test_a_batch_that_times_out_is_counted_lost(monkeypatch, settings) -> 
     async def hang(sends):
         await asyncio.Event().wait()
 
-    monkeypatch.setattr(broadcast, "deliver", hang)
+    monkeypatch.setattr(publish, "deliver", hang)
     before = sample("live_events_lost_total")
-    assert await publish.apublish_many([("user.x", {"type": "realtime.event"})]) is False
+    assert await publish.abroadcast([("user.x", {"type": "realtime.event"})]) is False
     assert sample("live_events_lost_total") == before + 1
 
 
 async def test_a_published_batch_is_not_counted_lost(published) -> None:
     before = sample("live_events_lost_total")
-    assert await publish.apublish_many([("user.x", {"type": "realtime.event"})]) is True
+    assert await publish.abroadcast([("user.x", {"type": "realtime.event"})]) is True
     assert sample("live_events_lost_total") == before

@@ -10,10 +10,11 @@ from checkins import services as checkin_services
 from groups import services as group_services
 from groups.models import Role
 from groups.tests.factories import GroupFactory, MembershipFactory
-from realtime import consumers, events
-from realtime.publish import event_message, publish_many, user_group
-from realtime.selectors import stream_latest, stream_read
-from realtime.services import stream_append, stream_deliver
+from realtime import frames, protocol
+from streams import events
+from streams.publish import send_soon, wakeup
+from streams.selectors import stream_latest, stream_read, stream_resume
+from streams.services import stream_append, stream_deliver
 
 from .helpers import Communicator, _token, communicator, connect, send
 
@@ -113,7 +114,7 @@ async def test_the_resume_frame_does_the_same_on_an_open_socket() -> None:
     assert await stream_frames(socket, len(missed)) == missed
     # The frame shape of every other client frame works too, with an ack.
     await send(socket, "resume", {"since": cursor}, ref=7)
-    assert await stream_frames(socket, len(missed) + 1) == [*missed, events.ack(ref=7)]
+    assert await stream_frames(socket, len(missed) + 1) == [*missed, frames.ack(ref=7)]
     await send(socket, "resume", {"since": "soon"}, ref=8)
     assert (await socket.receive_json_from(timeout=5))["data"]["code"] == "VALIDATION_ERROR"
     await socket.disconnect()
@@ -126,28 +127,18 @@ async def test_events_committed_during_the_replay_come_once_after_it(monkeypatch
     await socket.disconnect()
     await meanwhile(group, admin, author)
 
-    original = consumers.stream_resume
-
     def racing_read(**kwargs: Any) -> Any:
-        # One event commits (and is published live) just before the read, so the read has it too;
-        # one just after it, so only the live message has it.
-        stream_deliver(
-            deliveries=[
-                (friend.pk, events.user_typing(group_id=group.pk, user_id=admin.pk, username="a", is_typing=True))
-            ]
-        )
-        page = original(**kwargs)
-        stream_deliver(
-            deliveries=[
-                (friend.pk, events.user_typing(group_id=group.pk, user_id=admin.pk, username="a", is_typing=False))
-            ]
-        )
+        # One event commits (and wakes the socket) just before the read, so the read has it too;
+        # one just after it, so only its wake-up brings it.
+        stream_deliver(deliveries=[(friend.pk, events.profile_updated(changed=["username"]))])
+        page = stream_resume(**kwargs)
+        stream_deliver(deliveries=[(friend.pk, events.profile_updated(changed=["timezone"]))])
         return page
 
-    monkeypatch.setattr(consumers, "stream_resume", racing_read)
+    monkeypatch.setattr(protocol, "stream_resume", racing_read)
     socket, _ = await resumed(friend, cursor)
     everything = await stored_after(friend, cursor)
-    assert [frame["event"] for frame in everything[-2:]] == ["user-typing", "user-typing"]
+    assert [frame["data"]["changed"] for frame in everything[-2:]] == [["username"], ["timezone"]]
     assert await stream_frames(socket, len(everything)) == everything
     assert await nothing_more(socket)
     await socket.disconnect()
@@ -160,7 +151,7 @@ async def test_a_cursor_older_than_the_window_gets_resync_required(settings) -> 
     latest = str(await database_sync_to_async(stream_latest)(user_id=friend.pk))
     socket, connected = await resumed(friend, 0)
     assert connected["data"]["cursor"] == latest
-    assert await stream_frames(socket, 1) == [events.resync_required(cursor=int(latest))]
+    assert await stream_frames(socket, 1) == [frames.resync_required(cursor=int(latest))]
     await database_sync_to_async(group_services.group_update)(group=group, by=admin, name="Again")
     [live] = await stream_frames(socket, 1)
     assert int(live["cursor"]) == int(latest) + 1
@@ -179,18 +170,18 @@ def append_two(user) -> list[dict[str, Any]]:
     return [frame for _, frame in sent]
 
 
-async def test_events_published_out_of_order_by_two_processes_arrive_in_order_once() -> None:
+async def test_wake_ups_out_of_order_from_two_processes_bring_every_event_in_order_once() -> None:
     _, _, _, friend = await make_group()
     socket, _ = await connect(friend)
     first, second = await append_two(friend)
-    await database_sync_to_async(publish_many)([(user_group(friend.pk), event_message(second))])
+    await database_sync_to_async(send_soon)([wakeup(friend.pk, cursor=int(second["cursor"]), appended_at=0.0)])
     assert await stream_frames(socket, 2) == [first, second]
-    await database_sync_to_async(publish_many)([(user_group(friend.pk), event_message(first))])
+    await database_sync_to_async(send_soon)([wakeup(friend.pk, cursor=int(first["cursor"]), appended_at=0.0)])
     assert await nothing_more(socket)
     await socket.disconnect()
 
 
-async def test_an_event_whose_live_message_was_lost_arrives_with_a_later_heartbeat(settings) -> None:
+async def test_an_event_whose_wake_up_was_lost_arrives_with_a_later_heartbeat(settings) -> None:
     settings.REALTIME_HEARTBEAT_WRITE_INTERVAL = 0
     _, _, _, friend = await make_group()
     socket, _ = await connect(friend)

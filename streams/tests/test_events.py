@@ -1,4 +1,4 @@
-"""Every event builder returns a JSON-safe camelCase frame."""
+"""Every event builder (stream events and the transport's own frames) returns a JSON-safe camelCase frame."""
 
 import json
 import uuid
@@ -6,17 +6,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from realtime import events
+from realtime import frames
+from streams import events
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 
 BUILT = {
-    "connected": lambda: events.connected(user_id=ID, session_id=ID, cursor=0),
-    "ack": lambda: events.ack(ref="r"),
-    "error": lambda: events.error(code="NOT_FOUND", message="Group not found.", ref=3),
-    "heartbeat-ack": lambda: events.heartbeat_ack(ref="h"),
-    "group-joined": lambda: events.group_joined(group_id=ID, online_user_ids=[ID]),
+    "connected": lambda: frames.connected(user_id=ID, session_id=ID, cursor=0),
+    "ack": lambda: frames.ack(ref="r"),
+    "error": lambda: frames.error(code="NOT_FOUND", message="Group not found.", ref=3),
+    "heartbeat-ack": lambda: frames.heartbeat_ack(ref="h"),
+    "group-joined": lambda: frames.group_joined(group_id=ID, online_user_ids=[ID]),
     "friend-checked-in": lambda: events.friend_checked_in(
         user_id=ID, username="ann", group_id=ID, check_in_id=ID, hu_cares_score=None, timestamp=NOW, updated=False
     ),
@@ -24,9 +25,9 @@ BUILT = {
     "notification": lambda: events.notification(
         id=ID, type="member_joined", title="t", message="m", data={"groupId": str(ID)}, created_at=NOW
     ),
-    "user-online": lambda: events.user_online(user_id=ID),
-    "user-offline": lambda: events.user_offline(user_id=ID),
-    "user-typing": lambda: events.user_typing(group_id=ID, user_id=ID, username="ann", is_typing=True),
+    "user-online": lambda: frames.user_online(user_id=ID),
+    "user-offline": lambda: frames.user_offline(user_id=ID),
+    "user-typing": lambda: frames.user_typing(group_id=ID, user_id=ID, username="ann", is_typing=True),
 }
 
 

@@ -10,21 +10,21 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from realtime import events
-from realtime.models import StreamCounter, StreamEvent
-from realtime.selectors import stream_latest, stream_read, stream_resume
-from realtime.services import (
+from streams import events
+from streams.models import StreamCounter, StreamEvent
+from streams.selectors import stream_latest, stream_read, stream_resume
+from streams.services import (
     _append_in_one_statement,
     _append_with_the_orm,
     stream_append,
     stream_deliver,
     streams_trim,
 )
-from realtime.tasks import trim_event_streams
+from streams.tasks import trim_event_streams
 
 
 def frame(n: int) -> events.Frame:
-    return events.user_online(user_id=f"00000000-0000-0000-0000-{n:012d}")
+    return events.profile_updated(changed=[f"field{n}"])
 
 
 def numbers(page) -> list[int]:
@@ -61,7 +61,7 @@ def test_events_roll_back_with_the_write_that_caused_them(published, django_capt
     assert published == []
     with django_capture_on_commit_callbacks(execute=True):
         stream_deliver(deliveries=[(user.pk, frame(1))])
-    assert [(target, message["event"]["cursor"]) for target, message in published] == [(f"user.{user.pk}", "1")]
+    assert [(target, message["cursor"]) for target, message in published] == [(f"user.{user.pk}", 1)]
 
 
 @pytest.mark.django_db

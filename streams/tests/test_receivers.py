@@ -1,5 +1,5 @@
-"""Which live events the domain services send, to whom, with what payload: in the change's transaction,
-and published only after it commits."""
+"""Which stream events the domain services append, to whom, with what payload: in the change's
+transaction, with one wake-up per user only after it commits."""
 
 import json
 
@@ -12,10 +12,9 @@ from checkins import services as checkin_services
 from groups import services as group_services
 from groups.models import Role
 from groups.tests.factories import GroupFactory, MembershipFactory
-from realtime import presence
-from realtime.selectors import stream_read
+from streams.selectors import stream_read
 
-from .conftest import events_named
+from .helpers import events_named
 
 pytestmark = pytest.mark.django_db
 
@@ -80,26 +79,18 @@ def test_a_check_in_moves_its_users_stream_counters_in_one_statement(trio):
     assert len([query for query in queries if "event_stream_counters" in query["sql"]]) == 1
 
 
-def test_stream_events_are_published_only_to_users_with_a_socket(trio, monkeypatch, django_capture_on_commit_callbacks):
-    group, admin, (connected, away) = trio
-    sent: list = []
-
-    async def record(sends):
-        sent.extend(sends)
-
-    monkeypatch.setattr("realtime.broadcast.deliver", record)
-    presence.socket_connected(connected.pk, "socket-of-the-connected-member")
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            submit(admin, group)
-    finally:
-        presence.socket_gone(connected.pk, "socket-of-the-connected-member")
-    assert [target for target, _ in sent] == [f"user.{connected.pk}"] * 2
-    # The member away reads them from the stream when they come back.
-    assert [frame["event"] for frame in stream_read(user_id=away.pk, since=0).events] == [
-        "notification",
-        "friend-checked-in",
-    ]
+def test_one_wake_up_per_user_carries_the_newest_cursor_not_the_frames(
+    trio, published, django_capture_on_commit_callbacks
+):
+    group, admin, members = trio
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(admin, group)
+    # Each member got a notification and friend-checked-in (cursors 1 and 2): one wake-up at 2.
+    wakeups = dict(published)
+    assert set(wakeups) == {f"user.{user.pk}" for user in (admin, *members)}
+    assert wakeups[f"user.{members[0].pk}"]["cursor"] == 2
+    assert wakeups[f"user.{admin.pk}"]["cursor"] == 1
+    assert all(set(message) == {"type", "cursor", "appended_at"} for message in wakeups.values())
 
 
 def test_a_group_change_has_its_events_in_its_transaction(trio, published, django_capture_on_commit_callbacks):
@@ -111,8 +102,6 @@ def test_a_group_change_has_its_events_in_its_transaction(trio, published, djang
     assert published == []
     for callback in after_commit:
         callback()
-    # The leaver's sockets leave the room first, then everyone gets the event.
-    assert published[0][1]["type"] == "realtime.control"
     assert len(events_named(published, "group-updated")) == 3
 
 
@@ -124,8 +113,7 @@ def test_checkin_sends_friend_checked_in_to_every_other_member(trio, published, 
     sent = events_named(published, "friend-checked-in")
     assert sorted(target for target, _ in sent) == sorted(f"user.{m.pk}" for m in members)
     _, message = sent[0]
-    assert message["type"] == "realtime.event"
-    assert message["room"] is None
+    assert message["type"] == "stream.wakeup"
     # The member's notification of the same check-in came first in their stream.
     assert message["event"].pop("cursor") == "2"
     assert json.loads(json.dumps(message["event"])) == {
@@ -204,19 +192,10 @@ def test_join_sends_member_joined_to_every_member_including_the_joiner(published
     }
 
 
-def test_leave_sends_member_left_and_takes_the_leaver_out_of_the_room(
-    trio, published, django_capture_on_commit_callbacks
-):
+def test_leave_sends_member_left_to_the_members_and_the_leaver(trio, published, django_capture_on_commit_callbacks):
     group, admin, (leaver, other) = trio
     with django_capture_on_commit_callbacks(execute=True):
         group_services.group_leave(group=group, user=leaver)
-    control = [(t, m) for t, m in published if m["type"] == "realtime.control"]
-    assert control == [
-        (
-            f"user.{leaver.pk}",
-            {"type": "realtime.control", "action": "leave-room", "room": f"group.{group.pk}", "event": None},
-        )
-    ]
     frames = group_updates(published, group)
     # The leaver's own other devices hear it too.
     assert set(frames) == members_of(admin, other, leaver)
@@ -225,7 +204,7 @@ def test_leave_sends_member_left_and_takes_the_leaver_out_of_the_room(
 
 
 @pytest.mark.parametrize("ban", [False, True])
-def test_removal_sends_the_member_out_before_telling_everyone(trio, published, django_capture_on_commit_callbacks, ban):
+def test_removal_tells_everyone_and_the_removed_member(trio, published, django_capture_on_commit_callbacks, ban):
     group, admin, (removed, other) = trio
     with django_capture_on_commit_callbacks(execute=True):
         group_services.member_remove(group=group, user=removed, by=admin, ban=ban)
@@ -237,10 +216,6 @@ def test_removal_sends_the_member_out_before_telling_everyone(trio, published, d
             "data": {"userId": str(removed.pk), "username": removed.username, "banned": ban},
         },
     }
-    assert published[0] == (
-        f"user.{removed.pk}",
-        {"type": "realtime.control", "action": "leave-room", "room": f"group.{group.pk}", "event": None},
-    )
     frames = group_updates(published, group)
     assert set(frames) == members_of(admin, other, removed)
     assert all(frame == event for frame in frames.values())

@@ -6,8 +6,8 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from groups.models import MembershipStatus
+from groups.selectors import co_member_ids
 from groups.tests.factories import GroupFactory, MembershipFactory
-from realtime.selectors import co_member_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_a_user_without_groups_has_no_audience() -> None:
 
 def test_the_audience_query_names_the_models_tables() -> None:
     from groups.models import Group, GroupMembership
-    from realtime.selectors import _CO_MEMBERS_SQL
+    from groups.selectors import _CO_MEMBERS_SQL
 
     assert f"FROM {GroupMembership._meta.db_table} mine" in _CO_MEMBERS_SQL
     assert f"JOIN {Group._meta.db_table} g" in _CO_MEMBERS_SQL
