@@ -120,7 +120,7 @@ class AuthSession(models.Model):
     # The refresh token retired by the last rotation and when it was retired:
     # presented again within AUTH_REFRESH_REUSE_INTERVAL it gets the same new
     # pair back (a retry after a lost answer), later it proves a leak.
-    previous_refresh_jti = models.CharField(max_length=64, blank=True, default="")
+    previous_refresh_jti = models.CharField(max_length=64, blank=True, default="", db_default="")
     rotated_at = models.DateTimeField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True, default="")
     ip_address = models.GenericIPAddressField(null=True, blank=True)

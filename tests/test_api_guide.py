@@ -29,7 +29,9 @@ def documented_answer(section: str) -> dict[str, Any]:
     return dict(json.loads(block.group(1)))
 
 
-@pytest.mark.django_db
+# Committed rows: the long-poll is an async view whose session check runs on
+# another thread's connection, which must see the session the login made.
+@pytest.mark.django_db(transaction=True)
 def test_the_long_poll_answer_in_the_guide_is_the_envelope_the_server_sends() -> None:
     client = APIClient()
     user = UserFactory.create()

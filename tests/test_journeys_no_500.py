@@ -66,7 +66,7 @@ def test_main_journeys_answer_no_500(live_daphne: str) -> None:
 
     # Profile: read, change, and hide one's scores (the privacy rule's JSON key).
     assert ada.call("GET", "/users/profile", 200)["username"] == "ada_journey"
-    ada.call("PATCH", "/users/profile", 200, json={"bio": "Sundays", "timezone": "Europe/Berlin"})
+    ada.call("PATCH", "/users/profile", 200, json={"timezone": "Europe/Berlin"})
     bo.call("PATCH", "/users/profile", 200, json={"privacySettings": {"profile": "friends", "scores": "private"}})
 
     # Groups: create, join by code, list, members.
