@@ -97,6 +97,7 @@ def daphne(transactional_db: None) -> Iterator[int]:
 
 
 @pytest.mark.e2e
+@pytest.mark.services_only  # the Redis layer between processes
 @pytest.mark.parametrize("how", ["logout", "password-change", "suspension"])
 def test_sockets_on_another_process_close_4401_within_a_second(daphne: int, how: str) -> None:
     user = UserFactory.create(password=PASSWORD)

@@ -25,6 +25,8 @@ def wait_until(condition, timeout: float = 5.0) -> None:
         time.sleep(0.01)
 
 
+# The publisher loop serves the Redis layers; the embedded default's in-memory layer sends inline.
+@pytest.mark.services_only
 def test_a_sync_publish_to_a_hung_layer_returns_at_once_and_is_counted_lost_after_the_timeout(
     monkeypatch, settings, caplog
 ) -> None:
@@ -57,6 +59,7 @@ def test_a_failing_layer_is_logged_not_raised(monkeypatch, caplog) -> None:
     assert "ConnectionError" in caplog.text
 
 
+@pytest.mark.services_only  # the publisher loop, as above
 def test_past_the_pending_bound_a_batch_is_dropped_at_once(monkeypatch, settings, caplog) -> None:
     settings.REALTIME_PUBLISH_TIMEOUT = 5
     release = asyncio.Event()

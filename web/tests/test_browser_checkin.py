@@ -1,13 +1,15 @@
 """Check-ins in a real browser: editing this period's, the server's field message
 at the field, and a group done this period opened for editing instead of a 409."""
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
 from checkins.models import CheckIn
 from checkins.services import checkin_submit
 from web.tests.helpers import fill_check_in, sign_in, wait_live
-from web.tests.test_browser_sync import friends, in_thread
+from web.tests.test_browser_sync import friends, in_thread, session_tokens
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -66,13 +68,24 @@ def test_a_check_in_made_elsewhere_meanwhile_turns_the_form_into_an_edit(new_pag
 
 
 def test_an_open_check_in_form_becomes_an_edit_when_another_device_checks_in(new_page) -> None:
-    group, _alice, bob = friends()
+    group, _alice, _bob = friends()
     page = new_page()
     sign_in(page, "bob")
     page.goto(f"/checkin?group={group.pk}")
     wait_live(page)
     expect(page.get_by_role("button", name="Submit check-in")).to_be_visible()
-    in_thread(lambda: checkin_submit(user=bob, group_id=group.pk, productive=7, satisfied=7, body=7, care=2))
+    # The other device checks in through the server, as a phone would.
+    laptop = new_page()
+    sign_in(laptop, "bob")
+    answer = laptop.request.post(
+        "/api/v1/checkins",
+        data=json.dumps({"groupId": str(group.pk), "productive": 7, "satisfied": 7, "body": 7, "care": 2}),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {session_tokens(laptop)['accessToken']}",
+        },
+    )
+    assert answer.status == 201
     expect(page.get_by_role("heading", name="Edit your check-in")).to_be_visible()
     expect(page.locator("#score")).to_have_text("19")
     expect(page.get_by_role("button", name="Save changes")).to_be_visible()
