@@ -37,6 +37,7 @@ from streams.selectors import StreamPage
 from . import presence
 from .errors import REDIS_UNREACHABLE, ResyncRequired
 from .protocol import read_after, read_resume
+from .stores import shared_store
 
 logger = logging.getLogger(__name__)
 
@@ -106,17 +107,12 @@ class _RedisWaits:
         self.client.decr(self._key(user_id))
 
 
-_waits_lock = threading.Lock()
-_waits: dict[tuple[str, str], _LocalWaits | _RedisWaits] = {}
-
-
 def _counter() -> "_LocalWaits | _RedisWaits":
-    prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "hucares")
-    key = (settings.REDIS_URL, prefix)
-    with _waits_lock:
-        if key not in _waits:
-            _waits[key] = _RedisWaits(settings.REDIS_URL, prefix) if settings.REDIS_URL else _LocalWaits()
-        return _waits[key]
+    return shared_store("longpoll-waits", _make_counter)
+
+
+def _make_counter(redis_url: str, prefix: str) -> "_LocalWaits | _RedisWaits":
+    return _RedisWaits(redis_url, prefix) if redis_url else _LocalWaits()
 
 
 def _enter(user_id: str) -> bool:

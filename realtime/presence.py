@@ -17,6 +17,8 @@ from uuid import UUID
 import redis
 from django.conf import settings
 
+from .stores import shared_store
+
 # Returns how many live sockets the user had before this one was added.
 _CONNECT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
@@ -119,18 +121,13 @@ class LocalPresence:
             return {user_id for user_id in user_ids if self._live(user_id, now)}
 
 
-_store_lock = threading.Lock()
-_stores: dict[tuple[str, str], PresenceStore] = {}
-
-
 def store() -> PresenceStore:
-    """The presence store of the configured Redis (cached per URL and prefix)."""
-    prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "hucares")
-    key = (settings.REDIS_URL, prefix)
-    with _store_lock:
-        if key not in _stores:
-            _stores[key] = RedisPresence(settings.REDIS_URL, prefix) if settings.REDIS_URL else LocalPresence()
-        return _stores[key]
+    """The presence store of the configured Redis (one per URL and prefix)."""
+    return shared_store("presence", _make_store)
+
+
+def _make_store(redis_url: str, prefix: str) -> PresenceStore:
+    return RedisPresence(redis_url, prefix) if redis_url else LocalPresence()
 
 
 def socket_connected(user_id: UUID | str, socket_id: str) -> bool:
