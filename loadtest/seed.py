@@ -118,6 +118,9 @@ class LoadTest:
         self.stopping = False
         self.rng = random.Random(args.seed)  # noqa: S311 - load shape, not security
         self.session: aiohttp.ClientSession
+        # Sockets hold their connection for the whole run: their own session, unbounded, so they
+        # never wait for (or starve) the pool that bounds the HTTP requests in flight.
+        self.socket_session: aiohttp.ClientSession
         self.sockets: list[asyncio.Task[None]] = []
 
     # -- set-up -----------------------------------------------------------
@@ -187,7 +190,7 @@ class LoadTest:
     async def socket(self, user: User, in_flight: asyncio.Semaphore, ready: asyncio.Future[None]) -> None:
         async with in_flight:
             try:
-                ws = await self.session.ws_connect(
+                ws = await self.socket_session.ws_connect(
                     self.ws_url, protocols=("hucares.v1", f"hucares.auth.{user.access}"), heartbeat=None, autoping=True
                 )
                 first = await ws.receive_json(timeout=15)
@@ -338,7 +341,11 @@ class LoadTest:
     async def run(self) -> dict[str, Any]:
         timeout = aiohttp.ClientTimeout(total=self.args.timeout)
         connector = aiohttp.TCPConnector(limit=self.args.connections, limit_per_host=self.args.connections)
-        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as self.session:
+        sockets = aiohttp.TCPConnector(limit=0)
+        async with (
+            aiohttp.ClientSession(timeout=timeout, connector=connector) as self.session,
+            aiohttp.ClientSession(timeout=timeout, connector=sockets) as self.socket_session,
+        ):
             t0 = time.perf_counter()
             await self.setup_users()
             await self.open_sockets()
