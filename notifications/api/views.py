@@ -12,6 +12,7 @@ from hucares.core.apidoc import api_operation
 from hucares.core.errors import ValidationFailed
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.responses import ApiResponse
+from hucares.core.serializers import represent_many
 
 from .. import selectors, services
 from ..errors import NotificationNotFound
@@ -55,7 +56,8 @@ class NotificationListView(APIView):
         notifications = selectors.notification_list(user=_user(request), unread_only=query.validated_data["unread"])
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(notifications, request, view=self)
-        data = NotificationSerializer(page, many=True).data
+        # Fields built once per process: building them was a large share of this list's CPU.
+        data = represent_many(NotificationSerializer, page)
         return paginator.get_paginated_response(data, meta={"unreadCount": selectors.unread_count(user=_user(request))})
 
 
