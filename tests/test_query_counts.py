@@ -57,10 +57,10 @@ def phone() -> Phone:
 # (class of the mix, path, queries cold, queries warm)
 READS = [
     ("feed", "/api/v1/checkins/group/{group}", 7, 0),
-    ("groups", "/api/v1/groups", 6, 2),
+    ("groups", "/api/v1/groups", 6, 0),
     ("group", "/api/v1/groups/{group}", 6, 0),
     ("members", "/api/v1/groups/{group}/members", 7, 2),
-    ("current", "/api/v1/checkins/current", 6, 2),
+    ("current", "/api/v1/checkins/current", 7, 0),
     ("notifications", "/api/v1/notifications", 7, 3),
     ("history", "/api/v1/checkins/history", 7, 3),
     ("profile", "/api/v1/users/profile", 4, 0),

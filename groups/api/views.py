@@ -24,7 +24,7 @@ from hucares.core.serializers import represent, represent_many
 from realtime.presence import online_user_ids
 
 from .. import selectors, services
-from ..cache import viewer_group, viewer_role
+from ..cache import viewer_group, viewer_groups, viewer_role
 from ..errors import AlreadyMember, BannedFromGroup, GroupFull, InvalidAccessCode, UserNotFound
 from ..models import Group
 from .serializers import (
@@ -111,13 +111,9 @@ class GroupListView(APIView):
     )
     def get(self, request: Request) -> ApiResponse:
         paginator = PageLimitPagination()
-        page = paginator.paginate_queryset(selectors.user_memberships(user=actor(request)), request, self)
-        groups = []
-        for membership in page:
-            membership.group.my_role = membership.role
-            membership.group.my_notification_enabled = membership.notification_enabled
-            groups.append(membership.group)
-        return paginator.get_paginated_response(represent_many(GroupSerializer, groups))
+        # From the versioned cache: a member has a handful of groups, so the whole list is kept and paged here.
+        page = paginator.paginate_queryset(viewer_groups(actor(request)), request, self)
+        return paginator.get_paginated_response(represent_many(GroupSerializer, page))
 
     @api_operation(
         summary="Create a group",
