@@ -38,7 +38,7 @@ class Phone:
         for member in members[1:]:
             group_join(user=member, access_code=self.group.access_code)
         for member in members:
-            checkin_submit(user=member, group_id=self.group.pk, **SCORES)
+            checkin_submit(user=member, group_id=self.group.pk, productive=8, satisfied=7, body=6, care=5)
         self.user: User = members[1]
         pair = session_start(user=self.user, client=ClientInfo())
         self.refresh_token = pair.refresh

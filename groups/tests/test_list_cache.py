@@ -14,8 +14,6 @@ from groups.services import group_create, group_join, group_leave, group_update
 
 pytestmark = pytest.mark.django_db
 
-SCORES = {"productive": 8, "satisfied": 7, "body": 6, "care": 5}
-
 
 def names(client: APIClient) -> list[str]:
     response = client.get("/api/v1/groups")
@@ -43,11 +41,12 @@ def test_the_cached_list_follows_joins_renames_and_leaves(member: tuple[User, AP
     user, client, beta = member
     assert names(client) == ["Beta"] == names(client)  # the second from the cache
 
-    other = group_create(user=UserFactory.create(email_verified=True), name="Alpha")
+    other_admin = UserFactory.create(email_verified=True)
+    other = group_create(user=other_admin, name="Alpha")
     group_join(user=user, access_code=other.access_code)
     assert names(client) == ["Alpha", "Beta"]
 
-    group_update(group=other, by=other.created_by, name="Gamma")
+    group_update(group=other, by=other_admin, name="Gamma")
     assert names(client) == ["Beta", "Gamma"]
 
     group_leave(group=beta, user=user)
@@ -60,7 +59,8 @@ def test_the_cached_list_shows_a_co_members_check_in_in_the_group_totals(
     _user, client, group = member
     assert client.get("/api/v1/groups").json()["data"][0]["totalCheckIns"] == 0
 
-    checkin_submit(user=group.created_by, group_id=group.pk, **SCORES)
+    assert group.created_by is not None
+    checkin_submit(user=group.created_by, group_id=group.pk, productive=8, satisfied=7, body=6, care=5)
 
     assert client.get("/api/v1/groups").json()["data"][0]["totalCheckIns"] == 1
 
@@ -70,7 +70,7 @@ def test_the_cached_current_periods_follow_the_users_own_check_in(member: tuple[
     assert current(client)[0]["checkIn"] is None
     assert current(client)[0]["checkIn"] is None  # from the cache
 
-    check_in = checkin_submit(user=user, group_id=group.pk, **SCORES)
+    check_in = checkin_submit(user=user, group_id=group.pk, productive=8, satisfied=7, body=6, care=5)
     assert current(client)[0]["checkIn"]["productive"] == 8
 
     checkin_update(check_in=check_in, user=user, productive=3)
