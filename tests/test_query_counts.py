@@ -61,7 +61,7 @@ READS = [
     ("group", "/api/v1/groups/{group}", 6, 0),
     ("members", "/api/v1/groups/{group}/members", 7, 2),
     ("current", "/api/v1/checkins/current", 7, 0),
-    ("notifications", "/api/v1/notifications", 7, 3),
+    ("notifications", "/api/v1/notifications", 6, 2),
     ("history", "/api/v1/checkins/history", 7, 3),
     ("profile", "/api/v1/users/profile", 4, 0),
     ("analytics_personal", "/api/v1/analytics/personal", 7, 0),
