@@ -63,8 +63,8 @@ SESSION_REVOKED = "revoked"
 # How long a session's "live" state is trusted from the cache; a revocation
 # overwrites it at once, so this only bounds the rows read after a cache loss.
 SESSION_STATE_SECONDS = 300
-# Access tokens whose verified claims a process keeps (one a signed-in
-# device): a few MiB at most, and beyond it the oldest is verified again.
+# Access tokens whose verified claims a process keeps, one per signed-in
+# device: a bound on the memory, beyond which the oldest is verified again.
 VERIFIED_ACCESS_TOKENS = 4096
 
 
