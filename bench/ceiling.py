@@ -13,6 +13,11 @@ authentication), served by the same layout as the real one: gunicorn with
   Argon2id hash with the app's parameters (``accounts.hashers``: 19 MiB, 2
   passes, 1 lane) and answers 200 or 401: the ceiling of ``bench/auth.py``'s
   login, which adds the user query, the session row and two JWTs.
+- ``GET /read`` with ``Authorization: Bearer <access JWT>`` (simplejwt's
+  stateless authentication: signature and expiry, no query) reads one row of
+  ``bench_ceiling`` and answers it: the floor of an authenticated read, which
+  ``bench/mix_cpu.py`` puts each class of the load test's mix against.
+  ``read_token()`` makes a token it accepts.
 """
 
 from typing import Any
@@ -32,7 +37,8 @@ settings.configure(
     ALLOWED_HOSTS=["*"],
     ROOT_URLCONF=__name__,
     DATABASES={"default": database},
-    INSTALLED_APPS=["rest_framework"],
+    # The auth apps only because simplejwt's authentication looks the user model up.
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "rest_framework"],
     MIDDLEWARE=[],
     REST_FRAMEWORK={
         "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -41,6 +47,7 @@ settings.configure(
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
         "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     },
+    SIMPLE_JWT={"SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="ceiling-benchmark-only"), "ALGORITHM": "HS256"},
 )
 django.setup()
 
@@ -50,6 +57,8 @@ from django.urls import path  # noqa: E402
 from rest_framework.request import Request  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
+from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication  # noqa: E402
+from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 
 class InsertView(APIView):
@@ -76,10 +85,34 @@ class VerifyView(APIView):
         return Response({"ok": True})
 
 
-urlpatterns: list[Any] = [path("insert", InsertView.as_view()), path("verify", VerifyView.as_view())]
+class ReadView(APIView):
+    authentication_classes = [JWTStatelessUserAuthentication]
+
+    def get(self, request: Request) -> Response:
+        if not request.user or not request.user.is_authenticated:
+            return Response({"ok": False}, status=401)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, value FROM bench_ceiling ORDER BY id LIMIT 1")
+            row = cursor.fetchone()
+        return Response({"id": row[0], "value": row[1]} if row else {})
+
+
+def read_token() -> str:
+    """An access token ``GET /read`` accepts."""
+    token = AccessToken()
+    token["user_id"] = 1
+    return str(token)
+
+
+urlpatterns: list[Any] = [
+    path("insert", InsertView.as_view()),
+    path("verify", VerifyView.as_view()),
+    path("read", ReadView.as_view()),
+]
 
 with connection.cursor() as cursor:
     cursor.execute("CREATE TABLE IF NOT EXISTS bench_ceiling (id bigserial PRIMARY KEY, value integer NOT NULL)")
+    cursor.execute("INSERT INTO bench_ceiling (value) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM bench_ceiling)")
 connection.close()
 
 application = get_wsgi_application()

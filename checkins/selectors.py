@@ -1,5 +1,6 @@
 """Reads of check-ins, and the one place the privacy rule is applied to them."""
 
+import hashlib
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -10,10 +11,9 @@ from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from accounts.models import User
-from groups.cache import group_scope
+from groups.cache import group_scope, user_scope, viewer_groups
 from groups.models import Group, GroupMembership, MembershipStatus
 from groups.periods import period_length, period_start
-from groups.selectors import user_memberships
 from hucares.core import cache
 
 from .models import CheckIn
@@ -174,22 +174,35 @@ def own_checkins(
 
 
 def current_periods(*, user: User) -> list[dict[str, Any]]:
-    """For each of the user's groups: its current period and the user's check-in in it, if any."""
-    memberships = list(user_memberships(user=user))
-    starts = {m.group_id: current_period_start(m.group) for m in memberships}
-    wanted = Q(pk__in=[])
-    for group_id, start in starts.items():
-        wanted |= Q(group_id=group_id, week_start_date=start)
-    found = {row["group_id"]: row for row in _rows(CheckIn.objects.filter(wanted, user=user))}
-    return [
-        {
-            "group_id": str(m.group_id),
-            "group_name": m.group.name,
-            "period_start": starts[m.group_id].isoformat(),
-            "check_in": checkin_payload(found[m.group_id], viewer_id=user.pk) if m.group_id in found else None,
-        }
-        for m in memberships
-    ]
+    """For each of the user's groups: its current period and the user's check-in in it, if any.
+
+    A phone asks this on every open; warm it is read from the versioned cache
+    with no query. The groups come from ``viewer_groups``; the answer is kept
+    under the user's scope (each of their check-in writes and membership
+    changes bumps it) and each group's, and the periods are part of its key,
+    since a new period begins without any write.
+    """
+    groups = viewer_groups(user)
+    starts = {group.pk: current_period_start(group) for group in groups}
+
+    def read() -> list[dict[str, Any]]:
+        wanted = Q(pk__in=[])
+        for group_id, start in starts.items():
+            wanted |= Q(group_id=group_id, week_start_date=start)
+        found = {row["group_id"]: row for row in _rows(CheckIn.objects.filter(wanted, user=user))}
+        return [
+            {
+                "group_id": str(group.pk),
+                "group_name": group.name,
+                "period_start": starts[group.pk].isoformat(),
+                "check_in": checkin_payload(found[group.pk], viewer_id=user.pk) if group.pk in found else None,
+            }
+            for group in groups
+        ]
+
+    periods = hashlib.blake2b(repr(sorted(starts.items())).encode(), digest_size=16).hexdigest()
+    scopes = [user_scope(user.pk), *(group_scope(group_id) for group_id in starts)]
+    return cache.cached(f"checkins:current:{user.pk}:{periods}", scopes, read, timeout=PERIOD_TTL_SECONDS)
 
 
 def streaks(starts: set[date], step: timedelta, current: date) -> tuple[int, int]:

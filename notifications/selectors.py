@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -21,8 +21,10 @@ def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Noti
     return queryset.order_by("-created_at", "-id")
 
 
-def unread_count(*, user: User) -> int:
-    return notification_list(user=user, unread_only=True).count()
+def notification_counts(*, user: User) -> tuple[int, int]:
+    """``(all, unread)`` of the user's unexpired notifications, in one query."""
+    counts = notification_list(user=user).aggregate(total=Count("pk"), unread=Count("pk", filter=Q(is_read=False)))
+    return counts["total"], counts["unread"]
 
 
 def preference(user: User, key: str) -> Any:

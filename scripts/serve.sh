@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make serve`: the production layout on one machine, chosen by measurement
-# (see README "Serving"): nginx in front of gunicorn (sync workers, HTTP API)
+# (see README "Serving"): nginx in front of gunicorn (gthread workers of one thread, HTTP API)
 # and daphne (only /ws/), plus a Celery worker and beat when a broker is
 # configured. Reads the same environment as `make run`.
 #

@@ -4,6 +4,7 @@ TLS with the locally made CA, WebSockets over TLS, the HTTP redirect, admin
 login through the proxy, JSON error envelopes and logs without tokens."""
 
 import asyncio
+import http.client
 import json
 import os
 import re
@@ -342,3 +343,36 @@ def test_make_serve_passes_bodies_up_to_the_limit_to_the_app(make_serve: int) ->
         )
         assert 400 <= response.status_code < 500, (size, response.status_code, response.text[:300])
         assert response.json()["success"] is False
+
+
+@pytest.fixture
+def gunicorn_port(transactional_db: None) -> Iterator[int]:
+    """gunicorn with the shipped docker/gunicorn.conf.py, one worker; its port."""
+    port = free_port()
+    env = {**server_env(), "HTTP_BIND": "127.0.0.1", "HTTP_PORT": str(port), "WEB_CONCURRENCY": "1"}
+    command = [sys.executable, "-m", "gunicorn", "hucares.wsgi:application", "--config", "docker/gunicorn.conf.py"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_serving(port, process)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_gunicorn_keeps_the_connection_open_for_nginxs_keepalive_pool(gunicorn_port: int) -> None:
+    # nginx's upstream keepalive only saves a TCP connect per request if gunicorn keeps connections open.
+    connection = http.client.HTTPConnection("127.0.0.1", gunicorn_port, timeout=10)
+    try:
+        connection.request("GET", "/api/v1/health/live")
+        first = connection.getresponse()
+        first.read()
+        socket_after_first = connection.sock
+        connection.request("GET", "/api/v1/health/live")
+        second = connection.getresponse()
+        second.read()
+    finally:
+        connection.close()
+    assert first.status == second.status == 200
+    assert first.getheader("Connection", "").lower() != "close"
+    assert socket_after_first is not None  # http.client drops a socket the server said it closes

@@ -35,6 +35,7 @@ from hucares.core.errors import NotFound, PayloadTooLarge, RateLimited, Unsuppor
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.ratelimit import check_rate, client_ip
 from hucares.core.responses import ApiResponse
+from hucares.core.serializers import represent
 
 from . import serializers as s
 from .ratelimits import count_registration, limit_failures, login_account, reset_email_allowed
@@ -382,7 +383,11 @@ class SessionDetailView(APIView):
 
 class ProfileView(APIView):
     def _profile(self, request: Request, user: User) -> ApiResponse:
-        return ApiResponse(s.UserProfileSerializer(user, context={"request": request}).data)
+        # The serializer's fields are built once per process (represent); the avatar's
+        # absolute URL is the only part that needs this request.
+        profile = represent(s.UserProfileSerializer, user)
+        profile["avatar_url"] = s.avatar_url(user, request)
+        return ApiResponse(profile)
 
     @api_operation(
         summary="Read my profile",

@@ -64,6 +64,19 @@ def test_tokens_of_the_previous_key_are_accepted_during_a_rotation(user: User, s
         tokens.user_for_access_token(_signed_with(secrets.token_urlsafe(64), user))
 
 
+def test_a_token_of_the_previous_key_is_refused_once_the_rotation_ends(user: User, settings) -> None:
+    # The process keeps verified claims; ending the rotation must not leave them honoured.
+    old_key = secrets.token_urlsafe(64)
+    old_token = _signed_with(old_key, user)
+    settings.JWT_PREVIOUS_SIGNING_KEY = old_key
+    assert tokens.user_for_access_token(old_token)[0] == user
+
+    settings.JWT_PREVIOUS_SIGNING_KEY = ""
+
+    with pytest.raises(TokenInvalid):
+        tokens.user_for_access_token(old_token)
+
+
 def test_a_refresh_signed_with_the_previous_key_rotates_onto_the_current_one(user: User, settings) -> None:
     from rest_framework_simplejwt.state import token_backend
 

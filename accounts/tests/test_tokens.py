@@ -71,6 +71,23 @@ def test_expired_access_token_is_invalid(user: User) -> None:
         tokens.user_for_access_token(access)
 
 
+def test_an_access_token_already_accepted_is_refused_once_expired(user: User) -> None:
+    # Its verified claims are kept by the process: the expiry is still checked on every use.
+    access = _pair(user).access
+    assert tokens.user_for_access_token(access)[0] == user
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=15, seconds=1)), pytest.raises(TokenInvalid):
+        tokens.user_for_access_token(access)
+
+
+def test_the_claims_of_an_accepted_token_are_a_copy_per_request(user: User) -> None:
+    access = _pair(user).access
+    first = tokens.user_for_access_token(access)[1]
+    first["role"] = "admin"
+
+    assert tokens.user_for_access_token(access)[1]["role"] == "user"
+
+
 def test_access_token_is_still_valid_just_before_expiry(user: User) -> None:
     access = _pair(user).access
 

@@ -35,11 +35,19 @@ class PageLimitPagination(BasePagination):
     max_limit = MAX_LIMIT
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any] | list[Any], request: Request, view: "APIView | None" = None
+        self,
+        queryset: QuerySet[Any] | list[Any],
+        request: Request,
+        view: "APIView | None" = None,
+        *,
+        total: int | None = None,
     ) -> list[Any]:
+        """The page asked for; ``total`` when the caller counted the rows already (in a query it makes anyway)."""
         self.page = _positive_int(request, "page", 1)
         self.limit = min(_positive_int(request, "limit", DEFAULT_LIMIT), self.max_limit)
-        self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        if total is None:
+            total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        self.total = total
         start = (self.page - 1) * self.limit
         if start >= self.total:
             # Past the end: nothing to read (and no OFFSET beyond what the database can count).

@@ -12,6 +12,7 @@ from hucares.core.apidoc import api_operation
 from hucares.core.errors import ValidationFailed
 from hucares.core.pagination import PageLimitPagination
 from hucares.core.responses import ApiResponse
+from hucares.core.serializers import represent_many
 
 from .. import selectors, services
 from ..errors import NotificationNotFound
@@ -52,11 +53,15 @@ class NotificationListView(APIView):
     def get(self, request: Request) -> ApiResponse:
         query = NotificationListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        notifications = selectors.notification_list(user=_user(request), unread_only=query.validated_data["unread"])
+        unread_only = query.validated_data["unread"]
+        notifications = selectors.notification_list(user=_user(request), unread_only=unread_only)
+        # Both counts in one query: the page's total and meta.unreadCount were two.
+        total, unread = selectors.notification_counts(user=_user(request))
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(notifications, request, view=self)
-        data = NotificationSerializer(page, many=True).data
-        return paginator.get_paginated_response(data, meta={"unreadCount": selectors.unread_count(user=_user(request))})
+        page = paginator.paginate_queryset(notifications, request, view=self, total=unread if unread_only else total)
+        # Fields built once per process: building them was a large share of this list's CPU.
+        data = represent_many(NotificationSerializer, page)
+        return paginator.get_paginated_response(data, meta={"unreadCount": unread})
 
 
 class NotificationReadView(APIView):
