@@ -1,25 +1,18 @@
-"""The ``/ws/`` socket: authenticate, check membership, forward.
+"""The ``/ws/`` socket: authenticate, check membership, forward (the wire protocol: docs/asyncapi.yaml).
 
-Frames are ``{"event", "data", "ref"?}`` both ways; the protocol's steps are
-plain functions in :mod:`realtime.protocol`. A bad frame gets an ``error``
-frame and the socket stays open; nothing a client sends can raise out of
-this consumer. The wire protocol (frames, close codes, subprotocol auth,
-resume) is docs/asyncapi.yaml.
-
-Stream events arrive as wake-ups ("your stream is at cursor N"): the socket
-reads its user's stream after the last cursor it delivered and sends what it
-finds, in order. Connect with ``?since=``, ``resume``, a wake-up and the
-heartbeat's catch-up all make that one read; messages reach a consumer one
-at a time, so there is nothing to reconcile.
-
-While Redis is unreachable, a frame that needs it gets an ``error`` frame
-``SERVICE_UNAVAILABLE`` and the socket stays open.
+The consumer is glue between the socket, the channel layer and the
+protocol's steps, plain functions in :mod:`realtime.protocol`. A bad frame,
+or one that needs Redis while it is unreachable, gets an ``error`` frame and
+the socket stays open. Stream events arrive as wake-ups ("your stream is at
+cursor N"): the socket reads its user's stream after the last cursor it
+delivered and sends what it finds, in order. Connect with ``?since=``,
+``resume``, a wake-up and the heartbeat's catch-up all make that one read;
+messages reach a consumer one at a time, so there is nothing to reconcile.
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -31,38 +24,14 @@ from groups.selectors import active_membership, group_member_ids
 from streams.publish import Message, user_group
 from streams.selectors import StreamPage
 
-from . import frames, presence, services
+from . import frames, presence, protocol, services
 from .db import db_call
-from .errors import REDIS_UNREACHABLE, UNAVAILABLE_MESSAGE
+from .errors import REDIS_UNREACHABLE
 from .metrics import observe_stream_lag
-from .middleware import SUBPROTOCOL
-from .protocol import (
-    CLOSE_FLOODING,
-    CLOSE_TOO_BIG,
-    CLOSE_UNAUTHENTICATED,
-    FLOOD_LIMIT,
-    MAX_FRAME_BYTES,
-    FrameBudget,
-    FrameError,
-    TypingThrottle,
-    client_address,
-    group_id_of,
-    header,
-    invalid,
-    leaves_room,
-    next_deadline,
-    page_frames,
-    parse_frame,
-    read_after,
-    read_resume,
-    resume_cursor,
-    url_since,
-)
+from .protocol import CLOSE_UNAUTHENTICATED, FrameError
 from .publish import apublish_to_room, apublish_to_users, room_group
 
 logger = logging.getLogger(__name__)
-
-Handler = Callable[[dict[str, Any], Any], Awaitable[None]]
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
@@ -76,12 +45,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         # The last stream cursor this socket delivered: it reads after it, in order.
         self.cursor = 0
         self.rooms: set[str] = set()
-        self.typing = TypingThrottle()
-        self.budget = FrameBudget(settings.REALTIME_FRAME_RATE, settings.REALTIME_FRAME_BURST)
+        self.typing = protocol.TypingThrottle()
+        self.budget = protocol.FrameBudget(settings.REALTIME_FRAME_RATE, settings.REALTIME_FRAME_BURST)
         self.opened_at = self.last_heartbeat = self.heartbeat_written = time.monotonic()
         self.watchdog: asyncio.TimerHandle | None = None
         self.closing: asyncio.Future[None] | None = None
-        await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in self.scope.get("subprotocols", []) else None)
+        await self.accept(subprotocol=protocol.subprotocol(self.scope))
         token = self.scope.get("token")
         if token is not None and not await self._start(token):
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -91,51 +60,40 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def _start(self, token: str) -> bool:
         """Authenticate with ``token`` (token, socket row and presence in one trip to a thread), subscribe,
         then read the stream: an event committed after the read wakes the socket, one before is in it."""
-        opened = await db_call(services.socket_open)(
-            token=token,
-            socket_id=self.channel_name,
-            user_agent=header(self.scope, b"user-agent"),
-            ip_address=client_address(self.scope),
-        )
+        opened = await protocol.socket_open(token=token, socket_id=self.channel_name, scope=self.scope)
         if opened is None:
             return False
         self.user, self.claims, self.token, self.user_key = opened.user, opened.claims, token, str(opened.user.pk)
         self.last_heartbeat = time.monotonic()
-        await self._subscribe(user_group(self.user_key))
-        since = url_since(self.scope)
-        page = await read_resume(self.user_key, since)
+        group = user_group(self.user_key)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.subscribed.append(group)
+        since = protocol.url_since(self.scope)
+        page = await protocol.read_resume(self.user_key, since)
         await self.send_frame(frames.connected(user_id=self.user_key, session_id=opened.session.pk, cursor=page.cursor))
         self.cursor = page.cursor if since is None else since
         await self._deliver(page)
         await apublish_to_users(opened.audience, frames.user_online(user_id=self.user_key))
         return True
 
-    async def _subscribe(self, *groups: str) -> None:
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.subscribed.append(group)
-
     async def _deliver(self, page: StreamPage) -> None:
         """Send a page read after ``self.cursor`` (or ``resync-required``) and move the cursor past it."""
-        for frame in page_frames(page):
+        for frame in protocol.page_frames(page):
             await self.send_frame(frame)
-            room = leaves_room(frame, self.user_key)
+            room = protocol.leaves_room(frame, self.user_key)
             if room is not None:
                 await self._drop_room(room_group(room))
-        self.cursor = page.cursor if page.resync else max(self.cursor, page.cursor)
+        self.cursor = protocol.cursor_after(self.cursor, page)
 
     async def _catch_up(self) -> None:
-        await self._deliver(await read_after(self.user_key, self.cursor))
+        await self._deliver(await protocol.read_after(self.user_key, self.cursor))
 
     def _watch(self) -> None:
-        """Close the socket at the first deadline: authentication, token expiry, heartbeat.
-
-        A timer rather than a task per socket (a task costs memory for as long
-        as the socket lives); when it fires it checks the deadlines again, since
-        a heartbeat or a new token may have moved them.
-        """
+        """Close the socket at the first deadline (authentication, token expiry, heartbeat). A timer, not a task
+        per socket (which costs memory for as long as the socket lives); when it fires it checks the deadlines
+        again, since a heartbeat or a new token may have moved them."""
         now = time.monotonic()
-        deadline, code = next_deadline(
+        deadline, code = protocol.next_deadline(
             authenticated=self.user is not None,
             opened_at=self.opened_at,
             last_heartbeat=self.last_heartbeat,
@@ -177,33 +135,21 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     # --- client frames ---------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
-        if size > MAX_FRAME_BYTES:
-            await self.close(code=CLOSE_TOO_BIG)
-            return
-        if not self.budget.take():
-            if self.budget.refused_in_a_row >= FLOOD_LIMIT:
-                await self.close(code=CLOSE_FLOODING)
-            else:
-                await self.send_frame(frames.error(code="RATE_LIMITED", message="Too many frames; slow down."))
+        refusal = protocol.admit(self.budget, text_data, bytes_data)
+        if refusal is not None:
+            await (self.close(code=refusal) if isinstance(refusal, int) else self.send_frame(refusal))
             return
         ref: Any = None
         name = ""
         try:
-            frame = parse_frame(text_data)
+            frame = protocol.parse_frame(text_data)
             name, ref = frame.name, frame.ref
             await self._handle(name, frame.data, ref)
-        except FrameError as exc:
-            await self.send_frame(frames.error(code=exc.code, message=exc.message, ref=ref))
-        except REDIS_UNREACHABLE as exc:
-            logger.warning("websocket frame %r failed: Redis unreachable: %s", name, type(exc).__name__)
-            await self.send_frame(frames.error(code="SERVICE_UNAVAILABLE", message=UNAVAILABLE_MESSAGE, ref=ref))
-        except Exception:
-            logger.exception("websocket frame failed")
-            await self.send_frame(frames.error(code="INTERNAL_ERROR", message="Something went wrong.", ref=ref))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an error frame (protocol.failure_frame)
+            await self.send_frame(protocol.failure_frame(exc, name=name, ref=ref, log=logger))
 
-    def _handlers(self) -> dict[str, Handler]:
-        return {
+    async def _handle(self, name: str, data: dict[str, Any], ref: Any) -> None:
+        handlers = {
             "authenticate": self._authenticate,
             "heartbeat": self._heartbeat,
             "join-group": self._join_group,
@@ -211,9 +157,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             "user-typing": self._user_typing,
             "resume": self._resume,
         }
-
-    async def _handle(self, name: str, data: dict[str, Any], ref: Any) -> None:
-        handler = self._handlers().get(name)
+        handler = handlers.get(name)
         if handler is None:
             raise FrameError("UNKNOWN_EVENT", f"Unknown event {name[:50]!r}.")
         if self.user is None and name != "authenticate":
@@ -227,45 +171,37 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send_frame(frames.ack(ref=ref))
 
     async def _authenticate(self, data: dict[str, Any], ref: Any) -> None:
-        token = data.get("token")
-        if not isinstance(token, str) or not token:
-            invalid("token must be a non-empty string.")
+        token = protocol.token_of(data)
         if self.user is None:
             if not await self._start(token):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
         else:
-            result = await db_call(services.token_user)(token)
-            if result is None:
-                raise FrameError("TOKEN_INVALID", "The token is invalid or expired.")
-            if str(result[0].pk) != self.user_key:
-                raise FrameError("PERMISSION_DENIED", "The token belongs to another user.")
-            self.claims, self.token = result[1], token
+            self.claims = protocol.claims_for(await db_call(services.token_user)(token), self.user_key)
+            self.token = token
         await self._ack(ref)
 
     async def _resume(self, data: dict[str, Any], ref: Any) -> None:
         """Everything after the client's cursor, then the events that follow, as ``?since=`` on connect."""
-        self.cursor = resume_cursor(data)
+        self.cursor = protocol.resume_cursor(data)
         await self._catch_up()
         await self._ack(ref)
 
     async def _heartbeat(self, data: dict[str, Any], ref: Any) -> None:
         self.last_heartbeat = time.monotonic()
         await sync_to_async(presence.socket_alive, thread_sensitive=False)(self.user_key, self.channel_name)
-        if time.monotonic() - self.heartbeat_written >= settings.REALTIME_HEARTBEAT_WRITE_INTERVAL:
+        if protocol.heartbeat_write_due(self.heartbeat_written):
             self.heartbeat_written = time.monotonic()
-            # A revocation whose message was lost is noticed here at the latest.
-            if await db_call(services.token_user)(self.token) is None:
+            if not await protocol.heartbeat_write(token=self.token, socket_id=self.channel_name):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
-            await db_call(services.session_heartbeat)(socket_id=self.channel_name)
             # And a lost wake-up: the stream kept the events.
             await self._catch_up()
         await self.send_frame(frames.heartbeat_ack(ref=ref))
 
     async def _join_group(self, data: dict[str, Any], ref: Any) -> None:
         assert self.user is not None
-        group_id = group_id_of(data)
+        group_id = protocol.group_id_of(data)
         if await db_call(active_membership)(group_id=group_id, user=self.user) is None:
             raise FrameError("NOT_FOUND", "Group not found.")
         room = room_group(group_id)
@@ -276,7 +212,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await self.send_frame(frames.group_joined(group_id=group_id, online_user_ids=list(online), ref=ref))
 
     async def _leave_group(self, data: dict[str, Any], ref: Any) -> None:
-        await self._drop_room(room_group(group_id_of(data)))
+        await self._drop_room(room_group(protocol.group_id_of(data)))
         await self._ack(ref)
 
     async def _drop_room(self, room: str) -> None:
@@ -285,17 +221,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def _user_typing(self, data: dict[str, Any], ref: Any) -> None:
         assert self.user is not None
-        group_id = group_id_of(data)
-        is_typing = data.get("isTyping")
-        if not isinstance(is_typing, bool):
-            invalid("isTyping must be a boolean.")
+        group_id, is_typing = protocol.typing_of(data)
         room = room_group(group_id)
         if room not in self.rooms:
             raise FrameError("NOT_JOINED", "Join the group before typing in it.")
         if self.typing.allows(room, is_typing):
-            event = frames.user_typing(
-                group_id=group_id, user_id=self.user_key, username=self.user.username, is_typing=is_typing
-            )
+            name = self.user.username
+            event = frames.user_typing(group_id=group_id, user_id=self.user_key, username=name, is_typing=is_typing)
             await apublish_to_room(room, event, exclude_user=self.user_key)
         await self._ack(ref)
 
@@ -309,10 +241,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def realtime_event(self, message: Message) -> None:
         """An ephemeral frame (presence, typing): forwarded unless it was for a room this socket left."""
-        room = message.get("room")
-        if (room is not None and room not in self.rooms) or message.get("exclude_user") == self.user_key:
-            return
-        await self.send_frame(message["event"])
+        if protocol.forwards(message, self.rooms, self.user_key):
+            await self.send_frame(message["event"])
 
     async def session_revoked(self, message: Message) -> None:
         """Sessions of the user ended (logout, revocation, password change): close if this socket's is one."""

@@ -1,5 +1,5 @@
-"""The socket's protocol steps as plain functions: frame parsing, the frame budget, the handshake's
-facts (client address, resume cursor) and reading the stream after a cursor.
+"""The socket's protocol steps as plain functions: frame parsing and validation, the frame budget, the
+answers, the handshake's facts (client address, resume cursor) and reading the stream after a cursor.
 
 The consumer (:mod:`realtime.consumers`) strings them together; each step is
 testable without a socket.
@@ -7,6 +7,7 @@ testable without a socket.
 
 import ipaddress
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,8 +23,10 @@ from streams import cursor
 from streams.events import Frame
 from streams.selectors import StreamPage, stream_read, stream_resume
 
-from . import frames
+from . import frames, services
 from .db import db_call
+from .errors import REDIS_UNREACHABLE, UNAVAILABLE_MESSAGE
+from .middleware import SUBPROTOCOL
 
 MAX_FRAME_BYTES = 64 * 1024
 CLOSE_UNAUTHENTICATED = 4401
@@ -47,6 +50,18 @@ def invalid(message: str) -> NoReturn:
     raise FrameError("VALIDATION_ERROR", message)
 
 
+def failure_frame(exc: Exception, *, name: str, ref: Any, log: logging.Logger) -> Frame:
+    """The ``error`` frame for a client frame that failed with ``exc`` (logged to ``log`` unless it was the
+    client's fault): nothing a client sends raises out of the consumer."""
+    if isinstance(exc, FrameError):
+        return frames.error(code=exc.code, message=exc.message, ref=ref)
+    if isinstance(exc, REDIS_UNREACHABLE):
+        log.warning("websocket frame %r failed: Redis unreachable: %s", name, type(exc).__name__)
+        return frames.error(code="SERVICE_UNAVAILABLE", message=UNAVAILABLE_MESSAGE, ref=ref)
+    log.error("websocket frame failed", exc_info=exc)
+    return frames.error(code="INTERNAL_ERROR", message="Something went wrong.", ref=ref)
+
+
 class FrameBudget:
     """A token bucket: ``rate`` frames a second on average, ``burst`` at once."""
 
@@ -68,6 +83,19 @@ class FrameBudget:
         return False
 
 
+def admit(budget: FrameBudget, text_data: str | None, bytes_data: bytes | None) -> int | Frame | None:
+    """Whether a client frame is served: ``None``; a close code (too big, or flooding: the budget refused
+    ``FLOOD_LIMIT`` in a row); or the ``error`` frame that answers a frame over the budget."""
+    size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+    if size > MAX_FRAME_BYTES:
+        return CLOSE_TOO_BIG
+    if budget.take():
+        return None
+    if budget.refused_in_a_row >= FLOOD_LIMIT:
+        return CLOSE_FLOODING
+    return frames.error(code="RATE_LIMITED", message="Too many frames; slow down.")
+
+
 class TypingThrottle:
     """``user-typing`` per room: a change of state always passes, a repeat at most once per
     ``REALTIME_TYPING_INTERVAL``."""
@@ -82,6 +110,20 @@ class TypingThrottle:
             return False
         self.last[room] = (now, is_typing)
         return True
+
+
+def heartbeat_write_due(written: float) -> bool:
+    """Whether a heartbeat checks the token and writes the session row again (``written``: when it last did)."""
+    return time.monotonic() - written >= settings.REALTIME_HEARTBEAT_WRITE_INTERVAL
+
+
+async def heartbeat_write(*, token: str, socket_id: str) -> bool:
+    """The session row's last heartbeat, unless the token was revoked meanwhile (``False``): a revocation
+    whose message was lost is noticed here at the latest."""
+    if await db_call(services.token_user)(token) is None:
+        return False
+    await db_call(services.session_heartbeat)(socket_id=socket_id)
+    return True
 
 
 def next_deadline(
@@ -135,11 +177,42 @@ def group_id_of(data: dict[str, Any]) -> str:
         invalid("groupId must be a UUID string.")
 
 
+def token_of(data: dict[str, Any]) -> str:
+    token = data.get("token")
+    if not isinstance(token, str) or not token:
+        invalid("token must be a non-empty string.")
+    return token
+
+
+def claims_for(checked: tuple[Any, dict[str, Any]] | None, user_key: str) -> dict[str, Any]:
+    """The claims of a new token for an authenticated socket (``checked``: its user and claims, or ``None``
+    when it is not valid); it must belong to the socket's user."""
+    if checked is None:
+        raise FrameError("TOKEN_INVALID", "The token is invalid or expired.")
+    if str(checked[0].pk) != user_key:
+        raise FrameError("PERMISSION_DENIED", "The token belongs to another user.")
+    return checked[1]
+
+
+def typing_of(data: dict[str, Any]) -> tuple[str, bool]:
+    """The group and state of a ``user-typing`` frame."""
+    group_id = group_id_of(data)
+    is_typing = data.get("isTyping")
+    if not isinstance(is_typing, bool):
+        invalid("isTyping must be a boolean.")
+    return group_id, is_typing
+
+
 def resume_cursor(data: dict[str, Any]) -> int:
     since = cursor.parse(data.get("since"))
     if since is None:
         invalid("since must be a cursor (a string holding a decimal integer).")
     return since
+
+
+def subprotocol(scope: dict[str, Any]) -> str | None:
+    """The subprotocol the socket is accepted with: ours when the client offered it."""
+    return SUBPROTOCOL if SUBPROTOCOL in scope.get("subprotocols", []) else None
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:
@@ -170,6 +243,16 @@ def url_since(scope: dict[str, Any]) -> int | None:
     return cursor.parse(values[0]) if values else None
 
 
+async def socket_open(*, token: str, socket_id: str, scope: dict[str, Any]) -> services.OpenedSocket | None:
+    """Token, socket row and presence in one trip to a thread; ``None`` when the token is not valid."""
+    return await db_call(services.socket_open)(
+        token=token,
+        socket_id=socket_id,
+        user_agent=header(scope, b"user-agent"),
+        ip_address=client_address(scope),
+    )
+
+
 async def read_after(user_id: UUID | str, since: int) -> StreamPage:
     """The one read every transport makes: the user's stream after the cursor it has delivered."""
     return await db_call(stream_read)(user_id=user_id, since=since)
@@ -177,6 +260,12 @@ async def read_after(user_id: UUID | str, since: int) -> StreamPage:
 
 async def read_resume(user_id: UUID | str, since: int | None) -> StreamPage:
     return await db_call(stream_resume)(user_id=user_id, since=since)
+
+
+def cursor_after(cursor: int, page: StreamPage) -> int:
+    """A socket's cursor once it has sent ``page``: the page's, and never backwards except to restart after
+    ``resync-required``."""
+    return page.cursor if page.resync else max(cursor, page.cursor)
 
 
 def page_frames(page: StreamPage) -> list[Frame]:
@@ -196,3 +285,9 @@ def leaves_room(event: Frame, user_key: str) -> str | None:
     ):
         return str(data["groupId"])
     return None
+
+
+def forwards(message: dict[str, Any], rooms: set[str], user_key: str) -> bool:
+    """Whether a socket sends an ephemeral frame on: not for a room it left, nor back to its own user."""
+    room = message.get("room")
+    return (room is None or room in rooms) and message.get("exclude_user") != user_key

@@ -23,10 +23,11 @@ table test guesses of what was sent.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import cast
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
@@ -40,6 +41,7 @@ from rest_framework.settings import api_settings
 
 from .envelope import error_response
 from .errors import ApplicationError, IdempotencyInProgress, IdempotencyKeyReused, PayloadTooLarge, ValidationFailed
+from .middleware import BothModes
 from .models import IdempotencyKey
 from .ratelimit import client_ip
 
@@ -55,8 +57,6 @@ IGNORED_PATH_PREFIX = "/api/v1/auth/"
 # Field names of the envelope that hold tokens; an answer with one is never stored.
 TOKEN_FIELDS = (b'"accessToken"', b'"refreshToken"')
 _FINGERPRINT_SALT = "hucares.core.idempotency.fingerprint"
-
-Handler = Callable[[HttpRequest], HttpResponseBase]
 
 
 def key_is_valid(key: str) -> bool:
@@ -176,28 +176,61 @@ def idempotency_keys_purge() -> int:
     return deleted
 
 
-class IdempotencyMiddleware:
-    def __init__(self, get_response: Handler):
-        self.get_response = get_response
+def idempotency_begin(request: HttpRequest) -> IdempotencyKey | HttpResponse:
+    """The claimed row of a request with a valid key (the view runs), or the answer to send instead."""
+    key = request.headers[HEADER]
+    if not key_is_valid(key):
+        message = f"{HEADER} must be 1-255 printable ASCII characters."
+        return _error(ValidationFailed.for_field(HEADER, message))
+    try:
+        fingerprint = request_fingerprint(request)
+    except RequestDataTooBig:
+        return _error(PayloadTooLarge())
+    return idempotency_claim(owner=request_owner(request), key=key, fingerprint=fingerprint)
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        key = request.headers.get(HEADER)
-        if request.method not in UNSAFE_METHODS or key is None or request.path.startswith(IGNORED_PATH_PREFIX):
+
+def _release(row: IdempotencyKey) -> None:
+    """Give the key back: the request it was claimed for failed."""
+    IdempotencyKey.objects.filter(pk=row.pk).delete()
+
+
+def _applies(request: HttpRequest) -> bool:
+    return (
+        request.method in UNSAFE_METHODS
+        and HEADER in request.headers
+        and not request.path.startswith(IGNORED_PATH_PREFIX)
+    )
+
+
+class IdempotencyMiddleware(BothModes):
+    """In the async chain the database work runs in Django's thread for the request, as a sync view does."""
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.async_mode:
+            return self.__acall__(request)
+        if not _applies(request):
             return self.get_response(request)
-        if not key_is_valid(key):
-            message = f"{HEADER} must be 1-255 printable ASCII characters."
-            return _error(ValidationFailed.for_field(HEADER, message))
-        try:
-            fingerprint = request_fingerprint(request)
-        except RequestDataTooBig:
-            return _error(PayloadTooLarge())
-        claimed = idempotency_claim(owner=request_owner(request), key=key, fingerprint=fingerprint)
+        claimed = idempotency_begin(request)
         if isinstance(claimed, HttpResponse):
             return claimed
         try:
             response = self.get_response(request)
         except BaseException:
-            IdempotencyKey.objects.filter(pk=claimed.pk).delete()
+            _release(claimed)
             raise
         idempotency_record(row=claimed, response=response)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        if not _applies(request):
+            return await self.get_response(request)
+        claimed = await sync_to_async(idempotency_begin)(request)
+        if isinstance(claimed, HttpResponse):
+            return claimed
+        try:
+            response = await self.get_response(request)
+        except BaseException:
+            await sync_to_async(_release)(claimed)
+            raise
+        await sync_to_async(idempotency_record)(row=claimed, response=response)
         return response

@@ -2,18 +2,25 @@
 
 import asyncio
 import json
+import logging
+import threading
 import time
 from typing import Any
 
 import pytest
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import HttpCommunicator
+from django.core.asgi import get_asgi_application
+from django.core.handlers.asgi import ASGIHandler
 from django.db import transaction
+from django.http import HttpRequest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from hucares.asgi import application
+from realtime import presence
 from streams import events
 from streams.services import stream_append, stream_deliver
 
@@ -190,3 +197,55 @@ def test_polls_are_counted_by_the_per_user_rate_limit(settings):
     user = UserFactory.create()
     assert [poll(user).status_code for _ in range(3)] == [200, 200, 429]
     assert poll(user)["Retry-After"]
+
+
+# --- a wait holds no thread: the middleware chain runs on the event loop -------------------------------
+
+
+def test_the_asgi_application_adapts_no_middleware(settings, caplog):
+    # Django says in a DEBUG log which middleware it had to adapt; one sync-only middleware anywhere makes it run
+    # the whole chain in a thread that stays blocked for as long as the view runs.
+    settings.DEBUG = True
+    with caplog.at_level(logging.DEBUG, logger="django.request"):
+        ASGIHandler()
+    assert [record.getMessage() for record in caplog.records if "adapted for" in record.getMessage()] == []
+
+
+chain_threads: list[int] = []
+
+
+class ThreadProbe:
+    """Outermost middleware of the test below: the thread each request enters the chain on."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        chain_threads.append(threading.get_ident())
+        # Async: the coroutine of the inner chain, awaited by Django; sync: its response.
+        return self.get_response(request)
+
+
+async def test_waiting_polls_run_on_the_event_loop_and_a_wake_up_ends_each(settings):
+    settings.RATELIMIT_ENABLE = False
+    settings.MIDDLEWARE = ["realtime.tests.test_longpoll.ThreadProbe", *settings.MIDDLEWARE]
+    chain_threads.clear()
+    app = get_asgi_application()
+    users = [await database_sync_to_async(UserFactory.create)() for _ in range(3)]
+    polls = [asyncio.ensure_future(asgi_poll(app, user, "?since=0&wait=20", timeout=30)) for user in users]
+    online = sync_to_async(presence.online_user_ids, thread_sensitive=False)
+    while len(await online([user.pk for user in users])) < len(users):
+        assert not any(poll.done() for poll in polls)
+        await asyncio.sleep(0.02)
+    # Every request, while it waits, runs on the event loop's thread, not in one of its own.
+    assert chain_threads == [threading.get_ident()] * len(users)
+    for index, user in enumerate(users):
+        await database_sync_to_async(stream_deliver)(deliveries=[(user.pk, events.profile_updated(changed=["bio"]))])
+        status, body, _ = await polls[index]
+        assert (status, body["data"]["cursor"]) == (200, "1")
+        assert not any(poll.done() for poll in polls[index + 1 :])
