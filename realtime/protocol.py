@@ -21,12 +21,13 @@ from django.http import HttpRequest
 from hucares.core.ratelimit import client_ip
 from streams import cursor
 from streams.events import Frame
-from streams.selectors import StreamPage, stream_read, stream_resume
+from streams.selectors import StreamPage, stream_resume
 
 from . import frames, services
 from .db import db_call
 from .errors import REDIS_UNREACHABLE, UNAVAILABLE_MESSAGE
 from .middleware import SUBPROTOCOL
+from .reads import reader
 
 MAX_FRAME_BYTES = 64 * 1024
 CLOSE_UNAUTHENTICATED = 4401
@@ -254,8 +255,11 @@ async def socket_open(*, token: str, socket_id: str, scope: dict[str, Any]) -> s
 
 
 async def read_after(user_id: UUID | str, since: int) -> StreamPage:
-    """The one read every transport makes: the user's stream after the cursor it has delivered."""
-    return await db_call(stream_read)(user_id=user_id, since=since)
+    """The one read every transport makes: the user's stream after the cursor it has delivered.
+
+    Batched with the other reads of this process (realtime.reads).
+    """
+    return await reader().read_after(user_id, since)
 
 
 async def read_resume(user_id: UUID | str, since: int | None) -> StreamPage:

@@ -1,9 +1,12 @@
 """Reads of the per-user event stream: every transport reads after its own cursor through these."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
+from django.db.models import Q
 
 from .events import Frame
 from .models import StreamCounter, StreamEvent
@@ -36,17 +39,45 @@ def _page(since: int, latest: int, rows: list[tuple[int, Frame]]) -> StreamPage:
     return StreamPage(events=[{**frame, "cursor": str(cursor)} for cursor, frame in rows], cursor=rows[-1][0])
 
 
-def stream_read(*, user_id: UUID | str, since: int, limit: int | None = None) -> StreamPage:
+def stream_read(*, user_id: UUID | str, since: int) -> StreamPage:
     """The user's events after ``since``, or ``resync`` when some of them are no longer kept."""
-    latest = stream_latest(user_id=user_id)
-    if since == latest:
-        return StreamPage(events=[], cursor=latest)
-    rows = list(
-        StreamEvent.objects.filter(user_id=user_id, cursor__gt=since)
-        .order_by("cursor")
-        .values_list("cursor", "frame")[: limit or settings.EVENT_STREAM_MAX_EVENTS]
-    )
-    return _page(since, latest, rows)
+    return stream_read_many(reads=[(str(user_id), since)])[(str(user_id), since)]
+
+
+def stream_read_many(*, reads: Iterable[tuple[str, int]]) -> dict[tuple[str, int], StreamPage]:
+    """The pages of several readers, each ``(user_id, since)``, in two queries whatever their number.
+
+    A process holding many sockets is woken for many users at once (a check-in
+    wakes every co-member); reading them together costs two round trips instead
+    of two per socket. Readers outside their retained window get ``resync``
+    without reading their rows.
+    """
+    wanted = {(str(user_id), since) for user_id, since in reads}
+    latest = {
+        str(user_id): last
+        for user_id, last in StreamCounter.objects.filter(user_id__in={user for user, _ in wanted}).values_list(
+            "user_id", "last_cursor"
+        )
+    }
+    # Per user, the lowest cursor read after by a reader still inside the window.
+    oldest: dict[str, int] = {}
+    for user, since in wanted:
+        last = latest.get(user, 0)
+        if last - settings.EVENT_STREAM_MAX_EVENTS <= since < last:
+            oldest[user] = min(since, oldest.get(user, since))
+    rows: dict[str, list[tuple[int, Frame]]] = defaultdict(list)
+    if oldest:
+        after = Q()
+        for user, since in oldest.items():
+            after |= Q(user_id=user, cursor__gt=since)
+        for user_id, cursor, frame in (
+            StreamEvent.objects.filter(after).order_by("user_id", "cursor").values_list("user_id", "cursor", "frame")
+        ):
+            rows[str(user_id)].append((cursor, frame))
+    return {
+        (user, since): _page(since, latest.get(user, 0), [row for row in rows[user] if row[0] > since])
+        for user, since in wanted
+    }
 
 
 def stream_resume(*, user_id: UUID | str, since: int | None) -> StreamPage:

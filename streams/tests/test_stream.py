@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from streams import events
 from streams.models import StreamCounter, StreamEvent
-from streams.selectors import stream_latest, stream_read, stream_resume
+from streams.selectors import stream_latest, stream_read, stream_read_many, stream_resume
 from streams.services import (
     _append_in_one_statement,
     _append_with_the_orm,
@@ -199,3 +199,31 @@ def test_the_orm_append_of_other_databases_gives_the_same_cursors_and_rows():
     page = stream_read(user_id=alice.pk, since=0)
     assert numbers(page) == [1, 2, 3, 4]
     assert [item["data"] for item in page.events] == [frame(n)["data"] for n in (1, 3, 1, 3)]
+
+
+@pytest.mark.django_db
+def test_many_readers_are_read_in_two_queries_each_after_its_own_cursor(django_assert_num_queries, settings):
+    settings.EVENT_STREAM_MAX_EVENTS = 3
+    alice, bob, carol, dave = UserFactory.create_batch(4)
+    with transaction.atomic():
+        stream_append(deliveries=[(alice.pk, frame(n)) for n in range(1, 4)] + [(bob.pk, frame(9))])
+    with transaction.atomic():
+        stream_append(deliveries=[(carol.pk, frame(n)) for n in range(1, 6)])
+    a, b, c, d = (str(user.pk) for user in (alice, bob, carol, dave))
+    reads = [(a, 0), (a, 2), (a, 3), (b, 0), (c, 1), (c, 4), (d, 0), (a, 7)]
+    with django_assert_num_queries(2):
+        pages = stream_read_many(reads=reads)
+    assert {key: (numbers(page), page.cursor, page.resync) for key, page in pages.items()} == {
+        (a, 0): ([1, 2, 3], 3, False),
+        (a, 2): ([3], 3, False),
+        (a, 3): ([], 3, False),
+        (b, 0): ([1], 1, False),
+        # Carol's window keeps her last three events: a reader behind it refetches.
+        (c, 1): ([], 5, True),
+        (c, 4): ([5], 5, False),
+        (d, 0): ([], 0, False),
+        # A cursor ahead of the stream (another database, say) refetches too.
+        (a, 7): ([], 3, True),
+    }
+    for (user, since), page in pages.items():
+        assert page == stream_read(user_id=user, since=since)
