@@ -172,7 +172,13 @@ def test_sockets_left_is_one_delete_one_presence_trip_and_one_co_member_query(mo
             presence.socket_connected(user.pk, socket_id)
             sockets.append((user.pk, socket_id))
     trips = []
-    monkeypatch.setattr(presence, "store", lambda real=presence.store: trips.append(1) or real())
+    real_store = presence.store
+
+    def counted_store() -> presence.PresenceStore:
+        trips.append(1)
+        return real_store()
+
+    monkeypatch.setattr(presence, "store", counted_store)
 
     with CaptureQueriesContext(connection) as queries:
         sends = services.sockets_left(sockets)
@@ -215,12 +221,15 @@ def slow_flushing_daphne(transactional_db: None) -> Iterator[tuple[int, "subproc
 @pytest.mark.e2e
 def test_a_server_stopping_flushes_the_sockets_that_closed_before(slow_flushing_daphne) -> None:
     import websockets.sync.client
+    from websockets.typing import Origin, Subprotocol
 
     port, process = slow_flushing_daphne
     user = UserFactory.create()
     token = access_token(user)
     with websockets.sync.client.connect(
-        f"ws://127.0.0.1:{port}/ws/", subprotocols=["hucares.v1", f"hucares.auth.{token}"], origin="http://localhost"
+        f"ws://127.0.0.1:{port}/ws/",
+        subprotocols=[Subprotocol("hucares.v1"), Subprotocol(f"hucares.auth.{token}")],
+        origin=Origin("http://localhost"),
     ) as ws:
         assert '"connected"' in ws.recv(timeout=10)
         assert UserSession.objects.filter(user=user).exists()
