@@ -146,6 +146,9 @@ class LoadTest:
         self.stopping = False
         self.rng = random.Random(args.seed)  # noqa: S311 - load shape, not security
         self.session: aiohttp.ClientSession
+        # Sockets on a session of their own: each holds its connection for as long as it is open, and
+        # ``--connections`` bounds the HTTP requests in flight, not the sockets (1,000 by default).
+        self.ws_session: aiohttp.ClientSession
         self.sockets: list[asyncio.Task[None]] = []
         # Storms: each user's open socket, the sockets told to fall silent or being dropped, the phases.
         self.live: dict[int, aiohttp.ClientWebSocketResponse] = {}
@@ -222,7 +225,7 @@ class LoadTest:
 
     async def handshake(self, user: User) -> aiohttp.ClientWebSocketResponse:
         url = self.ws_url + (f"?since={user.cursor}" if user.cursor else "")
-        ws = await self.session.ws_connect(
+        ws = await self.ws_session.ws_connect(
             url, protocols=("hucares.v1", f"hucares.auth.{user.access}"), heartbeat=None, autoping=True
         )
         first = await ws.receive_json(timeout=15)
@@ -441,7 +444,11 @@ class LoadTest:
     async def run(self) -> dict[str, Any]:
         timeout = aiohttp.ClientTimeout(total=self.args.timeout)
         connector = aiohttp.TCPConnector(limit=self.args.connections, limit_per_host=self.args.connections)
-        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as self.session:
+        sockets = aiohttp.TCPConnector(limit=0)
+        async with (
+            aiohttp.ClientSession(timeout=timeout, connector=connector) as self.session,
+            aiohttp.ClientSession(timeout=timeout, connector=sockets) as self.ws_session,
+        ):
             t0 = time.perf_counter()
             await self.setup_users()
             await self.open_sockets()
