@@ -130,6 +130,16 @@ class Stats:
 
 
 HEARTBEAT = '{"event":"heartbeat","data":{}}'
+
+
+class Refused(Exception):
+    """The server closed a socket before ``connected``, with this code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"closed with {code} before connected")
+        self.code = code
+
+
 # Close codes after which the web SDK waits one doubling longer (retry.js BUSY_CLOSE_CODES).
 BUSY_CLOSE_CODES = {1001, 1012, 1013, 4429, 4503}
 
@@ -228,7 +238,10 @@ class LoadTest:
         ws = await self.ws_session.ws_connect(
             url, protocols=("hucares.v1", f"hucares.auth.{user.access}"), heartbeat=None, autoping=True
         )
-        first = await ws.receive_json(timeout=15)
+        message = await ws.receive(timeout=15)
+        if message.type is not aiohttp.WSMsgType.TEXT:
+            raise Refused(ws.close_code or 1006)
+        first = json.loads(message.data)
         if first.get("event") != "connected":
             await ws.close()
             raise RuntimeError(f"first frame {first}")
@@ -300,17 +313,34 @@ class LoadTest:
             while not self.stopping:
                 ceiling = min(60.0, self.args.reconnect_spread * 2**failures)
                 await asyncio.sleep(self.rng.uniform(0, ceiling))
+                if code == 4401:
+                    # The session ended (a refresh whose answer was lost rotated its token): sign in
+                    # again, as the app does when a refresh fails.
+                    code = await self.sign_in(user)
                 try:
                     ws = await self.handshake(user)
-                except Exception:  # noqa: BLE001 - refused or timed out: back off, as the SDK does
+                except Exception as exc:  # noqa: BLE001 - refused or timed out: back off, as the SDK does
                     self.stats.reconnect_failures += 1
                     failures = min(failures + 1, 6)
+                    code = exc.code if isinstance(exc, Refused) else 1006
                     continue
                 self.stats.reconnect_s.append(time.perf_counter() - dropped_at)
                 return ws
             return None
         finally:
             user.reconnecting = False
+
+    async def sign_in(self, user: User) -> int:
+        """New tokens for ``user``; 4401 again when signing in failed, for the next try."""
+        try:
+            body = {"email": user.email, "password": PASSWORD}
+            status, data = await self.call("POST", "/api/v1/auth/login", body=body)
+        except (TimeoutError, aiohttp.ClientError):
+            return 4401
+        if status != 200:
+            return 4401
+        user.access, user.refresh = data["data"]["accessToken"], data["data"]["refreshToken"]
+        return 1006
 
     async def heartbeat(self, ws: aiohttp.ClientWebSocketResponse, index: int) -> None:
         await asyncio.sleep(self.rng.uniform(0, self.args.heartbeat))
@@ -395,6 +425,8 @@ class LoadTest:
         except (TimeoutError, aiohttp.ClientError) as exc:
             self.stats.errors[type(exc).__name__] += 1
             self.stats.statuses[kind]["exception"] += 1
+            # No answer: status 0, as late as the answer would have been at least.
+            self.stats.samples.append((started, TARGET_OF[kind], (time.perf_counter() - started) * 1000, 0))
             return
         finally:
             if exclusive:
@@ -538,7 +570,7 @@ class LoadTest:
             report["phases"][name] = {
                 "seconds": round(finish - begin, 1),
                 "targets": targets,
-                "server_errors": sum(1 for *_, status in window if status >= 500),
+                "server_errors": sum(1 for *_, status in window if status >= 500 or status == 0),
             }
         reconnects = self.stats.reconnect_s
         report["sockets"] = {
@@ -628,7 +660,7 @@ def storm_misses(storm: dict[str, Any]) -> list[str]:
                 if t["p95"] > t["target"]
             ]
         if figures["server_errors"]:
-            misses.append(f"{figures['server_errors']} x 5xx {phase}")
+            misses.append(f"{figures['server_errors']} x 5xx or no answer {phase}")
     sockets = storm["sockets"]
     if sockets["open_at_end"] < sockets["users"]:
         misses.append(f"{sockets['users'] - sockets['open_at_end']} sockets not back after the storms")
@@ -646,7 +678,7 @@ def print_storm(storm: dict[str, Any]) -> None:
         )
         print(f"{target:<11}{cells}{limit:>8}")
     print(f"{'seconds':<11}" + "".join(f"{phases[name]['seconds']:>16}" for name in phases))
-    print(f"{'5xx':<11}" + "".join(f"{phases[name]['server_errors']:>16}" for name in phases))
+    print(f"{'5xx/none':<11}" + "".join(f"{phases[name]['server_errors']:>16}" for name in phases))
     s = storm["sockets"]
     print(
         f"sockets: {s['users']} users, closed {s['closed']}, reconnected {s['reconnected']} "
