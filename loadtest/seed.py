@@ -238,7 +238,8 @@ class LoadTest:
         ws = await self.ws_session.ws_connect(
             url, protocols=("hucares.v1", f"hucares.auth.{user.access}"), heartbeat=None, autoping=True
         )
-        message = await ws.receive(timeout=15)
+        # Long enough for a handshake that waits its turn in a reconnect storm (realtime/arrivals.py).
+        message = await ws.receive(timeout=40)
         if message.type is not aiohttp.WSMsgType.TEXT:
             raise Refused(ws.close_code or 1006)
         first = json.loads(message.data)

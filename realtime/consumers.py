@@ -31,7 +31,7 @@ from groups.selectors import active_membership, group_member_ids
 from streams.publish import Message, user_group
 from streams.selectors import StreamPage
 
-from . import departures, frames, presence, services
+from . import arrivals, departures, frames, presence, services
 from .db import db_call
 from .errors import REDIS_UNREACHABLE, UNAVAILABLE_MESSAGE
 from .metrics import observe_stream_lag
@@ -91,6 +91,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def _start(self, token: str) -> bool:
         """Authenticate with ``token`` (token, socket row and presence in one trip to a thread), subscribe,
         then read the stream: an event committed after the read wakes the socket, one before is in it."""
+        await arrivals.turn()  # paced per process: a reconnect storm is spread out (realtime/arrivals.py)
         opened = await db_call(services.socket_open)(
             token=token,
             socket_id=self.channel_name,
