@@ -25,7 +25,7 @@ has every socket send one last heartbeat and then fall silent, so that the
 server closes them all (4408) one presence TTL later; ``both`` does one,
 then the other ``--storm-gap`` seconds after the first window ends. Sockets
 come back as the web SDK does (retry.js ``reconnectDelay``): full jitter
-over ``--reconnect-spread`` seconds, doubling per failed handshake, resuming
+over ``--reconnect-spread`` seconds, then 1 s doubling per failed handshake, resuming
 with ``?since=`` the last cursor they saw, so a live event written while a
 socket was down counts as lost unless the resume delivers it. The report
 then also gives each target class's p95 before, during each storm's
@@ -309,10 +309,15 @@ class LoadTest:
             self.stats.closed_in_storm[str(code)] += 1
             if code == 4408 and self.first_server_close is None:
                 self.first_server_close = dropped_at
-        failures = 1 if code in BUSY_CLOSE_CODES else 0
+        failures = 0
         try:
             while not self.stopping:
-                ceiling = min(60.0, self.args.reconnect_spread * 2**failures)
+                # retry.js reconnectDelay: the first over the spread, then 0.5 s doubling to 30 s.
+                busy = 1 if code in BUSY_CLOSE_CODES else 0
+                if failures == 0:
+                    ceiling = self.args.reconnect_spread * 2**busy
+                else:
+                    ceiling = min(30.0, 0.5 * 2 ** (failures + busy))
                 await asyncio.sleep(self.rng.uniform(0, ceiling))
                 if code == 4401:
                     # The session ended (a refresh whose answer was lost rotated its token): sign in

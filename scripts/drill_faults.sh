@@ -19,7 +19,10 @@ for name in nginx_errors big_body supervise pg_restart redis_restart mail_crash 
   "drill_$name" || { log "FAIL: drill $name"; exit 1; }
   log "=== drill $name passed in $(elapsed "$t0" "$(now)") s"
 done
+# The first stack, its PostgreSQL and Redis make way for the next.
 _stack_stop
+pg_stop "$DRILL_DIR/pg"
+redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
 log "=== drill: mass_disconnect"
 t0=$(now)
 mass_stack_start || { log "FAIL: the mass-disconnect drill's stack did not start"; exit 1; }

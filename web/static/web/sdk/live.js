@@ -246,8 +246,8 @@ export class LiveClient {
   #scheduleReconnect(code) {
     if (this.state === "stopped" || this.reconnectTimer) return;
     if (!this.polling) this.#setState("offline");
-    // A socket that never opened (sockets blocked on this network?) retries on the short scale, to
-    // reach the long-poll soon; one that was open is spread over reconnectSpreadMs (retry.js).
+    // The first reconnect after a drop is spread over reconnectSpreadMs, then the short scale
+    // (retry.js); a socket that never opened is on the short scale from the start.
     const spreadMs = this.everConnected ? this.reconnectSpreadMs : 500;
     const delay = reconnectDelay(this.failures, { code, spreadMs, random: this.random });
     this.reconnectTimer = setTimeout(() => {

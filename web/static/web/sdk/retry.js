@@ -19,17 +19,20 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 15000, random = Ma
 export const BUSY_CLOSE_CODES = new Set([1001, 1012, 1013, 4429, 4503]);
 
 /**
- * Milliseconds before a socket reconnects: full jitter over `spreadMs`·2^failures, capped.
+ * Milliseconds before a socket reconnects, with full jitter.
  *
- * The first reconnect after an open socket dropped (`failures` 0) is spread over `spreadMs` too:
- * when a proxy restarts or the network blips, every client drops at the same instant, and a
- * short or fixed first delay would bring them all back within a moment, a storm of handshakes.
+ * The first reconnect after an open socket dropped (`failures` 0) is at a random instant within
+ * `spreadMs` (twice that after a busy server's close): when a proxy restarts or the network
+ * blips, every client drops at the same instant, and a short or fixed first delay would bring
+ * them all back within a moment, a storm of handshakes. After a failed handshake it backs off on
+ * the short scale, `baseMs`·2^failures capped, as each client's failures fall at its own time.
  * @param {number} failures handshakes failed in a row since the socket was last open
- * @param {{code?: number, spreadMs?: number, capMs?: number, random?: () => number}} [options]
+ * @param {{code?: number, spreadMs?: number, baseMs?: number, capMs?: number, random?: () => number}} [options]
  */
-export function reconnectDelay(failures, { code = 1006, spreadMs = 5000, capMs = 60_000, random = Math.random } = {}) {
-  const attempt = Math.min(failures, 6) + (BUSY_CLOSE_CODES.has(code) ? 1 : 0);
-  return backoffDelay(attempt, { baseMs: spreadMs, capMs, random });
+export function reconnectDelay(failures, { code = 1006, spreadMs = 5000, baseMs = 500, capMs = 30_000, random = Math.random } = {}) {
+  const busy = BUSY_CLOSE_CODES.has(code) ? 1 : 0;
+  if (failures === 0) return backoffDelay(busy, { baseMs: spreadMs, capMs: Math.max(capMs, spreadMs * 2), random });
+  return backoffDelay(Math.min(failures, 6) + busy, { baseMs, capMs, random });
 }
 
 /**
