@@ -48,24 +48,27 @@ class _Waiting:
 
 @dataclass
 class Batcher:
-    """The departures of one event loop (the server's; each test has its own)."""
+    """The departures of one event loop (the server's; each test has its own), used on that loop only.
 
-    loop: asyncio.AbstractEventLoop
+    It keeps no reference to its loop, which keys it weakly (:func:`batcher`).
+    """
+
     waiting: list[_Waiting] = field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
     flushing: asyncio.Task[None] | None = None
 
     def add(self, departure: Departure) -> asyncio.Future[None]:
-        entry = _Waiting(departure, self.loop.create_future())
+        loop = asyncio.get_running_loop()
+        entry = _Waiting(departure, loop.create_future())
         self.waiting.append(entry)
         if self.flushing is None and self.timer is None:
-            self.timer = self.loop.call_later(settings.REALTIME_DEPARTURE_INTERVAL, self._start)
+            self.timer = loop.call_later(settings.REALTIME_DEPARTURE_INTERVAL, self._start)
         return entry.done
 
     def _start(self) -> None:
         self.timer = None
         if self.flushing is None and self.waiting:
-            self.flushing = self.loop.create_task(self._drain())
+            self.flushing = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
         try:
@@ -102,7 +105,7 @@ def batcher() -> Batcher:
     with _lock:
         found = _batchers.get(loop)
         if found is None:
-            found = _batchers[loop] = Batcher(loop)
+            found = _batchers[loop] = Batcher()
         if not _exit_hook:
             atexit.register(flush_at_exit)
             _exit_hook = True
