@@ -1,5 +1,6 @@
 """Reads of groups and memberships."""
 
+from collections.abc import Collection
 from uuid import UUID
 
 from django.db import connection
@@ -103,3 +104,32 @@ def co_member_ids(*, user_id: UUID | str) -> set[UUID]:
     with connection.cursor() as cursor:
         cursor.execute(_CO_MEMBERS_SQL, [active, key, active])
         return {user_field.to_python(row[0]) for row in cursor.fetchall()}
+
+
+_CO_MEMBERS_OF_MANY_SQL = (
+    "SELECT DISTINCT mine.user_id, other.user_id"
+    " FROM group_memberships mine"
+    " JOIN groups g ON g.id = mine.group_id AND g.is_active"
+    " JOIN group_memberships other ON other.group_id = mine.group_id"
+    " AND other.status = %s AND other.user_id <> mine.user_id"
+    " WHERE mine.user_id IN ({keys}) AND mine.status = %s"
+)
+
+# Users per query of co_member_ids_of (one bound parameter each).
+_CO_MEMBERS_CHUNK = 500
+
+
+def co_member_ids_of(*, user_ids: Collection[UUID | str]) -> dict[UUID, set[UUID]]:
+    """:func:`co_member_ids` of many users: each user (with co-members) to theirs, one query per 500 users."""
+    user_field = GroupMembership._meta.get_field("user").target_field
+    keys = [user_field.get_db_prep_value(user_field.to_python(user_id), connection) for user_id in user_ids]
+    active = MembershipStatus.ACTIVE.value
+    found: dict[UUID, set[UUID]] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), _CO_MEMBERS_CHUNK):
+            chunk = keys[start : start + _CO_MEMBERS_CHUNK]
+            sql = _CO_MEMBERS_OF_MANY_SQL.format(keys=", ".join(["%s"] * len(chunk)))
+            cursor.execute(sql, [active, *chunk, active])
+            for mine, other in cursor.fetchall():
+                found.setdefault(user_field.to_python(mine), set()).add(user_field.to_python(other))
+    return found

@@ -18,6 +18,20 @@
    writer's response to each frame, and the generator's own CPU. Exits 1
    when a p95 target is missed, a request failed or a live event was lost.
 
+``--storm`` adds mass disconnects to the run (scripts/drill_mass_disconnect.sh):
+``client`` drops every socket at once ``--storm-at`` seconds in (the TCP
+connections aborted, as by a network blip or a restarted proxy); ``server``
+has every socket send one last heartbeat and then fall silent, so that the
+server closes them all (4408) one presence TTL later; ``both`` does one,
+then the other ``--storm-gap`` seconds after the first window ends. Sockets
+come back as the web SDK does (retry.js ``reconnectDelay``): full jitter
+over ``--reconnect-spread`` seconds, then 1 s doubling per failed handshake, resuming
+with ``?since=`` the last cursor they saw, so a live event written while a
+socket was down counts as lost unless the resume delivers it. The report
+then also gives each target class's p95 before, during each storm's
+window (``--storm-window`` seconds from the first close) and after, and how
+long reconnecting took; a p95 over its target applies to those windows.
+
 It runs on aiohttp (client and WebSocket) because a generator on the same two
 cores as the server must cost little; its CPU share is in the report.
 """
@@ -89,6 +103,9 @@ class User:
     checkin_id: str | None = None
     busy: bool = False  # a write or refresh in flight
     socket_open: bool = False
+    # Storms: the last stream cursor seen (the resume point) and whether the socket is coming back.
+    cursor: str = ""
+    reconnecting: bool = False
 
 
 @dataclass
@@ -104,6 +121,27 @@ class Stats:
     # checkInId -> co-members whose frame arrived before the writer's response
     early: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     sockets_closed: int = 0
+    # (started, target class, milliseconds, status) of every answered request, for the storm phases.
+    samples: list[tuple[float, str, float, int]] = field(default_factory=list)
+    # Seconds from each dropped socket's close to its next ``connected``, and handshakes refused meanwhile.
+    reconnect_s: list[float] = field(default_factory=list)
+    reconnect_failures: int = 0
+    closed_in_storm: Counter[str] = field(default_factory=Counter)
+
+
+HEARTBEAT = '{"event":"heartbeat","data":{}}'
+
+
+class Refused(Exception):
+    """The server closed a socket before ``connected``, with this code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"closed with {code} before connected")
+        self.code = code
+
+
+# Close codes after which the web SDK waits one doubling longer (retry.js BUSY_CLOSE_CODES).
+BUSY_CLOSE_CODES = {1001, 1012, 1013, 4429, 4503}
 
 
 class LoadTest:
@@ -118,10 +156,16 @@ class LoadTest:
         self.stopping = False
         self.rng = random.Random(args.seed)  # noqa: S311 - load shape, not security
         self.session: aiohttp.ClientSession
-        # Sockets hold their connection for the whole run: their own session, unbounded, so they
-        # never wait for (or starve) the pool that bounds the HTTP requests in flight.
-        self.socket_session: aiohttp.ClientSession
+        # Sockets on a session of their own: each holds its connection for as long as it is open, and
+        # ``--connections`` bounds the HTTP requests in flight, not the sockets (1,000 by default).
+        self.ws_session: aiohttp.ClientSession
         self.sockets: list[asyncio.Task[None]] = []
+        # Storms: each user's open socket, the sockets told to fall silent or being dropped, the phases.
+        self.live: dict[int, aiohttp.ClientWebSocketResponse] = {}
+        self.silent: set[int] = set()
+        self.dropping: set[int] = set()
+        self.windows: list[tuple[str, float, float]] = []
+        self.first_server_close: float | None = None
 
     # -- set-up -----------------------------------------------------------
 
@@ -132,7 +176,9 @@ class LoadTest:
         self, method: str, path: str, *, user: User | None = None, body: Any = None, **headers: str
     ) -> tuple[int, Any]:
         hdrs = self.headers(user, **headers) if user else dict(headers)
-        async with self.session.request(method, self.base + path, json=body, headers=hdrs) as response:
+        # Set-up only, and not measured: a slow answer (password hashing on a busy machine) is waited for.
+        timeout = aiohttp.ClientTimeout(total=max(60.0, self.args.timeout))
+        async with self.session.request(method, self.base + path, json=body, headers=hdrs, timeout=timeout) as response:
             data = await response.json(content_type=None) if response.content_length != 0 else None
             return response.status, data
 
@@ -187,38 +233,126 @@ class LoadTest:
             self.sockets.append(asyncio.create_task(self.socket(user, in_flight, ready)))
         await asyncio.gather(*opened)
 
+    async def handshake(self, user: User) -> aiohttp.ClientWebSocketResponse:
+        url = self.ws_url + (f"?since={user.cursor}" if user.cursor else "")
+        ws = await self.ws_session.ws_connect(
+            url, protocols=("hucares.v1", f"hucares.auth.{user.access}"), heartbeat=None, autoping=True
+        )
+        # Long enough for a handshake that waits its turn in a reconnect storm (realtime/arrivals.py).
+        message = await ws.receive(timeout=40)
+        if message.type is not aiohttp.WSMsgType.TEXT:
+            raise Refused(ws.close_code or 1006)
+        first = json.loads(message.data)
+        if first.get("event") != "connected":
+            await ws.close()
+            raise RuntimeError(f"first frame {first}")
+        if not user.cursor:
+            user.cursor = first["data"].get("cursor") or ""
+        return ws
+
     async def socket(self, user: User, in_flight: asyncio.Semaphore, ready: asyncio.Future[None]) -> None:
+        # A storm run is about what comes after: a handshake refused while opening is tried again, as the SDK does.
+        tries = 4 if self.args.storm != "none" else 1
         async with in_flight:
-            try:
-                ws = await self.socket_session.ws_connect(
-                    self.ws_url, protocols=("hucares.v1", f"hucares.auth.{user.access}"), heartbeat=None, autoping=True
-                )
-                first = await ws.receive_json(timeout=15)
-                if first.get("event") != "connected":
-                    raise RuntimeError(f"first frame {first}")
-            except Exception as exc:  # noqa: BLE001 - reported, and the run fails below
-                ready.set_exception(RuntimeError(f"socket of {user.username}: {exc!r}"))
-                return
-        user.socket_open = True
+            for attempt in range(tries):
+                try:
+                    ws = await self.handshake(user)
+                    break
+                except Exception as exc:  # noqa: BLE001 - reported, and the run fails below
+                    if attempt + 1 == tries:
+                        ready.set_exception(RuntimeError(f"socket of {user.username}: {exc!r}"))
+                        return
+                    await asyncio.sleep(self.rng.uniform(0, 2**attempt))
         ready.set_result(None)
-        beat = asyncio.create_task(self.heartbeat(ws))
+        while True:
+            code = await self.listen(user, ws)
+            if self.stopping or self.args.storm == "none":
+                if not self.stopping:
+                    self.stats.sockets_closed += 1
+                return
+            reconnected = await self.reconnect(user, code)
+            if reconnected is None:
+                return
+            ws = reconnected
+
+    async def listen(self, user: User, ws: aiohttp.ClientWebSocketResponse) -> int:
+        """Read frames until the socket closes; its close code (1006 when the connection just went)."""
+        user.socket_open = True
+        self.live[user.index] = ws
+        beat = asyncio.create_task(self.heartbeat(ws, user.index))
         try:
             async for message in ws:
                 if message.type is not aiohttp.WSMsgType.TEXT:
                     continue
                 frame = json.loads(message.data)
+                if frame.get("cursor") is not None:
+                    user.cursor = str(frame["cursor"])
                 if frame.get("event") == "friend-checked-in":
                     self.received(user, frame["data"].get("checkInId"))
+                elif frame.get("event") == "resync-required":
+                    user.cursor = frame["data"].get("cursor") or ""
         finally:
             beat.cancel()
             user.socket_open = False
-            if not self.stopping:
-                self.stats.sockets_closed += 1
+            self.live.pop(user.index, None)
+            self.silent.discard(user.index)
+        return ws.close_code or 1006
 
-    async def heartbeat(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    async def reconnect(self, user: User, code: int) -> aiohttp.ClientWebSocketResponse | None:
+        """Come back as the web SDK does after a drop: full jitter, doubling per refused handshake."""
+        dropped_at = time.perf_counter()
+        user.reconnecting = True
+        if user.index in self.dropping:
+            self.dropping.discard(user.index)
+            self.stats.closed_in_storm["client"] += 1
+        else:
+            self.stats.closed_in_storm[str(code)] += 1
+            if code == 4408 and self.first_server_close is None:
+                self.first_server_close = dropped_at
+        failures = 0
+        try:
+            while not self.stopping:
+                # retry.js reconnectDelay: the first over the spread, then 0.5 s doubling to 30 s.
+                busy = 1 if code in BUSY_CLOSE_CODES else 0
+                if failures == 0:
+                    ceiling = self.args.reconnect_spread * 2**busy
+                else:
+                    ceiling = min(30.0, 0.5 * 2 ** (failures + busy))
+                await asyncio.sleep(self.rng.uniform(0, ceiling))
+                if code == 4401:
+                    # The session ended (a refresh whose answer was lost rotated its token): sign in
+                    # again, as the app does when a refresh fails.
+                    code = await self.sign_in(user)
+                try:
+                    ws = await self.handshake(user)
+                except Exception as exc:  # noqa: BLE001 - refused or timed out: back off, as the SDK does
+                    self.stats.reconnect_failures += 1
+                    failures = min(failures + 1, 6)
+                    code = exc.code if isinstance(exc, Refused) else 1006
+                    continue
+                self.stats.reconnect_s.append(time.perf_counter() - dropped_at)
+                return ws
+            return None
+        finally:
+            user.reconnecting = False
+
+    async def sign_in(self, user: User) -> int:
+        """New tokens for ``user``; 4401 again when signing in failed, for the next try."""
+        try:
+            body = {"email": user.email, "password": PASSWORD}
+            status, data = await self.call("POST", "/api/v1/auth/login", body=body)
+        except (TimeoutError, aiohttp.ClientError):
+            return 4401
+        if status != 200:
+            return 4401
+        user.access, user.refresh = data["data"]["accessToken"], data["data"]["refreshToken"]
+        return 1006
+
+    async def heartbeat(self, ws: aiohttp.ClientWebSocketResponse, index: int) -> None:
         await asyncio.sleep(self.rng.uniform(0, self.args.heartbeat))
         while not ws.closed:
-            await ws.send_str('{"event":"heartbeat","data":{}}')
+            if index not in self.silent:
+                await ws.send_str(HEARTBEAT)
             await asyncio.sleep(self.args.heartbeat)
 
     def received(self, user: User, checkin_id: str | None) -> None:
@@ -233,6 +367,9 @@ class LoadTest:
         self.stats.propagation.append((time.perf_counter() - responded_at) * 1000)
 
     # -- the mix ----------------------------------------------------------
+
+    def is_listening(self, user: User) -> bool:
+        return user.socket_open or user.reconnecting
 
     def pick_user(self, exclusive: bool) -> User | None:
         for _ in range(20):
@@ -294,12 +431,15 @@ class LoadTest:
         except (TimeoutError, aiohttp.ClientError) as exc:
             self.stats.errors[type(exc).__name__] += 1
             self.stats.statuses[kind]["exception"] += 1
+            # No answer: status 0, as late as the answer would have been at least.
+            self.stats.samples.append((started, TARGET_OF[kind], (time.perf_counter() - started) * 1000, 0))
             return
         finally:
             if exclusive:
                 user.busy = False
         done = time.perf_counter()
         self.stats.latencies[kind].append((done - started) * 1000)
+        self.stats.samples.append((started, TARGET_OF[kind], (done - started) * 1000, status))
         self.stats.statuses[kind][str(status)] += 1
         if status >= 400:
             self.stats.errors[f"{kind} {status}"] += 1
@@ -309,7 +449,8 @@ class LoadTest:
             user.access, user.refresh = data["accessToken"], data["refreshToken"]
         elif kind == "checkin_write":
             user.checkin_id = data["id"]
-            mates = {i for i in self.groups[user.group_id] if i != user.index and self.users[i].socket_open}
+            # A socket coming back resumes from its cursor: the event must reach it then.
+            mates = {i for i in self.groups[user.group_id] if i != user.index and self.is_listening(self.users[i])}
             self.stats.expected_events += len(mates)
             # Frames that arrived before this response count as delivered at once.
             beat = mates & self.stats.early.pop(data["id"], set())
@@ -344,7 +485,7 @@ class LoadTest:
         sockets = aiohttp.TCPConnector(limit=0)
         async with (
             aiohttp.ClientSession(timeout=timeout, connector=connector) as self.session,
-            aiohttp.ClientSession(timeout=timeout, connector=sockets) as self.socket_session,
+            aiohttp.ClientSession(timeout=timeout, connector=sockets) as self.ws_session,
         ):
             t0 = time.perf_counter()
             await self.setup_users()
@@ -355,22 +496,103 @@ class LoadTest:
                 flush=True,
             )
             cpu0, wall0 = time.process_time(), time.perf_counter()
+            storms = asyncio.create_task(self.storms(wall0)) if self.args.storm != "none" else None
             await self.arrivals()
+            if storms is not None:
+                await self.finish_storms(storms)
             # Frames still on their way get a moment before they count as lost.
             await asyncio.sleep(self.args.grace)
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            open_at_end = sum(user.socket_open for user in self.users)
             self.stopping = True
             for task in self.sockets:
                 task.cancel()
             await asyncio.gather(*self.sockets, return_exceptions=True)
-        return self.report(wall, cpu, setup_seconds)
+        report = self.report(wall, cpu, setup_seconds)
+        if storms is not None:
+            report["storm"] = self.storm_report(wall0, wall0 + self.args.duration, open_at_end)
+        return report
+
+    # -- storms -------------------------------------------------------------
+
+    async def storms(self, start: float) -> None:
+        """Each storm of ``--storm`` in turn, recording its window (from the first close)."""
+        at = start + self.args.storm_at
+        for kind in ("client", "server") if self.args.storm == "both" else (self.args.storm,):
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            begin = self.drop_all() if kind == "client" else await self.silence_all()
+            print(f"{kind} storm: every socket closed from {begin - start:.1f} s into the run", flush=True)
+            self.windows.append((f"{kind} storm", begin, begin + self.args.storm_window))
+            at = begin + self.args.storm_window + self.args.storm_gap
+
+    def drop_all(self) -> float:
+        """Abort every socket's TCP connection at once: no close frame, as when the network or a proxy goes."""
+        begin = time.perf_counter()
+        for index, ws in list(self.live.items()):
+            self.dropping.add(index)
+            connection = ws._conn  # aiohttp has no public abort of a socket's connection
+            if connection is not None and connection.transport is not None:
+                connection.transport.abort()
+        return begin
+
+    async def silence_all(self) -> float:
+        """One heartbeat from every socket now, then none: the server closes them all one TTL later (4408)."""
+        self.first_server_close = None
+        sockets = list(self.live.items())
+        self.silent.update(index for index, _ in sockets)
+        await asyncio.gather(*(ws.send_str(HEARTBEAT) for _, ws in sockets), return_exceptions=True)
+        deadline = time.perf_counter() + self.args.storm_timeout
+        while self.first_server_close is None:
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"the server closed no silent socket within {self.args.storm_timeout:.0f} s")
+            await asyncio.sleep(0.05)
+        return self.first_server_close
+
+    async def finish_storms(self, storms: asyncio.Task[None]) -> None:
+        if not storms.done():
+            storms.cancel()
+            print("MISSED: the run ended before its storms did (a longer --duration)", file=sys.stderr)
+        await asyncio.gather(storms, return_exceptions=True)
+        # Sockets still coming back get until the end of the last window.
+        end = max((window[2] for window in self.windows), default=0.0)
+        await asyncio.sleep(max(0.0, end - time.perf_counter()))
+
+    def storm_report(self, start: float, end: float, open_at_end: int) -> dict[str, Any]:
+        phases: list[tuple[str, float, float]] = []
+        cursor = start
+        for name, begin, finish in self.windows:
+            phases += [("before" if not phases else "between", cursor, begin), (name, begin, finish)]
+            cursor = finish
+        phases.append(("after", cursor, end))
+        report: dict[str, Any] = {"kind": self.args.storm, "phases": {}}
+        for name, begin, finish in phases:
+            if name == "between" or finish <= begin:
+                continue
+            window = [sample for sample in self.stats.samples if begin <= sample[0] < finish]
+            targets = {}
+            for target, limit in TARGETS_MS.items():
+                values = [ms for _, t, ms, _ in window if t == target]
+                targets[target] = {"requests": len(values), "p95": round(percentile(values, 95), 1), "target": limit}
+            report["phases"][name] = {
+                "seconds": round(finish - begin, 1),
+                "targets": targets,
+                "server_errors": sum(1 for *_, status in window if status >= 500 or status == 0),
+            }
+        reconnects = self.stats.reconnect_s
+        report["sockets"] = {
+            "users": len(self.users),
+            "closed": dict(self.stats.closed_in_storm),
+            "reconnected": len(reconnects),
+            "refused_handshakes": self.stats.reconnect_failures,
+            "reconnect_p50_s": round(percentile(reconnects, 50), 1),
+            "reconnect_p95_s": round(percentile(reconnects, 95), 1),
+            "reconnect_max_s": round(max(reconnects, default=0.0), 1),
+            "open_at_end": open_at_end,
+        }
+        return report
 
     def report(self, wall: float, cpu: float, setup_seconds: float) -> dict[str, Any]:
-        def pct(values: list[float], q: int) -> float:
-            if len(values) < 2:
-                return values[0] if values else 0.0
-            return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
+        pct = percentile
         classes: dict[str, dict[str, Any]] = {}
         for kind in MIX:
             values = self.stats.latencies.get(kind, [])
@@ -405,21 +627,70 @@ class LoadTest:
         }
 
 
+def percentile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
 def verdict(report: dict[str, Any]) -> list[str]:
-    misses = [
-        f"{kind} p95 {c['p95']} ms > {c['target']} ms"
-        for kind, c in report["classes"].items()
-        if c["p95"] > c["target"]
-    ]
+    storm = report.get("storm")
+    if storm is None:
+        misses = [
+            f"{kind} p95 {c['p95']} ms > {c['target']} ms"
+            for kind, c in report["classes"].items()
+            if c["p95"] > c["target"]
+        ]
+    else:
+        misses = storm_misses(storm)
     if report["errors"]:
         misses.append(f"errors {report['errors']}")
     if report["live_events"]["lost"]:
         misses.append(f"{report['live_events']['lost']} live events lost")
-    if report["live_events"]["propagation_p95_ms"] > 50:
+    # In a storm run the events a socket got by resuming are as late as its reconnect, by design.
+    if storm is None and report["live_events"]["propagation_p95_ms"] > 50:
         misses.append(f"live events p95 {report['live_events']['propagation_p95_ms']} ms > 50 ms")
     if report["sockets_closed_by_server"]:
         misses.append(f"{report['sockets_closed_by_server']} sockets closed by the server")
     return misses
+
+
+def storm_misses(storm: dict[str, Any]) -> list[str]:
+    """A storm run is held to each target class's p95 during the storms' windows, and every socket back."""
+    misses = []
+    for phase, figures in storm["phases"].items():
+        if phase.endswith("storm"):
+            misses += [
+                f"{target} p95 {t['p95']} ms > {t['target']} ms during the {phase}"
+                for target, t in figures["targets"].items()
+                if t["p95"] > t["target"]
+            ]
+        if figures["server_errors"]:
+            misses.append(f"{figures['server_errors']} x 5xx or no answer {phase}")
+    sockets = storm["sockets"]
+    if sockets["open_at_end"] < sockets["users"]:
+        misses.append(f"{sockets['users'] - sockets['open_at_end']} sockets not back after the storms")
+    return misses
+
+
+def print_storm(storm: dict[str, Any]) -> None:
+    phases = storm["phases"]
+    print(f"\np95 ms by target class ({storm['kind']} storm; each storm's window starts at its first close)")
+    print(f"{'target':<11}" + "".join(f"{name:>16}" for name in phases) + f"{'target':>8}")
+    for target, limit in TARGETS_MS.items():
+        cells = "".join(
+            f"{phases[name]['targets'][target]['p95']:>9} ({phases[name]['targets'][target]['requests']:>4})"
+            for name in phases
+        )
+        print(f"{target:<11}{cells}{limit:>8}")
+    print(f"{'seconds':<11}" + "".join(f"{phases[name]['seconds']:>16}" for name in phases))
+    print(f"{'5xx/none':<11}" + "".join(f"{phases[name]['server_errors']:>16}" for name in phases))
+    s = storm["sockets"]
+    print(
+        f"sockets: {s['users']} users, closed {s['closed']}, reconnected {s['reconnected']} "
+        f"(p50 {s['reconnect_p50_s']} s, p95 {s['reconnect_p95_s']} s, max {s['reconnect_max_s']} s after the close; "
+        f"{s['refused_handshakes']} handshakes refused), {s['open_at_end']} open at the end"
+    )
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -433,6 +704,8 @@ def print_report(report: dict[str, Any]) -> None:
         f"propagation p50 {live['propagation_p50_ms']} ms, p95 {live['propagation_p95_ms']} ms; "
         f"generator {report['generator']['cpu_cores']} cores, {report['generator']['max_rss_mib']} MiB"
     )
+    if "storm" in report:
+        print_storm(report["storm"])
 
 
 def main() -> int:
@@ -450,6 +723,12 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--grace", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--storm", choices=("none", "client", "server", "both"), default="none")
+    parser.add_argument("--storm-at", type=float, default=20.0, help="seconds into the run of the first storm")
+    parser.add_argument("--storm-window", type=float, default=20.0, help="seconds a storm's window lasts")
+    parser.add_argument("--storm-gap", type=float, default=10.0, help="seconds between one window and the next storm")
+    parser.add_argument("--storm-timeout", type=float, default=120.0, help="longest wait for the server's closes")
+    parser.add_argument("--reconnect-spread", type=float, default=5.0, help="the SDK's reconnectSpreadMs, in s")
     parser.add_argument("--out", default=env("REPORT", "loadtest/out/report.json"))
     args = parser.parse_args()
     report = asyncio.run(LoadTest(args).run())

@@ -24,7 +24,7 @@ from groups.selectors import active_membership, group_member_ids
 from streams.publish import Message, user_group
 from streams.selectors import StreamPage
 
-from . import frames, presence, protocol, services
+from . import arrivals, departures, frames, presence, protocol, services
 from .db import db_call
 from .errors import REDIS_UNREACHABLE
 from .metrics import observe_stream_lag
@@ -60,6 +60,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def _start(self, token: str) -> bool:
         """Authenticate with ``token`` (token, socket row and presence in one trip to a thread), subscribe,
         then read the stream: an event committed after the read wakes the socket, one before is in it."""
+        await arrivals.turn()  # paced per process: a reconnect storm is spread out (realtime/arrivals.py)
         opened = await protocol.socket_open(token=token, socket_id=self.channel_name, scope=self.scope)
         if opened is None:
             return False
@@ -106,28 +107,19 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.watchdog = asyncio.get_running_loop().call_later(deadline - now, self._watch)
 
     async def disconnect(self, code: int) -> None:
-        """Drop the socket's row and presence, leave the groups, tell co-members when it was the last.
-
-        The row goes first, whatever Redis does; with Redis unreachable presence lapses on its own after
-        ``REALTIME_PRESENCE_TTL``.
-        """
+        """Queue the socket for the process's next flush of closed sockets (:mod:`realtime.departures`: its row,
+        presence, ``user-offline`` when it was the user's last), leave the groups, wait for the flush."""
         watchdog: asyncio.TimerHandle | None = getattr(self, "watchdog", None)
         if watchdog is not None:
             watchdog.cancel()
-        audience: set[Any] = set()
-        if self.user is not None:
-            try:
-                audience = await db_call(services.socket_left)(user_id=self.user_key, socket_id=self.channel_name)
-            except REDIS_UNREACHABLE as exc:
-                logger.warning("socket presence left to expire, Redis unreachable: %s", type(exc).__name__)
+        left = departures.depart(user_id=self.user_key, socket_id=self.channel_name) if self.user is not None else None
         try:
             for group in [*getattr(self, "rooms", ()), *getattr(self, "subscribed", ())]:
                 await self.channel_layer.group_discard(group, self.channel_name)
         except REDIS_UNREACHABLE as exc:
             logger.warning("socket closed while Redis is unreachable: %s", type(exc).__name__)
-            return
-        if audience:
-            await apublish_to_users(audience, frames.user_offline(user_id=self.user_key))
+        if left is not None:
+            await left
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=frames.encode(frame))

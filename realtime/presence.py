@@ -39,6 +39,7 @@ class PresenceStore(Protocol):
     def connect(self, user_id: str, socket_id: str) -> bool: ...
     def refresh(self, user_id: str, socket_id: str) -> None: ...
     def disconnect(self, user_id: str, socket_id: str) -> bool: ...
+    def disconnect_many(self, sockets: list[tuple[str, str]]) -> list[bool]: ...
     def online(self, user_ids: list[str]) -> set[str]: ...
 
 
@@ -78,6 +79,15 @@ class RedisPresence:
         removed, left = self._disconnect(keys=[self._key(user_id)], args=[socket_id, time.time()])
         return int(removed) == 1 and int(left) == 0
 
+    def disconnect_many(self, sockets: list[tuple[str, str]]) -> list[bool]:
+        # One round trip: the scripts run in order, so of a user's sockets in
+        # the batch only the last one removed can find none left.
+        pipe = self.client.pipeline(transaction=False)
+        now = time.time()
+        for user_id, socket_id in sockets:
+            self._disconnect(keys=[self._key(user_id)], args=[socket_id, now], client=pipe)
+        return [int(removed) == 1 and int(left) == 0 for removed, left in pipe.execute()]
+
     def online(self, user_ids: list[str]) -> set[str]:
         pipe = self.client.pipeline(transaction=False)
         now = time.time()
@@ -115,6 +125,9 @@ class LocalPresence:
             removed = self._sockets.get(user_id, {}).pop(socket_id, None) is not None
             return removed and not self._live(user_id, time.time())
 
+    def disconnect_many(self, sockets: list[tuple[str, str]]) -> list[bool]:
+        return [self.disconnect(user_id, socket_id) for user_id, socket_id in sockets]
+
     def online(self, user_ids: list[str]) -> set[str]:
         with self._lock:
             now = time.time()
@@ -143,6 +156,13 @@ def socket_alive(user_id: UUID | str, socket_id: str) -> None:
 def socket_gone(user_id: UUID | str, socket_id: str) -> bool:
     """Forget a socket; ``True`` when the user has no live socket left."""
     return store().disconnect(str(user_id), socket_id)
+
+
+def sockets_gone(sockets: list[tuple[UUID | str, str]]) -> list[bool]:
+    """Forget many sockets at once (one Redis round trip); for each, ``True`` when its user has none left."""
+    if not sockets:
+        return []
+    return store().disconnect_many([(str(user_id), socket_id) for user_id, socket_id in sockets])
 
 
 def online_user_ids(user_ids: Iterable[UUID | str]) -> set[UUID]:

@@ -1,7 +1,7 @@
 """Writes of the real-time layer: socket rows and presence announcements."""
 
 import logging
-from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,11 +14,12 @@ from django.utils import timezone
 from accounts.errors import TokenInvalid
 from accounts.models import User
 from accounts.tokens import user_for_access_token
-from groups.selectors import co_member_ids
+from groups.selectors import co_member_ids, co_member_ids_of
+from streams import publish as layer
 
 from . import frames, presence
 from .models import UserSession
-from .publish import publish_to_users
+from .publish import Message, event_message, user_group
 from .selectors import stale_sessions
 
 logger = logging.getLogger(__name__)
@@ -68,10 +69,6 @@ def session_heartbeat(*, socket_id: str) -> None:
     UserSession.objects.filter(socket_id=socket_id).update(last_heartbeat=timezone.now())
 
 
-def session_close(*, socket_id: str) -> None:
-    UserSession.objects.filter(socket_id=socket_id).delete()
-
-
 def socket_arrived(*, user_id: UUID | str, socket_id: str) -> set[UUID]:
     """Count a connected socket in presence; who to tell ``user-online`` (nobody unless it is the user's first)."""
     if not presence.socket_connected(user_id, socket_id):
@@ -79,12 +76,32 @@ def socket_arrived(*, user_id: UUID | str, socket_id: str) -> set[UUID]:
     return co_member_ids(user_id=user_id)
 
 
-def socket_left(*, user_id: UUID | str, socket_id: str) -> set[UUID]:
-    """Drop a closed socket's row and presence; who to tell ``user-offline`` (nobody unless it was the last)."""
-    session_close(socket_id=socket_id)
-    if not presence.socket_gone(user_id, socket_id):
-        return set()
-    return co_member_ids(user_id=user_id)
+def sockets_left(sockets: Sequence[tuple[UUID | str, str]]) -> list[tuple[str, Message]]:
+    """Drop many closed sockets (``(user_id, socket_id)``) at once; the ``user-offline`` sends that follow.
+
+    One DELETE for every row, presence in one Redis round trip, one co-member
+    query for every user who went offline. Each co-member hears once of each
+    such user, except co-members who went offline in the same batch (no
+    socket is left to tell). The rows go first: with Redis unreachable this
+    raises after them, and presence lapses on its own after ``REALTIME_PRESENCE_TTL``.
+    """
+    if not sockets:
+        return []
+    UserSession.objects.filter(socket_id__in=[socket_id for _, socket_id in sockets]).delete()
+    gone = presence.sockets_gone(list(sockets))
+    offline = list(dict.fromkeys(UUID(str(user_id)) for (user_id, _), last in zip(sockets, gone, strict=True) if last))
+    return offline_sends(offline)
+
+
+def offline_sends(offline: Sequence[UUID]) -> list[tuple[str, Message]]:
+    """``user-offline`` of each of these users to each of their co-members not among them (one query)."""
+    audiences = co_member_ids_of(user_ids=offline)
+    gone = set(offline)
+    sends: list[tuple[str, Message]] = []
+    for user_id in offline:
+        message = event_message(frames.user_offline(user_id=user_id))
+        sends.extend((user_group(member), message) for member in sorted(audiences.get(user_id, set()) - gone, key=str))
+    return sends
 
 
 def stale_after() -> timedelta:
@@ -92,24 +109,18 @@ def stale_after() -> timedelta:
     return timedelta(seconds=settings.REALTIME_PRESENCE_TTL + settings.REALTIME_HEARTBEAT_WRITE_INTERVAL)
 
 
-def announce_presence(*, user_id: UUID | str, online: bool) -> None:
-    """``user-online`` / ``user-offline`` to the personal stream of everyone sharing a group."""
-    event = frames.user_online(user_id=user_id) if online else frames.user_offline(user_id=user_id)
-    publish_to_users(co_member_ids(user_id=user_id), event)
-
-
 def sessions_sweep_stale() -> int:
-    """Delete rows of sockets that stopped heartbeating (a dead process) and announce who went offline."""
+    """Delete rows of sockets that stopped heartbeating (a dead process) and announce who went offline.
+
+    The backstop of :mod:`realtime.departures`: a process killed before it
+    flushed its closed sockets leaves their rows, and its open ones, here.
+    """
     with transaction.atomic():
         rows = list(stale_sessions(before=timezone.now() - stale_after()).select_for_update(skip_locked=True))
         UserSession.objects.filter(pk__in=[row.pk for row in rows]).delete()
-    sockets: dict[UUID, list[str]] = defaultdict(list)
-    for row in rows:
-        sockets[row.user_id].append(row.socket_id)
-    for user_id, socket_ids in sockets.items():
-        went_offline = [presence.socket_gone(user_id, socket_id) for socket_id in socket_ids]
-        if any(went_offline):
-            announce_presence(user_id=user_id, online=False)
     if rows:
+        gone = presence.sockets_gone([(row.user_id, row.socket_id) for row in rows])
+        offline = list(dict.fromkeys(row.user_id for row, last in zip(rows, gone, strict=True) if last))
+        layer.send_soon(offline_sends(offline))
         logger.info("swept %d stale socket(s)", len(rows))
     return len(rows)

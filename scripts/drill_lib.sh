@@ -98,14 +98,17 @@ _drill_cleanup() {
 trap _drill_cleanup EXIT
 
 # --- A whole `make serve` stack on its own PostgreSQL and Redis -------------
-# stack_start: sets PG_PORT, REDIS_PORT, PORT, SUPERVISOR_CONF, MAIL_DIR (the
-# mail sink's messages), MAIL_CONTROL (its hold switches) and starts
-# scripts/serve.sh (supervisord) in the background.
+# stack_start [VAR=value...]: sets PG_PORT, REDIS_PORT, PORT, SUPERVISOR_CONF,
+# MAIL_DIR (the mail sink's messages), MAIL_CONTROL (its hold switches) and
+# starts scripts/serve.sh (supervisord) in the background, with this extra
+# environment for its processes. The cluster is in PG_DIR ($DRILL_DIR/pg): a
+# second stack in one run (drill_faults.sh) needs another.
 client() { "$PY" "$ROOT/scripts/drill_client.py" "$@"; }
 supervisorctl_() { "$(dirname "$PY")/supervisorctl" -c "$SUPERVISOR_CONF" "$@"; }
 program_pid() { supervisorctl_ pid "$1"; }
 
 stack_start() {
+  local pg_dir=${PG_DIR:-$DRILL_DIR/pg}
   PG_PORT=$(free_port)
   REDIS_PORT=$(free_port)
   PORT=$(free_port)
@@ -118,8 +121,8 @@ stack_start() {
   _smtp_pid=$!
   smtp_up() { "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$SMTP_PORT"; }
   wait_for "the mail sink" 20 smtp_up || return 1
-  pg_init "$DRILL_DIR/pg"
-  pg_start "$DRILL_DIR/pg" "$PG_PORT"
+  pg_init "$pg_dir"
+  pg_start "$pg_dir" "$PG_PORT"
   psql_at "$PG_PORT" postgres "CREATE DATABASE hucares"
   redis_start "$REDIS_PORT" --appendonly yes --appendfsync everysec
   log "stack: PostgreSQL :$PG_PORT, Redis :$REDIS_PORT, nginx :$PORT"
@@ -133,12 +136,14 @@ stack_start() {
     SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')
     JWT_SIGNING_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')
     export SECRET_KEY JWT_SIGNING_KEY
+    (($# == 0)) || export "$@"
     exec scripts/serve.sh
   ) > "$DRILL_DIR/serve.log" 2>&1 &
   _serve_pid=$!
   healthy() { client get "$PORT" /api/v1/health | grep -q '^200 '; }
   wait_for "the stack to serve" 120 healthy || { tail -30 "$DRILL_DIR/serve.log"; return 1; }
-  SUPERVISOR_CONF=$(ls "$DRILL_DIR"/hucares-serve.*/supervisord.conf)
+  # The newest: a drill that starts a stack of its own after another's (drill_faults.sh).
+  SUPERVISOR_CONF=$(ls -t "$DRILL_DIR"/hucares-serve.*/supervisord.conf | head -1)
 }
 
 _stack_stop() {

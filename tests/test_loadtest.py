@@ -71,3 +71,42 @@ def test_the_verdict_names_each_miss() -> None:
         "2 live events lost",
         "live events p95 51.0 ms > 50 ms",
     ]
+
+
+def test_a_client_storm_drops_every_socket_and_each_comes_back_resuming(daphne: int, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    command = [sys.executable, "loadtest/seed.py", f"--target=http://127.0.0.1:{daphne}", "--users=6", "--group-size=3"]
+    command += ["--rate=20", "--duration=9", "--seed=7", f"--out={out}", "--storm=client", "--storm-at=2"]
+    command += ["--storm-window=4", "--reconnect-spread=1", "--grace=5"]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    report = json.loads(out.read_text())
+
+    misses = [line for line in run.stderr.splitlines() if line.startswith("MISSED") and " p95 " not in line]
+    assert run.returncode in (0, 1), run.stdout + run.stderr
+    assert misses == [], run.stdout + run.stderr
+    storm = report["storm"]
+    assert list(storm["phases"]) == ["before", "client storm", "after"]
+    assert storm["sockets"]["closed"] == {"client": 6}
+    assert storm["sockets"]["reconnected"] == 6
+    assert storm["sockets"]["open_at_end"] == 6
+    assert report["live_events"]["lost"] == 0
+    assert "p95 ms by target class" in run.stdout
+
+
+def test_a_storm_run_is_held_to_its_windows_and_to_every_socket_back() -> None:
+    def phase(p95: float) -> dict:
+        return {"seconds": 20, "server_errors": 0, "targets": {"group": {"p95": p95, "target": 250, "requests": 9}}}
+
+    storm = {
+        "kind": "client",
+        "phases": {"before": phase(300.0), "client storm": phase(251.0), "after": {**phase(10.0), "server_errors": 2}},
+        "sockets": {"users": 10, "open_at_end": 9},
+    }
+    report = {"classes": {}, "errors": {}, "live_events": {"lost": 0, "propagation_p95_ms": 1.0}, "storm": storm}
+    report["sockets_closed_by_server"] = 0
+
+    assert seed.verdict(report) == [
+        "group p95 251.0 ms > 250 ms during the client storm",
+        "2 x 5xx or no answer after",
+        "1 sockets not back after the storms",
+    ]

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from groups.models import MembershipStatus
-from groups.selectors import co_member_ids
+from groups.selectors import co_member_ids, co_member_ids_of
 from groups.tests.factories import GroupFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +51,26 @@ def test_the_audience_query_names_the_models_tables() -> None:
 
     assert f"FROM {GroupMembership._meta.db_table} mine" in _CO_MEMBERS_SQL
     assert f"JOIN {Group._meta.db_table} g" in _CO_MEMBERS_SQL
+
+
+def test_co_members_of_many_users_are_each_ones_co_members_in_one_query(django_assert_num_queries) -> None:
+    first, second, hidden = GroupFactory.create(), GroupFactory.create(), GroupFactory.create(is_active=False)
+    a, b, c, loner = (UserFactory.create() for _ in range(4))
+    for group, members in ((first, [a, b]), (second, [b, c]), (hidden, [a, c])):
+        for member in members:
+            MembershipFactory.create(group=group, user=member)
+    MembershipFactory.create(group=first, status=MembershipStatus.BANNED)
+
+    with django_assert_num_queries(1):
+        found = co_member_ids_of(user_ids=[a.pk, str(b.pk), c.pk, loner.pk, uuid.uuid4()])
+
+    assert found == {a.pk: {b.pk}, b.pk: {a.pk, c.pk}, c.pk: {b.pk}}
+    assert co_member_ids_of(user_ids=[]) == {}
+
+
+def test_co_members_of_more_users_than_one_query_takes(monkeypatch) -> None:
+    monkeypatch.setattr("groups.selectors._CO_MEMBERS_CHUNK", 2)
+    group = GroupFactory.create()
+    members = [MembershipFactory.create(group=group).user for _ in range(5)]
+    found = co_member_ids_of(user_ids=[member.pk for member in members])
+    assert found == {member.pk: {other.pk for other in members if other != member} for member in members}

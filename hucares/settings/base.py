@@ -192,6 +192,14 @@ REALTIME_HEARTBEAT_WRITE_INTERVAL = env.int("REALTIME_HEARTBEAT_WRITE_INTERVAL",
 REALTIME_FRAME_RATE = env.float("REALTIME_FRAME_RATE", default=10.0)
 REALTIME_FRAME_BURST = env.int("REALTIME_FRAME_BURST", default=30)
 REALTIME_TYPING_INTERVAL = env.float("REALTIME_TYPING_INTERVAL", default=2.0)
+# Closed sockets are handled in batches (realtime/departures.py): seconds a
+# departure waits for others before the flush, and at most how many one flush takes.
+REALTIME_DEPARTURE_INTERVAL = env.float("REALTIME_DEPARTURE_INTERVAL", default=0.1)
+REALTIME_DEPARTURE_BATCH = env.int("REALTIME_DEPARTURE_BATCH", default=500)
+# Handshakes each process starts per second, and at once (realtime/arrivals.py); a
+# rate of 0 turns the pacing off.
+REALTIME_HANDSHAKE_RATE = env.float("REALTIME_HANDSHAKE_RATE", default=25.0)
+REALTIME_HANDSHAKE_BURST = env.int("REALTIME_HANDSHAKE_BURST", default=25)
 
 # --- Idempotent writes and the per-user event stream -------------------------------------
 # How long an Idempotency-Key's answer is kept (seconds).

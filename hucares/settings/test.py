@@ -19,6 +19,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Rate limits are exercised by their own tests, which switch them on.
 RATELIMIT_ENABLE = False
+# So is the pacing of handshakes (realtime/tests/test_arrivals.py): tests open sockets in bursts.
+REALTIME_HANDSHAKE_RATE = 0.0
 # Hashing cost is measured in bench/auth.py; tests that check the real hasher override this.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 WHITENOISE_USE_FINDERS = True

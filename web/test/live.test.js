@@ -109,3 +109,55 @@ test("heartbeats are sent and a silent connection is closed", async () => {
   assert.equal(socket.readyState, 3);
   client.stop();
 });
+
+/** Reconnect delays asked of setTimeout while `action` runs (the timers themselves never fire). */
+async function reconnectDelays(t, action) {
+  const delays = [];
+  t.mock.method(globalThis, "setTimeout", (_callback, ms) => {
+    delays.push(ms);
+    return 0;
+  });
+  await action();
+  t.mock.restoreAll();
+  return delays;
+}
+
+async function openClients(count) {
+  const clients = Array.from({ length: count }, () => live({ random: Math.random }).client);
+  FakeSocket.instances = [];
+  for (const client of clients) client.start();
+  await until(() => FakeSocket.instances.length === count);
+  FakeSocket.instances.forEach((socket, i) => {
+    socket.open("hucares.v1");
+    socket.server({ event: "connected", data: { userId: `u${i}`, cursor: "1" } });
+  });
+  return clients.map((client, i) => ({ client, socket: FakeSocket.instances[i] }));
+}
+
+for (const [why, code, window] of [
+  ["a dropped network or proxy (1006)", 1006, 5000],
+  ["a restarting server (1012)", 1012, 10000],
+]) {
+  test(`1,000 clients dropped at once by ${why} come back spread over ${window / 1000} s, not at once`, async (t) => {
+    const clients = await openClients(1000);
+    const delays = await reconnectDelays(t, () => {
+      for (const { socket } of clients) socket.close(code);
+    });
+    for (const { client } of clients) client.stop();
+    assert.equal(delays.length, 1000);
+    assert.ok(delays.every((ms) => ms >= 0 && ms <= window), `delays outside [0, ${window}]`);
+    // Full jitter: about as many in each tenth of the window; none comes close to all at t+0.
+    const tenths = Array.from({ length: 10 }, (_, i) => delays.filter((ms) => Math.min(9, Math.floor((ms / window) * 10)) === i).length);
+    assert.ok(Math.max(...tenths) < 200, `reconnects per tenth of the window: ${tenths}`);
+    assert.ok(Math.min(...tenths) > 40, `reconnects per tenth of the window: ${tenths}`);
+  });
+}
+
+test("a socket that never opened retries on the short scale, to reach the long-poll soon", async (t) => {
+  const { client } = live({ random: () => 1 });
+  client.start();
+  await until(() => FakeSocket.instances.length === 1);
+  const delays = await reconnectDelays(t, () => FakeSocket.instances[0].close(1006));
+  client.stop();
+  assert.deepEqual(delays, [1000]);
+});

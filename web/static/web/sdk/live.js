@@ -1,5 +1,5 @@
 // @ts-check
-import { backoffDelay, sleep } from "./retry.js";
+import { backoffDelay, reconnectDelay, sleep } from "./retry.js";
 
 /**
  * Server → client events and their data: the frames of the WebSocket protocol, generated from
@@ -30,10 +30,10 @@ export class LiveClient {
    * @param {{
    *   url: string, auth: AuthState, poll?: PollFn | null,
    *   WebSocket?: typeof WebSocket, heartbeatMs?: number, heartbeatTimeoutMs?: number,
-   *   failuresBeforePolling?: number, random?: () => number,
-   * }} options
+   *   failuresBeforePolling?: number, reconnectSpreadMs?: number, random?: () => number,
+   * }} options `reconnectSpreadMs`: the window the first reconnect after a drop is spread over (retry.js reconnectDelay)
    */
-  constructor({ url, auth, poll = null, WebSocket = globalThis.WebSocket, heartbeatMs = 25_000, heartbeatTimeoutMs = 10_000, failuresBeforePolling = 3, random = Math.random }) {
+  constructor({ url, auth, poll = null, WebSocket = globalThis.WebSocket, heartbeatMs = 25_000, heartbeatTimeoutMs = 10_000, failuresBeforePolling = 3, reconnectSpreadMs = 5000, random = Math.random }) {
     this.url = url;
     this.auth = auth;
     this.poll = poll;
@@ -41,6 +41,7 @@ export class LiveClient {
     this.heartbeatMs = heartbeatMs;
     this.heartbeatTimeoutMs = heartbeatTimeoutMs;
     this.failuresBeforePolling = failuresBeforePolling;
+    this.reconnectSpreadMs = reconnectSpreadMs;
     this.random = random;
     /** @type {string | null} the cursor of the last event handled */
     this.cursor = null;
@@ -194,7 +195,7 @@ export class LiveClient {
         this.auth.refresh(token).catch(() => undefined);
       }
       if (this.failures >= this.failuresBeforePolling && this.poll && !this.polling) this.#startPolling();
-      this.#scheduleReconnect();
+      this.#scheduleReconnect(close.code);
     };
   }
 
@@ -241,10 +242,14 @@ export class LiveClient {
     }, this.heartbeatMs);
   }
 
-  #scheduleReconnect() {
+  /** @param {number} [code] the close code of the socket that dropped */
+  #scheduleReconnect(code) {
     if (this.state === "stopped" || this.reconnectTimer) return;
     if (!this.polling) this.#setState("offline");
-    const delay = backoffDelay(Math.min(this.failures, 6), { baseMs: 500, capMs: 30_000, random: this.random });
+    // The first reconnect after a drop is spread over reconnectSpreadMs, then the short scale
+    // (retry.js); a socket that never opened is on the short scale from the start.
+    const spreadMs = this.everConnected ? this.reconnectSpreadMs : 500;
+    const delay = reconnectDelay(this.failures, { code, spreadMs, random: this.random });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.#connect();
