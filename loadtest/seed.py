@@ -127,6 +127,8 @@ class Stats:
     reconnect_s: list[float] = field(default_factory=list)
     reconnect_failures: int = 0
     closed_in_storm: Counter[str] = field(default_factory=Counter)
+    # checkInId -> (written at, co-members whose socket was coming back then), for the lost ones' report.
+    written: dict[str, tuple[float, set[int]]] = field(default_factory=dict)
 
 
 HEARTBEAT = '{"event":"heartbeat","data":{}}'
@@ -457,6 +459,8 @@ class LoadTest:
             self.stats.received_events += len(beat)
             self.stats.propagation.extend([0.0] * len(beat))
             self.stats.pending[data["id"]] = (done, mates - beat)
+            if self.args.storm != "none":
+                self.stats.written[data["id"]] = (done, {i for i in mates if self.users[i].reconnecting})
 
     async def arrivals(self) -> None:
         kinds, weights = list(MIX), list(MIX.values())
@@ -557,6 +561,22 @@ class LoadTest:
         end = max((window[2] for window in self.windows), default=0.0)
         await asyncio.sleep(max(0.0, end - time.perf_counter()))
 
+    def lost_detail(self, start: float) -> list[dict[str, Any]]:
+        """The first 20 live events lost: when written, and to how many co-members, coming back or not."""
+        lost = []
+        for checkin_id, (_, waiting) in self.stats.pending.items():
+            if not waiting:
+                continue
+            written_at, reconnecting = self.stats.written.get(checkin_id, (start, set()))
+            lost.append(
+                {
+                    "written_s": round(written_at - start, 1),
+                    "missing": len(waiting),
+                    "were_reconnecting": len(waiting & reconnecting),
+                }
+            )
+        return sorted(lost, key=lambda item: item["written_s"])[:20]
+
     def storm_report(self, start: float, end: float, open_at_end: int) -> dict[str, Any]:
         phases: list[tuple[str, float, float]] = []
         cursor = start
@@ -564,7 +584,7 @@ class LoadTest:
             phases += [("before" if not phases else "between", cursor, begin), (name, begin, finish)]
             cursor = finish
         phases.append(("after", cursor, end))
-        report: dict[str, Any] = {"kind": self.args.storm, "phases": {}}
+        report: dict[str, Any] = {"kind": self.args.storm, "phases": {}, "lost": self.lost_detail(start)}
         for name, begin, finish in phases:
             if name == "between" or finish <= begin:
                 continue
@@ -691,6 +711,11 @@ def print_storm(storm: dict[str, Any]) -> None:
         f"(p50 {s['reconnect_p50_s']} s, p95 {s['reconnect_p95_s']} s, max {s['reconnect_max_s']} s after the close; "
         f"{s['refused_handshakes']} handshakes refused), {s['open_at_end']} open at the end"
     )
+    for lost in storm.get("lost", []):
+        print(
+            f"lost: a check-in written {lost['written_s']} s into the run, missing for {lost['missing']} "
+            f"co-member(s), {lost['were_reconnecting']} of them coming back then"
+        )
 
 
 def print_report(report: dict[str, Any]) -> None:

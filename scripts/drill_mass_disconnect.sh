@@ -22,7 +22,10 @@ MASS_TTL=${MASS_TTL:-30}
 # mass_stack_start: the stack of this drill (the other drills' has rate limits on), on a cluster of its own.
 mass_stack_start() {
   # Heartbeats every 12 s against a 30 s TTL: the server's closes come 30 s after the silence, not 60.
-  PG_DIR=$DRILL_DIR/pg-mass stack_start RATELIMIT_ENABLE=false JWT_ACCESS_MINUTES=120 REALTIME_PRESENCE_TTL="$MASS_TTL"
+  # MASS_SERVER_ENV: more VAR=value for the servers (e.g. REALTIME_HANDSHAKE_RATE=10), to compare settings.
+  # shellcheck disable=SC2086
+  PG_DIR=$DRILL_DIR/pg-mass stack_start RATELIMIT_ENABLE=false JWT_ACCESS_MINUTES=120 REALTIME_PRESENCE_TTL="$MASS_TTL" \
+    ${MASS_SERVER_ENV:-}
 }
 
 drill_mass_disconnect() {
@@ -31,8 +34,9 @@ drill_mass_disconnect() {
   local duration=$((20 + 20 + 10 + MASS_TTL + 20 + 20 + 5))
   log "$MASS_USERS users with sockets, the phone mix at $MASS_RATE/s for $duration s, two storms"
   "$PY" "$ROOT/loadtest/seed.py" --target "http://127.0.0.1:$PORT" --users "$MASS_USERS" --rate "$MASS_RATE" \
-    --duration "$duration" --handshakes 8 --setup-concurrency 8 --heartbeat 12 --storm both \
+    --duration "$duration" --handshakes 8 --setup-concurrency 8 --heartbeat 12 \
     --storm-at 20 --storm-window 20 --storm-gap 10 --storm-timeout $((MASS_TTL + 30)) --reconnect-spread 5 \
+    --storm "${MASS_STORM:-both}" --grace 10 \
     --out "$report" || { log "FAIL: the mass disconnect drill missed (above)"; return 1; }
   printf '\nMASS DISCONNECT DRILL PASSED: %s sockets dropped twice (client side, then by the server) under %s/s, targets held, no 5xx, no live event lost\n' "$MASS_USERS" "$MASS_RATE"
 }
