@@ -41,22 +41,10 @@ from typing import Any
 
 from trees import ensure_database, enter, environment, group_of, run_child
 
-# loadtest/seed.py's MIX, the share of arrivals in per cent.
-MIX = {
-    "feed": 30,
-    "groups": 12,
-    "group": 8,
-    "members": 6,
-    "current": 8,
-    "notifications": 6,
-    "history": 2,
-    "profile": 10,
-    "analytics_personal": 5,
-    "analytics_group": 3,
-    "checkin_write": 5,
-    "refresh": 4,
-    "login": 1,
-}
+# The load test's mix (the share of arrivals in per cent), read from the load test itself.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "loadtest"))
+from seed import MIX
+
 SCORES = {"productive": 8, "satisfied": 7, "body": 6, "care": 5}
 PASSWORD = "Mix-Cpu-Passw0rd"
 GROUP_NAME = "mix-cpu"
