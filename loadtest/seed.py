@@ -109,6 +109,15 @@ class User:
 
 
 @dataclass
+class Write:
+    """A check-in write answered: when, the co-members still to receive its frame, those coming back then."""
+
+    responded_at: float
+    waiting: set[int]
+    reconnecting: set[int]
+
+
+@dataclass
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -116,10 +125,12 @@ class Stats:
     propagation: list[float] = field(default_factory=list)
     expected_events: int = 0
     received_events: int = 0
-    # checkInId -> (writer's response instant, co-members still to receive it)
-    pending: dict[str, tuple[float, set[int]]] = field(default_factory=dict)
-    # checkInId -> co-members whose frame arrived before the writer's response
-    early: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # checkInId -> its writes in order: a POST, then PATCHes. A frame about the check-in counts for
+    # the oldest write its co-member still waits for (a user's stream arrives in order), so a
+    # PATCH answered before the frames of the write before it still counts each frame once.
+    pending: dict[str, list[Write]] = field(default_factory=lambda: defaultdict(list))
+    # checkInId -> co-members' frames that arrived before the writer's response (count per co-member)
+    early: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     sockets_closed: int = 0
     # (started, target class, milliseconds, status) of every answered request, for the storm phases.
     samples: list[tuple[float, str, float, int]] = field(default_factory=list)
@@ -127,8 +138,6 @@ class Stats:
     reconnect_s: list[float] = field(default_factory=list)
     reconnect_failures: int = 0
     closed_in_storm: Counter[str] = field(default_factory=Counter)
-    # checkInId -> (written at, co-members whose socket was coming back then), for the lost ones' report.
-    written: dict[str, tuple[float, set[int]]] = field(default_factory=dict)
 
 
 HEARTBEAT = '{"event":"heartbeat","data":{}}'
@@ -288,6 +297,9 @@ class LoadTest:
                     continue
                 frame = json.loads(message.data)
                 if frame.get("cursor") is not None:
+                    # As the SDK does: a frame not newer than the last one (an overlapping replay) is dropped.
+                    if user.cursor and int(frame["cursor"]) <= int(user.cursor):
+                        continue
                     user.cursor = str(frame["cursor"])
                 if frame.get("event") == "friend-checked-in":
                     self.received(user, frame["data"].get("checkInId"))
@@ -358,15 +370,14 @@ class LoadTest:
             await asyncio.sleep(self.args.heartbeat)
 
     def received(self, user: User, checkin_id: str | None) -> None:
-        entry = self.stats.pending.get(checkin_id or "")
-        if entry is None or user.index not in entry[1]:
-            # The frame beat the writer's response: it is matched when that arrives.
-            self.stats.early[checkin_id or ""].add(user.index)
-            return
-        responded_at, waiting = entry
-        waiting.discard(user.index)
-        self.stats.received_events += 1
-        self.stats.propagation.append((time.perf_counter() - responded_at) * 1000)
+        for write in self.stats.pending.get(checkin_id or "", []):
+            if user.index in write.waiting:
+                write.waiting.discard(user.index)
+                self.stats.received_events += 1
+                self.stats.propagation.append((time.perf_counter() - write.responded_at) * 1000)
+                return
+        # The frame beat the writer's response: it is matched when that arrives.
+        self.stats.early[checkin_id or ""][user.index] += 1
 
     # -- the mix ----------------------------------------------------------
 
@@ -455,12 +466,13 @@ class LoadTest:
             mates = {i for i in self.groups[user.group_id] if i != user.index and self.is_listening(self.users[i])}
             self.stats.expected_events += len(mates)
             # Frames that arrived before this response count as delivered at once.
-            beat = mates & self.stats.early.pop(data["id"], set())
+            early = self.stats.early[data["id"]]
+            beat = {i for i in mates if early[i] > 0}
+            early.subtract(beat)
             self.stats.received_events += len(beat)
             self.stats.propagation.extend([0.0] * len(beat))
-            self.stats.pending[data["id"]] = (done, mates - beat)
-            if self.args.storm != "none":
-                self.stats.written[data["id"]] = (done, {i for i in mates if self.users[i].reconnecting})
+            reconnecting = {i for i in mates if self.users[i].reconnecting}
+            self.stats.pending[data["id"]].append(Write(done, mates - beat, reconnecting))
 
     async def arrivals(self) -> None:
         kinds, weights = list(MIX), list(MIX.values())
@@ -563,18 +575,16 @@ class LoadTest:
 
     def lost_detail(self, start: float) -> list[dict[str, Any]]:
         """The first 20 live events lost: when written, and to how many co-members, coming back or not."""
-        lost = []
-        for checkin_id, (_, waiting) in self.stats.pending.items():
-            if not waiting:
-                continue
-            written_at, reconnecting = self.stats.written.get(checkin_id, (start, set()))
-            lost.append(
-                {
-                    "written_s": round(written_at - start, 1),
-                    "missing": len(waiting),
-                    "were_reconnecting": len(waiting & reconnecting),
-                }
-            )
+        lost = [
+            {
+                "written_s": round(write.responded_at - start, 1),
+                "missing": len(write.waiting),
+                "were_reconnecting": len(write.waiting & write.reconnecting),
+            }
+            for writes in self.stats.pending.values()
+            for write in writes
+            if write.waiting
+        ]
         return sorted(lost, key=lambda item: item["written_s"])[:20]
 
     def storm_report(self, start: float, end: float, open_at_end: int) -> dict[str, Any]:
