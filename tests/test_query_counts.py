@@ -81,6 +81,7 @@ def test_each_read_of_the_mix_has_its_query_count(
         assert phone.get(path).status_code == 200
 
 
+@pytest.mark.services_only  # the count of PostgreSQL, the production database (SQLite makes fewer statements)
 def test_a_check_in_write_of_the_mix_has_its_query_count(
     phone: Phone, django_assert_num_queries: Callable[..., Any]
 ) -> None:
