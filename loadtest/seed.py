@@ -20,7 +20,7 @@
 
 ``--storm`` adds mass disconnects to the run (scripts/drill_mass_disconnect.sh):
 ``client`` drops every socket at once ``--storm-at`` seconds in (the TCP
-connections aborted, as by a network blip or a restarted proxy); ``server``
+connections shut down without a close frame, as by a network blip or a restarted proxy); ``server``
 has every socket send one last heartbeat and then fall silent, so that the
 server closes them all (4408) one presence TTL later; ``both`` does one,
 then the other ``--storm-gap`` seconds after the first window ends. Sockets
@@ -44,6 +44,7 @@ import json
 import os
 import random
 import resource
+import socket
 import statistics
 import sys
 import time
@@ -138,6 +139,9 @@ class Stats:
     reconnect_s: list[float] = field(default_factory=list)
     reconnect_failures: int = 0
     closed_in_storm: Counter[str] = field(default_factory=Counter)
+    # (when, milliseconds late) of the generator's own ticks: a stall of its loop delays the
+    # answers it reads, so a latency measured here is the server's only while these stay small.
+    loop_lag: list[tuple[float, float]] = field(default_factory=list)
 
 
 HEARTBEAT = '{"event":"heartbeat","data":{}}'
@@ -512,6 +516,7 @@ class LoadTest:
                 flush=True,
             )
             cpu0, wall0 = time.process_time(), time.perf_counter()
+            watch = asyncio.create_task(self.watch_loop())
             storms = asyncio.create_task(self.storms(wall0)) if self.args.storm != "none" else None
             await self.arrivals()
             if storms is not None:
@@ -519,6 +524,7 @@ class LoadTest:
             # Frames still on their way get a moment before they count as lost.
             await asyncio.sleep(self.args.grace)
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            watch.cancel()
             open_at_end = sum(user.socket_open for user in self.users)
             self.stopping = True
             for task in self.sockets:
@@ -528,6 +534,14 @@ class LoadTest:
         if storms is not None:
             report["storm"] = self.storm_report(wall0, wall0 + self.args.duration, open_at_end)
         return report
+
+    async def watch_loop(self) -> None:
+        """Record how late a 20 ms tick of the generator's loop wakes, all run long."""
+        tick = 0.02
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(tick)
+            self.stats.loop_lag.append((before, (time.perf_counter() - before - tick) * 1000))
 
     # -- storms -------------------------------------------------------------
 
@@ -542,13 +556,13 @@ class LoadTest:
             at = begin + self.args.storm_window + self.args.storm_gap
 
     def drop_all(self) -> float:
-        """Abort every socket's TCP connection at once: no close frame, as when the network or a proxy goes."""
+        """End every socket's TCP connection at once: no close frame, as when the network or a proxy goes."""
         begin = time.perf_counter()
         for index, ws in list(self.live.items()):
             self.dropping.add(index)
-            connection = ws._conn  # aiohttp has no public abort of a socket's connection
-            if connection is not None and connection.transport is not None:
-                connection.transport.abort()
+            connection = ws.get_extra_info("socket")
+            if connection is not None:
+                connection.shutdown(socket.SHUT_RDWR)
         return begin
 
     async def silence_all(self) -> float:
@@ -607,6 +621,9 @@ class LoadTest:
                 "seconds": round(finish - begin, 1),
                 "targets": targets,
                 "server_errors": sum(1 for *_, status in window if status >= 500 or status == 0),
+                "generator_lag_p95_ms": round(
+                    percentile([ms for at, ms in self.stats.loop_lag if begin <= at < finish], 95), 1
+                ),
             }
         reconnects = self.stats.reconnect_s
         report["sockets"] = {
@@ -653,7 +670,12 @@ class LoadTest:
                 "propagation_p95_ms": round(pct(self.stats.propagation, 95), 1),
             },
             "sockets_closed_by_server": self.stats.sockets_closed,
-            "generator": {"cpu_cores": round(cpu / wall, 3), "max_rss_mib": round(usage.ru_maxrss / 1024, 1)},
+            "generator": {
+                "cpu_cores": round(cpu / wall, 3),
+                "max_rss_mib": round(usage.ru_maxrss / 1024, 1),
+                "loop_lag_p95_ms": round(percentile([ms for _, ms in self.stats.loop_lag], 95), 1),
+                "loop_lag_max_ms": round(max((ms for _, ms in self.stats.loop_lag), default=0.0), 1),
+            },
         }
 
 
@@ -715,6 +737,7 @@ def print_storm(storm: dict[str, Any]) -> None:
         print(f"{target:<11}{cells}{limit:>8}")
     print(f"{'seconds':<11}" + "".join(f"{phases[name]['seconds']:>16}" for name in phases))
     print(f"{'5xx/none':<11}" + "".join(f"{phases[name]['server_errors']:>16}" for name in phases))
+    print(f"{'gen. lag':<11}" + "".join(f"{phases[name]['generator_lag_p95_ms']:>16}" for name in phases))
     s = storm["sockets"]
     print(
         f"sockets: {s['users']} users, closed {s['closed']}, reconnected {s['reconnected']} "
@@ -737,7 +760,8 @@ def print_report(report: dict[str, Any]) -> None:
         f"\n{report['served_per_s']}/s served of {report['rate']}/s offered over {report['duration_s']} s; "
         f"live events {live['received']}/{live['expected']} (lost {live['lost']}), "
         f"propagation p50 {live['propagation_p50_ms']} ms, p95 {live['propagation_p95_ms']} ms; "
-        f"generator {report['generator']['cpu_cores']} cores, {report['generator']['max_rss_mib']} MiB"
+        f"generator {report['generator']['cpu_cores']} cores, {report['generator']['max_rss_mib']} MiB, "
+        f"its loop late p95 {report['generator']['loop_lag_p95_ms']} ms (max {report['generator']['loop_lag_max_ms']})"
     )
     if "storm" in report:
         print_storm(report["storm"])

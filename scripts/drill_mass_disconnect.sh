@@ -3,7 +3,7 @@
 # `make serve` stack of its own (its own PostgreSQL and Redis, rate limits
 # off), loadtest/seed.py registers MASS_USERS (1,000) users in groups
 # of 10, opens a socket each and sends the phone mix at MASS_RATE (100/s).
-# Then, with --storm both: the client side aborts every socket's TCP
+# Then, with --storm both: the client side shuts down every socket's TCP
 # connection at once (a network blip, a restarted proxy) and each comes back
 # as the web SDK does, jittered over 5 s and resuming from its last cursor;
 # later every socket sends one last heartbeat and falls silent, and the
@@ -24,7 +24,8 @@ mass_stack_start() {
   # Heartbeats every 12 s against a 30 s TTL: the server's closes come 30 s after the silence, not 60.
   # MASS_SERVER_ENV: more VAR=value for the servers (e.g. REALTIME_HANDSHAKE_RATE=10), to compare settings.
   # shellcheck disable=SC2086
-  PG_DIR=$DRILL_DIR/pg-mass stack_start RATELIMIT_ENABLE=false JWT_ACCESS_MINUTES=120 REALTIME_PRESENCE_TTL="$MASS_TTL" \
+  # make serve's own gunicorn worker count (docker/gunicorn.conf.py), not the other drills' two.
+  PG_DIR=$DRILL_DIR/pg-mass stack_start WEB_CONCURRENCY=$(($(nproc) * 2)) RATELIMIT_ENABLE=false JWT_ACCESS_MINUTES=120 REALTIME_PRESENCE_TTL="$MASS_TTL" \
     ${MASS_SERVER_ENV:-}
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make serve`: the production layout on one machine, chosen by measurement
-# (see README "Serving"): nginx in front of gunicorn (gthread workers of one thread, HTTP API)
+# (see README "Serving"): nginx in front of gunicorn (sync workers, HTTP API)
 # and daphne (only /ws/), plus a Celery worker and beat when a broker is
 # configured. Reads the same environment as `make run`.
 #
@@ -111,8 +111,10 @@ program() { # name command...
   program gunicorn env HTTP_BIND=127.0.0.1 HTTP_PORT="$HTTP_PORT" "$BIN/gunicorn" "${WSGI_APP:-hucares.wsgi:application}" --config docker/gunicorn.conf.py
   # gunicorn's /metrics reports every daphne (one multiprocess directory):
   # no metrics port of their own, which would be one port for all of them.
+  # WS_NICE (0) lowers the daphnes' CPU priority: HTTP then goes first when
+  # both want the CPU, and live events wait (docs/decisions.md has the figures).
   for ((i = 0; i < WS_WORKERS; i++)); do
-    program "daphne-$i" env -u WS_METRICS_PORT "$BIN/daphne" --verbosity 0 --bind 127.0.0.1 --port $((WS_PORT + i)) "$WS_APPLICATION"
+    program "daphne-$i" nice -n "${WS_NICE:-0}" env -u WS_METRICS_PORT "$BIN/daphne" --verbosity 0 --bind 127.0.0.1 --port $((WS_PORT + i)) "$WS_APPLICATION"
   done
   if [[ -n "${REDIS_URL:-}${CELERY_BROKER_URL:-}" ]]; then
     program celery-worker "$BIN/celery" -A hucares worker --loglevel "${LOG_LEVEL:-INFO}" --concurrency 2
