@@ -20,17 +20,18 @@
 
 ``--storm`` adds mass disconnects to the run (scripts/drill_mass_disconnect.sh):
 ``client`` drops every socket at once ``--storm-at`` seconds in (the TCP
-connections shut down without a close frame, as by a network blip or a restarted proxy); ``server``
-has every socket send one last heartbeat and then fall silent, so that the
-server closes them all (4408) one presence TTL later; ``both`` does one,
-then the other ``--storm-gap`` seconds after the first window ends. Sockets
-come back as the web SDK does (retry.js ``reconnectDelay``): full jitter
-over ``--reconnect-spread`` seconds, then 1 s doubling per failed handshake, resuming
-with ``?since=`` the last cursor they saw, so a live event written while a
-socket was down counts as lost unless the resume delivers it. The report
-then also gives each target class's p95 before, during each storm's
-window (``--storm-window`` seconds from the first close) and after, and how
-long reconnecting took; a p95 over its target applies to those windows.
+connections shut down without a close frame, as by a network blip or a
+restarted proxy); ``server`` has every socket send one last heartbeat and
+then fall silent, so that the server closes them all (4408) one presence
+TTL later; ``both`` does one, then the other ``--storm-gap`` seconds after
+the first window ends. Sockets come back as the web SDK does (retry.js
+``reconnectDelay``): full jitter over ``--reconnect-spread`` seconds, then
+1 s doubling per failed handshake, resuming with ``?since=`` the last cursor
+they saw, so a live event written while a socket was down counts as lost
+unless the resume delivers it. The report then also gives each target
+class's p95 before, during each storm's window (``--storm-window`` seconds
+from the first close) and after, and how long reconnecting took; a p95 over
+its target applies to those windows.
 
 It runs on aiohttp (client and WebSocket) because a generator on the same two
 cores as the server must cost little; its CPU share is in the report.
@@ -560,9 +561,9 @@ class LoadTest:
         begin = time.perf_counter()
         for index, ws in list(self.live.items()):
             self.dropping.add(index)
-            connection = ws.get_extra_info("socket")
-            if connection is not None:
-                connection.shutdown(socket.SHUT_RDWR)
+            sock = ws.get_extra_info("socket")
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
         return begin
 
     async def silence_all(self) -> float:

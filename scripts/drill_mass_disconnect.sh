@@ -23,10 +23,10 @@ MASS_TTL=${MASS_TTL:-30}
 mass_stack_start() {
   # Heartbeats every 12 s against a 30 s TTL: the server's closes come 30 s after the silence, not 60.
   # MASS_SERVER_ENV: more VAR=value for the servers (e.g. REALTIME_HANDSHAKE_RATE=10), to compare settings.
-  # shellcheck disable=SC2086
   # make serve's own gunicorn worker count (docker/gunicorn.conf.py), not the other drills' two.
-  PG_DIR=$DRILL_DIR/pg-mass stack_start WEB_CONCURRENCY=$(($(nproc) * 2)) RATELIMIT_ENABLE=false JWT_ACCESS_MINUTES=120 REALTIME_PRESENCE_TTL="$MASS_TTL" \
-    ${MASS_SERVER_ENV:-}
+  # shellcheck disable=SC2086
+  PG_DIR=$DRILL_DIR/pg-mass stack_start WEB_CONCURRENCY=$(($(nproc) * 2)) RATELIMIT_ENABLE=false \
+    JWT_ACCESS_MINUTES=120 REALTIME_PRESENCE_TTL="$MASS_TTL" ${MASS_SERVER_ENV:-}
 }
 
 drill_mass_disconnect() {
