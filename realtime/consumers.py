@@ -107,19 +107,19 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.watchdog = asyncio.get_running_loop().call_later(deadline - now, self._watch)
 
     async def disconnect(self, code: int) -> None:
-        """Queue the socket for the process's next flush of closed sockets (:mod:`realtime.departures`: its row,
-        presence, ``user-offline`` when it was the user's last), leave the groups, wait for the flush."""
+        """Queue the socket for the process's flush of closed sockets after the offline grace
+        (:mod:`realtime.departures`: its row, presence, ``user-offline`` when it was the user's last) and
+        leave the groups."""
         watchdog: asyncio.TimerHandle | None = getattr(self, "watchdog", None)
         if watchdog is not None:
             watchdog.cancel()
-        left = departures.depart(user_id=self.user_key, socket_id=self.channel_name) if self.user is not None else None
+        if self.user is not None:
+            departures.depart(user_id=self.user_key, socket_id=self.channel_name)
         try:
             for group in [*getattr(self, "rooms", ()), *getattr(self, "subscribed", ())]:
                 await self.channel_layer.group_discard(group, self.channel_name)
         except REDIS_UNREACHABLE as exc:
             logger.warning("socket closed while Redis is unreachable: %s", type(exc).__name__)
-        if left is not None:
-            await left
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=frames.encode(frame))

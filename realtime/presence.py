@@ -19,7 +19,8 @@ from django.conf import settings
 
 from .stores import shared_store
 
-# Returns how many live sockets the user had before this one was added.
+# Returns how many sockets the user had before this one was added, counting
+# those that lapsed after ARGV[2] (the start of the grace).
 _CONNECT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local before = redis.call('ZCARD', KEYS[1])
@@ -47,10 +48,14 @@ def _ttl() -> int:
     return int(settings.REALTIME_PRESENCE_TTL)
 
 
+def _grace_start(now: float) -> float:
+    return now - max(0.0, float(settings.REALTIME_OFFLINE_GRACE))
+
+
 def _key_lifetime() -> int:
     # Only garbage collection: the key must outlive the sweep that announces
-    # a lapsed socket's user offline, so it is kept well past one TTL.
-    return _ttl() * 10
+    # a lapsed socket's user offline, so it is kept well past one TTL and the grace.
+    return _ttl() * 10 + int(settings.REALTIME_OFFLINE_GRACE)
 
 
 class RedisPresence:
@@ -65,7 +70,8 @@ class RedisPresence:
 
     def connect(self, user_id: str, socket_id: str) -> bool:
         now = time.time()
-        before = self._connect(keys=[self._key(user_id)], args=[socket_id, now, now + _ttl(), _key_lifetime()])
+        args = [socket_id, _grace_start(now), now + _ttl(), _key_lifetime()]
+        before = self._connect(keys=[self._key(user_id)], args=args)
         return int(before) == 0
 
     def refresh(self, user_id: str, socket_id: str) -> None:
@@ -103,17 +109,23 @@ class LocalPresence:
         self._lock = threading.Lock()
         self._sockets: dict[str, dict[str, float]] = {}
 
-    def _live(self, user_id: str, now: float) -> dict[str, float]:
+    def _kept(self, user_id: str, now: float) -> dict[str, float]:
+        """The user's sockets, without those that lapsed before the grace (as Redis's scripts keep them)."""
         sockets = self._sockets.setdefault(user_id, {})
-        for socket_id in [s for s, expiry in sockets.items() if expiry <= now]:
+        floor = _grace_start(now)
+        for socket_id in [s for s, expiry in sockets.items() if expiry <= floor]:
             del sockets[socket_id]
         return sockets
 
+    def _live(self, user_id: str, now: float) -> bool:
+        return any(expiry > now for expiry in self._kept(user_id, now).values())
+
     def connect(self, user_id: str, socket_id: str) -> bool:
         with self._lock:
-            sockets = self._live(user_id, time.time())
+            now = time.time()
+            sockets = self._kept(user_id, now)
             first = not sockets
-            sockets[socket_id] = time.time() + _ttl()
+            sockets[socket_id] = now + _ttl()
             return first
 
     def refresh(self, user_id: str, socket_id: str) -> None:
@@ -144,7 +156,7 @@ def _make_store(redis_url: str, prefix: str) -> PresenceStore:
 
 
 def socket_connected(user_id: UUID | str, socket_id: str) -> bool:
-    """Count a new socket; ``True`` when it is the user's first live one."""
+    """Count a new socket; ``True`` when it is the user's first, none other having lapsed within the grace."""
     return store().connect(str(user_id), socket_id)
 
 

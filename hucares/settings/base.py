@@ -193,7 +193,10 @@ REALTIME_FRAME_RATE = env.float("REALTIME_FRAME_RATE", default=10.0)
 REALTIME_FRAME_BURST = env.int("REALTIME_FRAME_BURST", default=30)
 REALTIME_TYPING_INTERVAL = env.float("REALTIME_TYPING_INTERVAL", default=2.0)
 # Closed sockets are handled in batches (realtime/departures.py): seconds a
-# departure waits for others before the flush, and at most how many one flush takes.
+# closed socket counts as still there (a socket of its user that comes back
+# within them is not announced offline and online again), seconds a departure
+# then waits for others before the flush, and at most how many one flush takes.
+REALTIME_OFFLINE_GRACE = env.float("REALTIME_OFFLINE_GRACE", default=30.0)
 REALTIME_DEPARTURE_INTERVAL = env.float("REALTIME_DEPARTURE_INTERVAL", default=0.1)
 REALTIME_DEPARTURE_BATCH = env.int("REALTIME_DEPARTURE_BATCH", default=500)
 # Handshakes each process starts per second, and at once (realtime/arrivals.py); a

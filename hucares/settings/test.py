@@ -21,6 +21,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 RATELIMIT_ENABLE = False
 # So is the pacing of handshakes (realtime/tests/test_arrivals.py): tests open sockets in bursts.
 REALTIME_HANDSHAKE_RATE = 0.0
+# And the offline grace (realtime/tests/test_departures.py): a closed socket is flushed at once.
+REALTIME_OFFLINE_GRACE = 0.0
 # Hashing cost is measured in bench/auth.py; tests that check the real hasher override this.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 WHITENOISE_USE_FINDERS = True

@@ -9,6 +9,7 @@ import redis
 from asgiref.sync import sync_to_async
 from django.db import connections
 
+from realtime import departures
 from streams.tests.helpers import events_named  # noqa: F401 - the realtime tests' import
 
 
@@ -25,6 +26,14 @@ async def _release_async_orm_connection() -> AsyncIterator[None]:
     # tests do not drain it and the test database can be dropped at the end.
     yield
     await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture(autouse=True)
+async def _closed_sockets_flushed(_release_async_orm_connection: None) -> AsyncIterator[None]:
+    # A closing socket does not wait for its flush (realtime/departures.py):
+    # it ends here, in the test's own loop, before the connection goes back.
+    yield
+    await departures.settled()
 
 
 @dataclass

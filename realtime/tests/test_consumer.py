@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 from accounts.tests.factories import UserFactory
 from accounts.tokens import revoke_access
 from groups.tests.factories import GroupFactory, MembershipFactory
+from realtime import departures
 from realtime.consumers import RealtimeConsumer
 from realtime.models import UserSession
 from realtime.protocol import CLOSE_FLOODING, CLOSE_HEARTBEAT_TIMEOUT, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED
@@ -43,6 +44,7 @@ async def test_token_in_query_connects_and_announces_the_session() -> None:
     assert frame["data"]["sessionId"] == str(session.pk)
     assert "T" in frame["data"]["serverTime"]
     await socket.disconnect()
+    await departures.settled()
     assert not await UserSession.objects.filter(user=user).aexists()
 
 
@@ -449,6 +451,7 @@ async def test_unauthenticated_socket_can_go_away_quietly() -> None:
     accepted, _ = await socket.connect()
     assert accepted
     await socket.disconnect()
+    await departures.settled()
     assert not await UserSession.objects.aexists()
 
 

@@ -9,6 +9,7 @@ from channels.layers import channel_layers
 
 from groups.tests.factories import MembershipFactory
 from hucares.asgi import application
+from realtime import departures
 from realtime.errors import UNAVAILABLE_MESSAGE
 from realtime.middleware import CLOSE_SERVICE_UNAVAILABLE, SUBPROTOCOL
 from realtime.models import UserSession
@@ -56,6 +57,7 @@ async def test_frames_get_service_unavailable_while_redis_is_down(redis_of_this_
     await socket.send_to(text_data="{broken")
     assert (await socket.receive_json_from(timeout=5))["data"]["code"] == "MALFORMED_FRAME"
     await socket.disconnect()
+    await departures.settled()
     # Its row goes even so; presence lapses by itself.
     assert not await UserSession.objects.filter(user_id=membership.user_id).aexists()
 

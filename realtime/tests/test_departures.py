@@ -25,7 +25,7 @@ from realtime.models import UserSession
 from realtime.publish import apublish_to_users
 from tests.test_e2e_realtime import ROOT, free_port, server_env, stop_server, wait_until_serving
 
-from .helpers import access_token, connect
+from .helpers import access_token, assert_nothing_more, connect, receive_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,6 +93,7 @@ async def test_200_sockets_closing_at_once_are_one_flush_and_each_co_member_hear
     statements.clear()
 
     await asyncio.gather(*(socket.disconnect() for socket in sockets))
+    await departures.settled()
 
     assert len(deletes(statements)) == 1, deletes(statements)
     assert len(co_member_queries(statements)) == 1
@@ -106,6 +107,31 @@ async def test_200_sockets_closing_at_once_are_one_flush_and_each_co_member_hear
         assert heard == {str(member.pk): 1 for member in members}
     for watcher in watchers:
         await watcher.disconnect()
+
+
+async def test_a_user_back_within_the_grace_is_announced_neither_offline_nor_online(settings) -> None:
+    settings.REALTIME_OFFLINE_GRACE = 2.0  # longer than a handshake on a loaded machine
+    first = await database_sync_to_async(MembershipFactory.create)()
+    second = await database_sync_to_async(MembershipFactory.create)(group=first.group)
+    watcher, _ = await connect(first.user)
+    dropped, _ = await connect(second.user)
+    assert (await receive_event(watcher, "user-online"))["data"] == {"userId": str(second.user_id)}
+    started = time.monotonic()
+    await dropped.disconnect()
+    # The socket did not wait for the grace; its row does.
+    assert time.monotonic() - started < settings.REALTIME_OFFLINE_GRACE
+    assert await UserSession.objects.filter(user_id=second.user_id).acount() == 1
+    back, _ = await connect(second.user)
+    await departures.settled()
+    assert await UserSession.objects.filter(user_id=second.user_id).acount() == 1
+    await assert_nothing_more(watcher, first.user_id)
+
+    await back.disconnect()  # and does not come back: announced once the grace is over
+    assert await UserSession.objects.filter(user_id=second.user_id).acount() == 1
+    await departures.settled()
+    assert (await receive_event(watcher, "user-offline"))["data"] == {"userId": str(second.user_id)}
+    assert not await UserSession.objects.filter(user_id=second.user_id).aexists()
+    await watcher.disconnect()
 
 
 async def test_departures_arriving_during_a_flush_wait_for_the_next_and_the_cap_splits_them(

@@ -50,6 +50,20 @@ def test_sockets_without_heartbeat_lapse_and_heartbeats_keep_them(store, setting
         assert online_user_ids([alive, dead]) == {alive}
 
 
+def test_a_socket_gone_within_the_grace_keeps_its_user_from_coming_online_again(store, settings) -> None:
+    settings.REALTIME_PRESENCE_TTL = 60
+    settings.REALTIME_OFFLINE_GRACE = 30
+    user = uuid.uuid4()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert presence.socket_connected(user, "a") is True
+        clock.shift(timedelta(seconds=60 + 20))  # "a" lapsed 20 s ago, within the grace
+        assert online_user_ids([user]) == set()
+        assert presence.socket_connected(user, "b") is False
+        assert presence.socket_gone(user, "a") is False  # its departure, flushed after the grace: "b" lives
+        clock.shift(timedelta(seconds=60 + 31))  # "b" lapsed 31 s ago, past the grace
+        assert presence.socket_connected(user, "c") is True
+
+
 def test_online_user_ids_of_nobody_is_empty() -> None:
     assert online_user_ids([]) == set()
 
