@@ -24,14 +24,15 @@ connections shut down without a close frame, as by a network blip or a
 restarted proxy); ``server`` has every socket send one last heartbeat and
 then fall silent, so that the server closes them all (4408) one presence
 TTL later; ``both`` does one, then the other ``--storm-gap`` seconds after
-the first window ends. Sockets come back as the web SDK does (retry.js
+the first window ends, once every socket is back. Sockets come back as the web SDK does (retry.js
 ``reconnectDelay``): full jitter over ``--reconnect-spread`` seconds, then
 1 s doubling per failed handshake, resuming with ``?since=`` the last cursor
 they saw, so a live event written while a socket was down counts as lost
 unless the resume delivers it. The report then also gives each target
 class's p95 before, during each storm's window (``--storm-window`` seconds
-from the first close) and after, and how long reconnecting took; a p95 over
-its target applies to those windows.
+from the first close), between and after, and how long reconnecting took; a
+p95 over its target fails the run in any of them (work a storm puts off,
+such as paced handshakes or late presence flushes, falls outside its window).
 
 It runs on aiohttp (client and WebSocket) because a generator on the same two
 cores as the server must cost little; its CPU share is in the report.
@@ -502,11 +503,14 @@ class LoadTest:
 
     async def run(self) -> dict[str, Any]:
         timeout = aiohttp.ClientTimeout(total=self.args.timeout)
+        # As a browser's WebSocket: the connection is bounded, not the wait for the upgrade's answer (nginx
+        # queues handshakes in a reconnect storm).
+        handshake_timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.args.timeout)
         connector = aiohttp.TCPConnector(limit=self.args.connections, limit_per_host=self.args.connections)
         sockets = aiohttp.TCPConnector(limit=0)
         async with (
             aiohttp.ClientSession(timeout=timeout, connector=connector) as self.session,
-            aiohttp.ClientSession(timeout=timeout, connector=sockets) as self.ws_session,
+            aiohttp.ClientSession(timeout=handshake_timeout, connector=sockets) as self.ws_session,
         ):
             t0 = time.perf_counter()
             await self.setup_users()
@@ -551,10 +555,16 @@ class LoadTest:
         at = start + self.args.storm_at
         for kind in ("client", "server") if self.args.storm == "both" else (self.args.storm,):
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            await self.all_back(time.perf_counter() + self.args.storm_timeout)
             begin = self.drop_all() if kind == "client" else await self.silence_all()
             print(f"{kind} storm: every socket closed from {begin - start:.1f} s into the run", flush=True)
             self.windows.append((f"{kind} storm", begin, begin + self.args.storm_window))
             at = begin + self.args.storm_window + self.args.storm_gap
+
+    async def all_back(self, deadline: float) -> None:
+        """Wait until every user's socket is open again (a storm after another hits them all), or ``deadline``."""
+        while not all(user.socket_open for user in self.users) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
 
     def drop_all(self) -> float:
         """End every socket's TCP connection at once: no close frame, as when the network or a proxy goes."""
@@ -709,15 +719,16 @@ def verdict(report: dict[str, Any]) -> list[str]:
 
 
 def storm_misses(storm: dict[str, Any]) -> list[str]:
-    """A storm run is held to each target class's p95 during the storms' windows, and every socket back."""
+    """A storm run is held to each target class's p95 in every phase (a storm's work may be spread past
+    its window), and every socket back."""
     misses = []
     for phase, figures in storm["phases"].items():
-        if phase.endswith("storm"):
-            misses += [
-                f"{target} p95 {t['p95']} ms > {t['target']} ms during the {phase}"
-                for target, t in figures["targets"].items()
-                if t["p95"] > t["target"]
-            ]
+        when = f"during the {phase}" if phase.endswith("storm") else phase
+        misses += [
+            f"{target} p95 {t['p95']} ms > {t['target']} ms {when}"
+            for target, t in figures["targets"].items()
+            if t["p95"] > t["target"]
+        ]
         if figures["server_errors"]:
             misses.append(f"{figures['server_errors']} x 5xx or no answer {phase}")
     sockets = storm["sockets"]

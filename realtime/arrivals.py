@@ -14,6 +14,12 @@ the rate waits its turn, in order of arrival, with its socket open: the
 ``connected`` frame comes later, nothing is refused, and a storm of
 reconnects takes longer instead. A socket that opens alone never waits.
 ``REALTIME_HANDSHAKE_RATE = 0`` turns the pacing off.
+
+This paces only the app's share. Behind the shipped nginx, new sockets
+already wait there (``NGINX_WS_HANDSHAKE_RATE``, all clients together):
+the burst of connections itself (upgrade, framing, middleware) costs a
+daphne as much as the app's work, and only a queue in front of it spreads
+that out (docs/operations.md, "Mass disconnects").
 """
 
 import asyncio

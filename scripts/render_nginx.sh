@@ -17,6 +17,8 @@ export NGINX_ACCESS_LOG=${NGINX_ACCESS_LOG:-off}
 export NGINX_ERROR_LOG=${NGINX_ERROR_LOG:-stderr}
 export NGINX_MEDIA_ROOT=${NGINX_MEDIA_ROOT:-$PWD/media}
 export NGINX_PROXY_READ_TIMEOUT=${NGINX_PROXY_READ_TIMEOUT:-60s}
+export NGINX_WS_HANDSHAKE_RATE=${NGINX_WS_HANDSHAKE_RATE:-25}
+export NGINX_WS_HANDSHAKE_QUEUE=${NGINX_WS_HANDSHAKE_QUEUE:-2000}
 export NGINX_HSTS=${NGINX_HSTS:-max-age=31536000; includeSubDomains}
 mkdir -p "$out"
 for template in docker/nginx/templates/*.template; do

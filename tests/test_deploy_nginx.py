@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def start_proxy(tmp_path: Path, cert_dir: Path) -> Iterator[Callable[[int], Prox
     """Starts nginx with the shipped templates in front of one upstream port."""
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(upstream: int) -> Proxy:
+    def start(upstream: int, **settings: str) -> Proxy:
         run_dir = tmp_path / f"nginx-{len(processes)}"
         run_dir.mkdir()
         https, http = free_port(), free_port()
@@ -91,6 +92,7 @@ def start_proxy(tmp_path: Path, cert_dir: Path) -> Iterator[Callable[[int], Prox
             "NGINX_ACCESS_LOG": f"{run_dir}/access.log hucares_json",
             "NGINX_ERROR_LOG": f"{run_dir}/error.log",
             "NGINX_PROXY_READ_TIMEOUT": "1s",
+            **settings,
         }
         subprocess.run([str(ROOT / "scripts" / "render_nginx.sh"), str(run_dir / "conf")], env=env, check=True)
         main = (ROOT / "scripts" / "nginx.local.conf").read_text()
@@ -213,6 +215,26 @@ def test_nginx_errors_are_json_envelopes(status: int, start_proxy: Callable[[int
     assert body["error"]["code"] == "SERVICE_UNAVAILABLE"
     assert body["meta"]["requestId"] == "r-1"
     assert "strict-transport-security" in response.headers
+
+
+def test_new_sockets_beyond_the_handshake_queue_get_a_json_503(start_proxy: Callable[..., Proxy]) -> None:
+    listener, port = _silent_listener()  # an app server that never answers: what passes waits there
+    with listener:
+        proxy = start_proxy(port, NGINX_WS_HANDSHAKE_RATE="1", NGINX_WS_HANDSHAKE_QUEUE="1")
+
+        def handshake(_: int) -> httpx.Response | None:
+            try:
+                return httpx.get(proxy.url("/ws/"), verify=proxy.tls, timeout=3)
+            except httpx.ReadTimeout:
+                return None  # let through, or waiting its turn in the queue
+
+        with ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(handshake, range(3)))
+    # One let through, one queued behind it for a second, the third over the queue.
+    refused = [answer for answer in answers if answer is not None]
+    assert len(refused) == 1, answers
+    assert refused[0].status_code == 503
+    assert refused[0].json()["error"]["code"] == "SERVICE_UNAVAILABLE"
 
 
 def test_oversized_body_is_a_json_413(app_port: int, start_proxy: Callable[[int], Proxy]) -> None:
