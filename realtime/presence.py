@@ -70,7 +70,7 @@ class RedisPresence:
 
     def connect(self, user_id: str, socket_id: str) -> bool:
         now = time.time()
-        args = [socket_id, _grace_start(now), now + _ttl(), _key_lifetime()]
+        args: list[str | float] = [socket_id, _grace_start(now), now + _ttl(), _key_lifetime()]
         before = self._connect(keys=[self._key(user_id)], args=args)
         return int(before) == 0
 
