@@ -5,7 +5,7 @@
 # (apt-get install nginx wrk), PostgreSQL and Redis on localhost.
 #
 #   bench/run_all.sh            # all of them
-#   bench/run_all.sh auth api   # some of them: serving auth api analytics ws
+#   bench/run_all.sh auth api   # some of them: serving auth api analytics ws classes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -62,7 +62,7 @@ done | paste -sd, -)
 
 # The ceilings of auth and api: bench/ceiling.py's minimal views on the same layout, beside the app.
 CEILING_PORT=$((PORT + 50))
-if [[ " ${which[*]} " == *" auth "* || " ${which[*]} " == *" api "* ]]; then
+if [[ " ${which[*]} " =~ " "(auth|api|classes)" " ]]; then
   PORT=$CEILING_PORT WS_WORKERS=1 WSGI_APP=bench.ceiling:application REDIS_URL= \
     scripts/serve.sh > bench/out/ceiling.log 2>&1 &
   ceiling_pid=$!
@@ -80,6 +80,11 @@ for name in "${which[@]}"; do
     ws) $BIN/python bench/ws_fanout.py --base-url "http://127.0.0.1:$PORT" --ws-url "ws://127.0.0.1:$PORT/ws/" \
           --sockets 1000 --group-size 20 --events 200 --concurrency "${WS_CONCURRENCY:-10}" --ws-pids "$ws_pids" \
           | tee bench/out/ws_fanout.txt ;;
+    classes) $BIN/python bench/class_cpu.py --base-url "http://127.0.0.1:$PORT" \
+               --web-pids "$(pgrep -f 'gunicorn hucares.wsgi:application' | paste -sd, -)" \
+               --ceiling-url "http://127.0.0.1:$CEILING_PORT" \
+               --ceiling-pids "$(pgrep -f 'gunicorn bench.ceiling:application' | paste -sd, -)" \
+               | tee bench/out/class_cpu.txt ;;
     serving) ;;
     *) echo "unknown benchmark: $name" >&2; exit 2 ;;
   esac

@@ -18,6 +18,9 @@
    writer's response to each frame, and the generator's own CPU. Exits 1
    when a p95 target is missed, a request failed or a live event was lost.
 
+``--only CLASS`` sends that class alone, and ``--server-pids`` adds those
+processes' CPU per answered request to the report (``bench/class_cpu.sh``).
+
 ``--storm`` adds mass disconnects to the run (scripts/drill_mass_disconnect.sh):
 ``client`` drops every socket at once ``--storm-at`` seconds in (the TCP
 connections shut down without a close frame, as by a network blip or a
@@ -53,6 +56,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -481,7 +485,7 @@ class LoadTest:
             self.stats.pending[data["id"]].append(Write(done, mates - beat, reconnecting))
 
     async def arrivals(self) -> None:
-        kinds, weights = list(MIX), list(MIX.values())
+        kinds, weights = ([self.args.only], [1.0]) if self.args.only else (list(MIX), list(MIX.values()))
         tasks: set[asyncio.Task[None]] = set()
         start = time.perf_counter()
         next_at = start
@@ -520,7 +524,7 @@ class LoadTest:
                 f"{len(self.users)} users in {len(self.groups)} groups, sockets open, in {setup_seconds:.0f} s",
                 flush=True,
             )
-            cpu0, wall0 = time.process_time(), time.perf_counter()
+            cpu0, wall0, server0 = time.process_time(), time.perf_counter(), self.server_cpu()
             watch = asyncio.create_task(self.watch_loop())
             storms = asyncio.create_task(self.storms(wall0)) if self.args.storm != "none" else None
             await self.arrivals()
@@ -528,7 +532,7 @@ class LoadTest:
                 await self.finish_storms(storms)
             # Frames still on their way get a moment before they count as lost.
             await asyncio.sleep(self.args.grace)
-            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            cpu, wall, server = time.process_time() - cpu0, time.perf_counter() - wall0, self.server_cpu() - server0
             watch.cancel()
             open_at_end = sum(user.socket_open for user in self.users)
             self.stopping = True
@@ -536,9 +540,23 @@ class LoadTest:
                 task.cancel()
             await asyncio.gather(*self.sockets, return_exceptions=True)
         report = self.report(wall, cpu, setup_seconds)
+        if self.args.server_pids:
+            answered = sum(c["requests"] for c in report["classes"].values())
+            report["server"] = {
+                "cpu_cores": round(server / wall, 3),
+                "cpu_ms_per_request": round(server * 1000 / max(answered, 1), 2),
+            }
         if storms is not None:
             report["storm"] = self.storm_report(wall0, wall0 + self.args.duration, open_at_end)
         return report
+
+    def server_cpu(self) -> float:
+        """User + system CPU seconds so far of the ``--server-pids`` processes (``/proc``; Linux)."""
+        total = 0
+        for pid in filter(None, self.args.server_pids.split(",")):
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     async def watch_loop(self) -> None:
         """Record how late a 20 ms tick of the generator's loop wakes, all run long."""
@@ -775,6 +793,9 @@ def print_report(report: dict[str, Any]) -> None:
         f"generator {report['generator']['cpu_cores']} cores, {report['generator']['max_rss_mib']} MiB, "
         f"its loop late p95 {report['generator']['loop_lag_p95_ms']} ms (max {report['generator']['loop_lag_max_ms']})"
     )
+    if "server" in report:
+        server = report["server"]
+        print(f"server processes: {server['cpu_cores']} cores, {server['cpu_ms_per_request']} ms of CPU per request")
     if "storm" in report:
         print_storm(report["storm"])
 
@@ -794,6 +815,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--grace", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--only", choices=list(MIX), help="send only this class of the mix (bench/class_cpu.sh)")
+    parser.add_argument("--server-pids", default="", help="comma-separated server pids: the report gives their CPU")
     parser.add_argument("--storm", choices=("none", "client", "server", "both"), default="none")
     parser.add_argument("--storm-at", type=float, default=20.0, help="seconds into the run of the first storm")
     parser.add_argument("--storm-window", type=float, default=20.0, help="seconds a storm's window lasts")

@@ -22,7 +22,8 @@ import seed  # noqa: E402
 
 
 @pytest.fixture
-def daphne(transactional_db: None) -> Iterator[int]:
+def daphne_process(transactional_db: None) -> Iterator[tuple[int, int]]:
+    """A daphne serving the whole app: its port and pid."""
     port = free_port()
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hucares.asgi:application"]
     process = subprocess.Popen(
@@ -30,9 +31,14 @@ def daphne(transactional_db: None) -> Iterator[int]:
     )
     try:
         wait_until_serving(port, process)
-        yield port
+        yield port, process.pid
     finally:
         stop_server(process)
+
+
+@pytest.fixture
+def daphne(daphne_process: tuple[int, int]) -> int:
+    return daphne_process[0]
 
 
 def test_a_short_run_serves_every_request_and_delivers_every_live_event(daphne: int, tmp_path: Path) -> None:
@@ -55,6 +61,21 @@ def test_a_short_run_serves_every_request_and_delivers_every_live_event(daphne: 
     assert report["live_events"]["expected"] > 0
     assert report["live_events"]["lost"] == 0
     assert report["generator"]["cpu_cores"] > 0
+
+
+def test_one_class_alone_with_the_servers_cpu_per_request(daphne_process: tuple[int, int], tmp_path: Path) -> None:
+    port, pid = daphne_process
+    out = tmp_path / "report.json"
+    command = [sys.executable, "loadtest/seed.py", f"--target=http://127.0.0.1:{port}", "--users=3", "--group-size=3"]
+    command += ["--only=profile", "--rate=20", "--duration=2", "--seed=7", f"--server-pids={pid}", f"--out={out}"]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    report = json.loads(out.read_text())
+
+    assert run.returncode in (0, 1), run.stdout + run.stderr
+    assert report["classes"]["profile"]["requests"] > 10
+    assert sum(c["requests"] for c in report["classes"].values()) == report["classes"]["profile"]["requests"]
+    assert report["server"]["cpu_ms_per_request"] > 0
+    assert "ms of CPU per request" in run.stdout
 
 
 def test_the_verdict_names_each_miss() -> None:
