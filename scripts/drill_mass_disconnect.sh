@@ -2,7 +2,9 @@
 # Drill: every socket drops at once, and comes back, under API load. On a
 # `make serve` stack of its own (its own PostgreSQL and Redis, rate limits
 # off), loadtest/seed.py registers MASS_USERS (1,000) users in groups
-# of 10, opens a socket each and sends the phone mix at MASS_RATE (100/s).
+# of 10, opens a socket each and sends the phone mix at MASS_RATE (60/s: this
+# machine holds 100/s within the targets with no storm and no headroom, so
+# the storms' own cost shows at 60).
 # Then, with --storm both: the client side shuts down every socket's TCP
 # connection at once (a network blip, a restarted proxy) and each comes back
 # as the web SDK does, jittered over 5 s and resuming from its last cursor
@@ -18,7 +20,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/drill_lib.sh"
 
 MASS_USERS=${MASS_USERS:-1000}
-MASS_RATE=${MASS_RATE:-100}
+MASS_RATE=${MASS_RATE:-60}
 MASS_TTL=${MASS_TTL:-30}
 
 # mass_stack_start: the stack of this drill (the other drills' has rate limits on), on a cluster of its own.
