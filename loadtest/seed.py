@@ -19,7 +19,7 @@
    when a p95 target is missed, a request failed or a live event was lost.
 
 ``--only CLASS`` sends that class alone, and ``--server-pids`` adds those
-processes' CPU per answered request to the report (``bench/class_cpu.sh``).
+processes' CPU per answered request to the report (``bench/class_cpu.py``).
 
 ``--storm`` adds mass disconnects to the run (scripts/drill_mass_disconnect.sh):
 ``client`` drops every socket at once ``--storm-at`` seconds in (the TCP
@@ -27,11 +27,11 @@ connections shut down without a close frame, as by a network blip or a
 restarted proxy); ``server`` has every socket send one last heartbeat and
 then fall silent, so that the server closes them all (4408) one presence
 TTL later; ``both`` does one, then the other ``--storm-gap`` seconds after
-the first window ends, once every socket is back. Sockets come back as the web SDK does (retry.js
-``reconnectDelay``): full jitter over ``--reconnect-spread`` seconds, then
-1 s doubling per failed handshake, resuming with ``?since=`` the last cursor
-they saw, so a live event written while a socket was down counts as lost
-unless the resume delivers it. The report then also gives each target
+the first window ends, once every socket is back. Sockets come back as the
+web SDK does (retry.js ``reconnectDelay``): full jitter over
+``--reconnect-spread`` seconds, then 1 s doubling per failed handshake,
+resuming with ``?since=`` the last cursor they saw, so a live event written
+while a socket was down counts as lost unless the resume delivers it. The report then also gives each target
 class's p95 before, during each storm's window (``--storm-window`` seconds
 from the first close), between and after, and how long reconnecting took; a
 p95 over its target fails the run in any of them (work a storm puts off,
@@ -815,7 +815,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--grace", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--only", choices=list(MIX), help="send only this class of the mix (bench/class_cpu.sh)")
+    parser.add_argument("--only", choices=list(MIX), help="send only this class of the mix (bench/class_cpu.py)")
     parser.add_argument("--server-pids", default="", help="comma-separated server pids: the report gives their CPU")
     parser.add_argument("--storm", choices=("none", "client", "server", "both"), default="none")
     parser.add_argument("--storm-at", type=float, default=20.0, help="seconds into the run of the first storm")

@@ -73,8 +73,8 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def start_proxy(tmp_path: Path, cert_dir: Path) -> Iterator[Callable[[int], Proxy]]:
-    """Starts nginx with the shipped templates in front of one upstream port."""
+def start_proxy(tmp_path: Path, cert_dir: Path) -> Iterator[Callable[..., Proxy]]:
+    """Starts nginx with the shipped templates in front of one upstream port (and NGINX_* settings)."""
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(upstream: int, **settings: str) -> Proxy:
